@@ -1,0 +1,158 @@
+// swift-tools-version:6.1
+// Keyward: a Kubernetes operator for certificates and secret rotation.
+//
+// Layers, imports flowing one way:
+//   CCurl → KubernetesClient → KubernetesResources → KeywardAPI → ControllerRuntime
+//         → CertificateController / SecretRotationController → KeywardCommands → keyward
+// Kubernetes-free building blocks: KeywardPKI, AtomicDirectory, SecretGenerators, KeywardCore.
+// Test infrastructure: KubeAPIServer (+ keyward-apiserver executable).
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "keyward",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "keyward", targets: ["keyward"]),
+        .executable(name: "keyward-apiserver", targets: ["keyward-apiserver"]),
+        .executable(name: "keyward-bench", targets: ["keyward-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: Kubernetes-free building blocks
+
+        /// Durations, clocks and small shared value types; depends on nothing.
+        .target(name: "KeywardCore", swiftSettings: swiftSettings),
+
+        /// Keys, certificate issuance, CRLs, chain verification. No Kubernetes knowledge.
+        .target(
+            name: "KeywardPKI",
+            dependencies: [
+                "KeywardCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// Atomic multi-file directory output (the kubelet's `..data` symlink swap).
+        .target(name: "AtomicDirectory", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
+
+        /// Password, token, UUID, key and basic-auth generators from a cryptographic RNG.
+        .target(
+            name: "SecretGenerators",
+            dependencies: [
+                "KeywardCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Kubernetes access
+
+        /// Typed C wrappers over libcurl (curl_easy_setopt is variadic and unusable from Swift).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+
+        /// Kubernetes API machinery and a client over libcurl's multi interface.
+        .target(
+            name: "KubernetesClient",
+            dependencies: [
+                "CCurl",
+                "KeywardCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// Built-in Kubernetes resource models (core, apps, coordination).
+        .target(name: "KubernetesResources", dependencies: ["KubernetesClient"], swiftSettings: swiftSettings),
+
+        /// Keyward's custom resources: Certificate and SecretRotation.
+        .target(name: "KeywardAPI", dependencies: ["KubernetesResources"], swiftSettings: swiftSettings),
+
+        // MARK: Test infrastructure
+
+        /// A faithful Kubernetes API server for tests and development (HTTPS, watches, CRDs).
+        .target(
+            name: "KubeAPIServer",
+            dependencies: [
+                "KeywardCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "keyward-apiserver",
+            dependencies: [
+                "KubeAPIServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executables
+
+        .executableTarget(
+            name: "keyward",
+            dependencies: [
+                "KeywardCore",
+                "KeywardPKI",
+                "KubernetesClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "keyward-bench",
+            dependencies: [
+                "KeywardPKI",
+                "KubernetesClient",
+                "KubeAPIServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+
+        .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "KeywardPKITests", dependencies: ["KeywardPKI"], swiftSettings: swiftSettings),
+        .testTarget(name: "AtomicDirectoryTests", dependencies: ["AtomicDirectory"], swiftSettings: swiftSettings),
+        .testTarget(name: "SecretGeneratorsTests", dependencies: ["SecretGenerators"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KubernetesClientTests",
+            dependencies: ["KubernetesClient", "KubernetesResources", "KeywardAPI", "KubeAPIServer"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "KubeAPIServerTests", dependencies: ["KubeAPIServer"], swiftSettings: swiftSettings),
+    ]
+)

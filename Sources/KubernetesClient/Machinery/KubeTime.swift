@@ -1,0 +1,85 @@
+import Foundation
+
+/// Kubernetes' timestamp formats: `Time` is RFC 3339 with whole seconds; `MicroTime` has six fractional digits.
+public enum KubeTime {
+    private static let seconds = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt)
+    private static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
+    public static func format(_ date: Date) -> String { seconds.format(date) }
+
+    /// Six fractional digits, as a MicroTime (`2026-11-23T08:00:00.123456Z`).
+    public static func formatMicro(_ date: Date) -> String {
+        let whole = date.timeIntervalSince1970.rounded(.down)
+        let micros = Int(((date.timeIntervalSince1970 - whole) * 1_000_000).rounded(.down))
+        let base = seconds.format(Date(timeIntervalSince1970: whole))
+        return String(base.dropLast()) + "." + String(format: "%06d", min(micros, 999_999)) + "Z"
+    }
+
+    /// Parses RFC 3339 with or without fractional seconds and with `Z` or a numeric offset.
+    public static func parse(_ text: String) -> Date? {
+        if let d = try? seconds.parse(text) { return d }
+        if let d = try? fractional.parse(text) { return d }
+        // Fractions longer than milliseconds (MicroTime, RFC3339Nano) are not accepted by the format style.
+        if let dot = text.firstIndex(of: "."),
+            let zoneStart = text[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" })
+        {
+            let fraction = Double("0" + text[dot..<zoneStart]) ?? 0
+            let rest = String(text[..<dot]) + String(text[zoneStart...])
+            if let d = try? seconds.parse(rest) { return d.addingTimeInterval(fraction) }
+        }
+        return nil
+    }
+
+    /// Decoding strategy for JSONDecoder.
+    public static let decodingStrategy: JSONDecoder.DateDecodingStrategy = .custom { decoder in
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let date = parse(text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "invalid RFC 3339 time '\(text)'")
+        }
+        return date
+    }
+
+    public static let encodingStrategy: JSONEncoder.DateEncodingStrategy = .custom { date, encoder in
+        var c = encoder.singleValueContainer()
+        try c.encode(format(date))
+    }
+}
+
+/// A timestamp with microseconds (Lease renewTime/acquireTime, events.k8s.io eventTime).
+public struct MicroTime: Codable, Sendable, Hashable, Comparable {
+    public var date: Date
+    public init(_ date: Date) { self.date = date }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let date = KubeTime.parse(text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "invalid MicroTime '\(text)'")
+        }
+        self.date = date
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(KubeTime.formatMicro(date))
+    }
+
+    public static func < (a: MicroTime, b: MicroTime) -> Bool { a.date < b.date }
+}
+
+/// The JSON coders every Keyward component uses for Kubernetes objects.
+public enum KubeJSON {
+    public static func makeEncoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = KubeTime.encodingStrategy
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    public static func makeDecoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = KubeTime.decodingStrategy
+        return d
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// A Kubernetes resource type: where it lives in the API and how it is addressed.
+///
+/// Models do not store `apiVersion`/`kind`: the client stamps them on every request body from these statics, and
+/// core list items legitimately arrive without them.
+public protocol KubernetesResource: Codable, Sendable {
+    /// API group; empty for the core group.
+    static var group: String { get }
+    static var version: String { get }
+    static var kind: String { get }
+    /// Lower-case plural used in URLs (`certificates`).
+    static var plural: String { get }
+    static var isNamespaced: Bool { get }
+    var metadata: ObjectMeta { get set }
+}
+
+extension KubernetesResource {
+    /// `group/version`, or just `version` for the core group.
+    public static var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+    /// `plural.group` (or the plural alone for core), as RBAC and kubectl name it.
+    public static var qualifiedPlural: String { group.isEmpty ? plural : "\(plural).\(group)" }
+}
+
+/// A resource with a `/status` subresource: status is written only through ``KubernetesClient/updateStatus(_:)``.
+public protocol HasStatusSubresource: KubernetesResource {
+    associatedtype Status: Codable & Sendable
+    var status: Status? { get set }
+}
+
+/// A list response.
+public struct ObjectList<Item: KubernetesResource>: Decodable, Sendable {
+    public var metadata: ListMeta
+    public var items: [Item]
+
+    public init(metadata: ListMeta = ListMeta(), items: [Item]) {
+        self.metadata = metadata
+        self.items = items
+    }
+
+    enum CodingKeys: String, CodingKey { case metadata, items }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        metadata = try c.decodeIfPresent(ListMeta.self, forKey: .metadata) ?? ListMeta()
+        // A real server sends `items: null` for an empty list of some types.
+        items = try c.decodeIfPresent([Item].self, forKey: .items) ?? []
+    }
+}
+
+public struct ListMeta: Codable, Sendable, Hashable {
+    public var resourceVersion: String?
+    public var `continue`: String?
+    public var remainingItemCount: Int64?
+    public init(resourceVersion: String? = nil, continue: String? = nil) {
+        self.resourceVersion = resourceVersion
+        self.continue = `continue`
+    }
+}
+
+/// Where a request is scoped.
+public enum NamespaceSelector: Sendable, Hashable {
+    case namespace(String)
+    case allNamespaces
+
+    public var name: String? { if case .namespace(let n) = self { n } else { nil } }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// One HTTP request as the transport sees it: no Kubernetes knowledge.
+public struct HTTPRequest: Sendable {
+    public enum Method: String, Sendable { case get = "GET", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE" }
+
+    public var method: Method
+    public var url: URL
+    public var headers: [(name: String, value: String)]
+    public var body: Data?
+    /// Whole-request deadline; `nil` for streams that end when the server closes them.
+    public var timeout: Duration?
+
+    public init(method: Method, url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil,
+                timeout: Duration? = .seconds(30)) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// A buffered response.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: Data
+
+    /// Header lookup by lower-cased name.
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// The TLS and identity settings one connection pool uses.
+public struct TLSSettings: Sendable, Hashable {
+    /// PEM bundle of trusted roots; `nil` uses the system store.
+    public var caPEM: Data?
+    public var insecureSkipVerify: Bool
+    /// Client certificate and key (PEM) for mutual TLS.
+    public var clientCertificatePEM: Data?
+    public var clientKeyPEM: Data?
+
+    public init(caPEM: Data? = nil, insecureSkipVerify: Bool = false, clientCertificatePEM: Data? = nil,
+                clientKeyPEM: Data? = nil) {
+        self.caPEM = caPEM
+        self.insecureSkipVerify = insecureSkipVerify
+        self.clientCertificatePEM = clientCertificatePEM
+        self.clientKeyPEM = clientKeyPEM
+    }
+}
