@@ -154,5 +154,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KubeAPIServerTests", dependencies: ["KubeAPIServer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KeywardAPITests",
+            dependencies: ["KeywardAPI", "KubeAPIServer", "KubernetesClient"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
