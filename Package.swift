@@ -91,6 +91,22 @@ let package = Package(
         /// Keyward's custom resources: Certificate and SecretRotation.
         .target(name: "KeywardAPI", dependencies: ["KubernetesResources"], swiftSettings: swiftSettings),
 
+        /// Informers, work queue, leader election, events, metrics: the machinery under every reconciler.
+        .target(
+            name: "ControllerRuntime",
+            dependencies: [
+                "KubernetesResources",
+                "KubernetesClient",
+                "KeywardCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Test infrastructure
 
         /// A faithful Kubernetes API server for tests and development (HTTPS, watches, CRDs).
@@ -151,6 +167,11 @@ let package = Package(
         .testTarget(
             name: "KubernetesClientTests",
             dependencies: ["KubernetesClient", "KubernetesResources", "KeywardAPI", "KubeAPIServer"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ControllerRuntimeTests",
+            dependencies: ["ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KubeAPIServerTests", dependencies: ["KubeAPIServer"], swiftSettings: swiftSettings),

@@ -1,0 +1,164 @@
+import Foundation
+import KeywardCore
+
+/// A de-duplicating, rate-limited work queue with delayed adds (client-go's workqueue semantics).
+///
+/// - A key is queued at most once however often it is added.
+/// - A key is never handed to two workers at once: adding a key that is being processed marks it dirty, and it
+///   is queued again when the worker calls ``done(_:)``.
+/// - ``add(_:after:)`` schedules on the injected clock, so renewal times and backoff run instantly in tests.
+public actor WorkQueue<Key: Hashable & Sendable> {
+    public nonisolated let name: String
+    private let clock: any WallClock
+    private var queue: [Key] = []
+    private var head = 0
+    private var dirty: Set<Key> = []
+    private var processing: Set<Key> = []
+    private var waiters: [CheckedContinuation<Key?, Never>] = []
+    private var delayed: [Key: Date] = [:]
+    private var delayWaker: CheckedContinuation<Void, Never>?
+    private var limiter: ItemRateLimiter<Key>
+    private var shuttingDown = false
+    private var retryCount = 0
+
+    public init(name: String, clock: any WallClock, rateLimiter: RateLimiterConfiguration = RateLimiterConfiguration()) {
+        self.name = name
+        self.clock = clock
+        self.limiter = ItemRateLimiter(configuration: rateLimiter)
+    }
+
+    /// Keys waiting to be handed out (not counting delayed or in-flight ones).
+    public var depth: Int { queue.count - head }
+    public var delayedCount: Int { delayed.count }
+    public var processingCount: Int { processing.count }
+    /// Total rate-limited re-adds since start (the retries metric).
+    public var retries: Int { retryCount }
+
+    public func add(_ key: Key) {
+        guard !shuttingDown, !dirty.contains(key) else { return }
+        dirty.insert(key)
+        delayed[key] = nil
+        if processing.contains(key) { return }
+        if let waiter = waiters.first {
+            waiters.removeFirst()
+            dirty.remove(key)
+            processing.insert(key)
+            waiter.resume(returning: key)
+        } else {
+            queue.append(key)
+        }
+    }
+
+    /// Adds `key` once `delay` has passed; an earlier pending deadline for the same key wins.
+    public func add(_ key: Key, after delay: TimeInterval) {
+        guard !shuttingDown else { return }
+        if delay <= 0 { add(key); return }
+        let deadline = clock.now.addingTimeInterval(delay)
+        if let existing = delayed[key], existing <= deadline { return }
+        delayed[key] = deadline
+        if let waker = delayWaker {
+            delayWaker = nil
+            waker.resume()
+        }
+    }
+
+    /// Re-adds after the rate limiter's delay (a failed reconcile).
+    public func addRateLimited(_ key: Key) {
+        retryCount += 1
+        add(key, after: limiter.when(key, now: clock.now))
+    }
+
+    /// Clears the key's failure history (a successful reconcile).
+    public func forget(_ key: Key) { limiter.forget(key) }
+
+    public func failures(of key: Key) -> Int { limiter.retries(key) }
+
+    /// The next key to work on; `nil` once the queue is shut down.
+    public func next() async -> Key? {
+        if head < queue.count {
+            let key = queue[head]
+            head += 1
+            if head > 1024, head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            dirty.remove(key)
+            processing.insert(key)
+            return key
+        }
+        if shuttingDown { return nil }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// Marks `key` finished; if it was added meanwhile it is queued again.
+    public func done(_ key: Key) {
+        processing.remove(key)
+        if dirty.contains(key) {
+            dirty.remove(key)
+            add(key)
+        }
+    }
+
+    /// Stops handing out keys; waiting workers receive `nil`.
+    public func shutDown() {
+        shuttingDown = true
+        let pending = waiters
+        waiters = []
+        for waiter in pending { waiter.resume(returning: nil) }
+        if let waker = delayWaker {
+            delayWaker = nil
+            waker.resume()
+        }
+    }
+
+    public var isShuttingDown: Bool { shuttingDown }
+
+    /// Moves due delayed keys into the queue until shut down. Run exactly once, alongside the workers.
+    public func runDelayLoop() async {
+        while !shuttingDown && !Task.isCancelled {
+            let now = clock.now
+            let due = delayed.filter { $0.value <= now }.map(\.key)
+            for key in due {
+                delayed[key] = nil
+                add(key)
+            }
+            if let next = delayed.values.min() {
+                await sleep(until: next)
+            } else {
+                await withCheckedContinuation { delayWaker = $0 }
+            }
+        }
+    }
+
+    /// Sleeps until `deadline` on the clock, or until an earlier delayed add (or shutdown) wakes the loop.
+    private func sleep(until deadline: Date) async {
+        let clock = self.clock
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(until: deadline) }
+            group.addTask { await self.waitForWake() }
+            await group.next()
+            group.cancelAll()
+            self.wake()
+        }
+    }
+
+    private func waitForWake() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if shuttingDown { continuation.resume() } else {
+                    delayWaker?.resume()
+                    delayWaker = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.wake() }
+        }
+    }
+
+    private func wake() {
+        if let waker = delayWaker {
+            delayWaker = nil
+            waker.resume()
+        }
+    }
+}
