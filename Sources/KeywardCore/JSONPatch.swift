@@ -37,6 +37,10 @@ public enum JSONPatch {
         public var operationIndex: Int
         public var reason: String
         public var description: String { "json patch operation \(operationIndex): \(reason)" }
+        public init(operationIndex: Int, reason: String) {
+            self.operationIndex = operationIndex
+            self.reason = reason
+        }
     }
 
     public static func apply(_ patch: JSONValue, to target: JSONValue) throws(Failure) -> JSONValue {

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs Keyward's whole test suite on a fresh Debian machine: installs what is missing, runs every Swift test
+# (unit, real-TLS API server, kubectl, openssl, pkilint, nginx), then the packaging checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-tools.sh
+export PATH="$PWD/.venv-tools/bin:$PATH"
+
+echo "== swift test"
+swift build --build-tests
+swift test --skip-build 2>&1 | tee .build/swift-test.log
+echo "== packaging checks"
+bash scripts/check-packaging.sh
