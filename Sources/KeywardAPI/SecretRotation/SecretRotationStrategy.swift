@@ -1,0 +1,75 @@
+extension SecretRotation {
+    /// How a new value replaces the old one. The Secret layouts are in ``SecretLayout`` and docs/secret-layouts.md.
+    public struct Strategy: Codable, Sendable, Hashable {
+        public var type: StrategyType
+        /// How long the Migrating phase (consumer rollouts) may last before ``Rollback/onMigrationTimeout``
+        /// decides; with dualWrite this bounds how long both values stay valid. Default 5m.
+        public var migrationTimeout: DurationString
+
+        public static let defaultMigrationTimeout: DurationString = "5m"
+
+        public init(type: StrategyType = .immediate, migrationTimeout: DurationString = Strategy.defaultMigrationTimeout) {
+            self.type = type
+            self.migrationTimeout = migrationTimeout
+        }
+
+        enum CodingKeys: String, CodingKey { case type, migrationTimeout }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            type = try c.decode(.type, or: .immediate)
+            migrationTimeout = try c.decode(.migrationTimeout, or: Self.defaultMigrationTimeout)
+        }
+    }
+
+    public struct StrategyType: SpecEnum {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// KEY is replaced in place (after verification, if any).
+        public static let immediate: StrategyType = "immediate"
+        /// The candidate waits in `KEY.pending`; promotion keeps the old value in `KEY.previous`.
+        public static let staged: StrategyType = "staged"
+        /// KEY = new and `KEY.previous` = old, both valid until every consumer has rolled out.
+        public static let dualWrite: StrategyType = "dualWrite"
+        /// `KEY.blue` and `KEY.green`, with KEY a copy of the active side and an `active` marker; flips atomically.
+        public static let blueGreen: StrategyType = "blueGreen"
+        public static let allowedValues: [StrategyType] = [.immediate, .staged, .dualWrite, .blueGreen]
+    }
+
+    /// The two sides of a blueGreen Secret.
+    public enum Environment: String, Codable, Sendable, Hashable, CaseIterable {
+        case blue
+        case green
+
+        public var other: Environment { self == .blue ? .green : .blue }
+    }
+
+    public struct Rollback: Codable, Sendable, Hashable {
+        /// Restore the previous value automatically when verification or migration fails.
+        public var automatic: Bool
+        public var onMigrationTimeout: MigrationTimeoutPolicy
+
+        public init(automatic: Bool = true, onMigrationTimeout: MigrationTimeoutPolicy = .rollback) {
+            self.automatic = automatic
+            self.onMigrationTimeout = onMigrationTimeout
+        }
+
+        enum CodingKeys: String, CodingKey { case automatic, onMigrationTimeout }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            automatic = try c.decode(.automatic, or: true)
+            onMigrationTimeout = try c.decode(.onMigrationTimeout, or: .rollback)
+        }
+    }
+
+    public struct MigrationTimeoutPolicy: SpecEnum {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// Keep the new value and finish (dualWrite: drop `KEY.previous`); stragglers may fail until they restart.
+        public static let promote: MigrationTimeoutPolicy = "promote"
+        /// Restore the previous value; the rotation is recorded as MigrationTimedOut and retried with backoff.
+        public static let rollback: MigrationTimeoutPolicy = "rollback"
+        public static let allowedValues: [MigrationTimeoutPolicy] = [.promote, .rollback]
+    }
+}

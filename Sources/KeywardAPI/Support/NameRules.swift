@@ -1,0 +1,195 @@
+import Foundation
+
+/// Syntax rules for names in specs, each returning nil when valid or the reason when not.
+///
+/// These mirror what the API server (object names, label keys) and X.509 consumers (SAN syntax) enforce, so a spec
+/// that passes here is not rejected later by something Keyward does not control.
+enum NameRules {
+    /// A DNS-1123 subdomain: what Kubernetes requires of Secret, Certificate and Deployment names.
+    static func dns1123SubdomainProblem(_ name: String) -> String? {
+        guard !name.isEmpty else { return "must not be empty" }
+        guard name.utf8.count <= 253 else { return "must be no more than 253 characters" }
+        let ok = name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.utf8.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
+                && label.utf8.first.map(isLowerAlnum) == true && label.utf8.last.map(isLowerAlnum) == true
+        }
+        return ok ? nil : "\"\(name)\" is not a valid name: lower-case letters, digits, '-' and '.', starting and "
+            + "ending with a letter or digit (RFC 1123 subdomain)"
+    }
+
+    /// An RFC 1123 host name, optionally with a single `*` as the entire leftmost label (RFC 6125 6.4.3).
+    /// Internationalised names must be A-labels (`xn--…`): SAN dNSName is an IA5String.
+    static func dnsNameProblem(_ name: String) -> String? {
+        guard !name.isEmpty else { return "must not be empty" }
+        guard name.utf8.count <= 253 else { return "must be no more than 253 characters" }
+        var labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.first == "*" {
+            guard labels.count >= 3 else { return "\"\(name)\": a wildcard needs at least two labels after \"*.\"" }
+            labels.removeFirst()
+        }
+        for label in labels {
+            guard !label.isEmpty else { return "\"\(name)\" has an empty label" }
+            guard label.utf8.count <= 63 else { return "\"\(name)\" has a label longer than 63 characters" }
+            guard label.utf8.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") }) else {
+                if label.contains("*") {
+                    return "\"\(name)\": a wildcard \"*\" is only allowed as the entire leftmost label"
+                }
+                return "\"\(name)\": label \"\(label)\" may contain only letters, digits and '-'"
+            }
+            guard label.first != "-", label.last != "-" else {
+                return "\"\(name)\": label \"\(label)\" must not start or end with '-'"
+            }
+        }
+        return nil
+    }
+
+    /// An IPv4 or IPv6 literal (no zone, no prefix length).
+    static func ipAddressProblem(_ text: String) -> String? {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1 { return nil }
+        return "\"\(text)\" is not an IPv4 or IPv6 address"
+    }
+
+    /// An absolute URI with a scheme, in printable ASCII (SAN uniformResourceIdentifier is an IA5String).
+    static func uriProblem(_ uri: String) -> String? {
+        guard !uri.isEmpty else { return "must not be empty" }
+        guard uri.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return "\"\(uri)\" must be ASCII without spaces (percent-encode other characters)"
+        }
+        guard let colon = uri.firstIndex(of: ":"), colon != uri.startIndex,
+            uri[..<colon].first!.isLetter,
+            uri[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
+            uri.index(after: colon) != uri.endIndex, URL(string: uri) != nil
+        else {
+            return "\"\(uri)\" is not an absolute URI (scheme:rest)"
+        }
+        return nil
+    }
+
+    /// A URL with one of `schemes` and a host.
+    static func urlProblem(_ text: String, schemes: [String]) -> String? {
+        let expected = schemes.joined(separator: " or ")
+        guard uriProblem(text) == nil, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+            schemes.contains(scheme), let host = url.host, !host.isEmpty
+        else {
+            return "\"\(text)\" is not an \(expected) URL with a host"
+        }
+        return nil
+    }
+
+    /// `local@domain` with an ASCII local part and a host-name domain (SAN rfc822Name is an IA5String).
+    static func emailProblem(_ address: String) -> String? {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            return "\"\(address)\" is not an email address (local-part@domain)"
+        }
+        guard parts[0].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), parts[0].utf8.count <= 64 else {
+            return "\"\(address)\": the local part must be at most 64 printable ASCII characters"
+        }
+        if parts[1].contains("*") || dnsNameProblem(String(parts[1])) != nil {
+            return "\"\(address)\": the domain is not a valid host name"
+        }
+        return nil
+    }
+
+    /// A Secret data key (`[-._a-zA-Z0-9]+`, at most 253 characters, not `.` or `..`).
+    static func secretKeyProblem(_ key: String) -> String? {
+        guard !key.isEmpty else { return "must not be empty" }
+        guard key.utf8.count <= 253 else { return "must be no more than 253 characters" }
+        guard key.utf8.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+            || $0 == UInt8(ascii: ".") }), key != ".", key != ".."
+        else {
+            return "\"\(key)\" is not a valid Secret key: use letters, digits, '-', '_' and '.'"
+        }
+        return nil
+    }
+
+    /// A label or annotation key: `[prefix/]name`, prefix a DNS subdomain, name ≤ 63 alphanumerics with `-_.`.
+    static func qualifiedNameProblem(_ key: String) -> String? {
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return "\"\(key)\" has more than one '/'" }
+        if parts.count == 2, dns1123SubdomainProblem(String(parts[0])) != nil {
+            return "\"\(key)\": the prefix must be a DNS subdomain"
+        }
+        let name = parts.last!
+        guard !name.isEmpty, name.utf8.count <= 63, isLabelValue(name) else {
+            return "\"\(key)\": the name part must be 1-63 letters, digits, '-', '_' or '.', starting and ending "
+                + "with a letter or digit"
+        }
+        return nil
+    }
+
+    /// A label value: empty, or ≤ 63 alphanumerics with `-_.` inside.
+    static func labelValueProblem(_ value: String) -> String? {
+        if value.isEmpty { return nil }
+        return value.utf8.count <= 63 && isLabelValue(Substring(value))
+            ? nil : "\"\(value)\" is not a valid label value (at most 63 letters, digits, '-', '_' or '.')"
+    }
+
+    /// A plain file name inside one directory (no separators, not `.`/`..`, not the `..`-prefixed names the
+    /// atomic directory layout reserves).
+    static func fileNameProblem(_ name: String) -> String? {
+        guard !name.isEmpty else { return "must not be empty" }
+        guard name.utf8.count <= 255 else { return "must be no more than 255 bytes" }
+        guard !name.contains("/"), !name.contains("\0") else { return "\"\(name)\" must not contain '/'" }
+        guard !name.hasPrefix("..") , name != "." else {
+            return "\"\(name)\": names starting with \"..\" are reserved for the atomic directory layout"
+        }
+        return nil
+    }
+
+    /// A relative path that stays below its root: no leading `/`, no `..` or empty components.
+    static func relativePathProblem(_ path: String) -> String? {
+        guard !path.isEmpty else { return "must not be empty" }
+        guard !path.hasPrefix("/") else { return "\"\(path)\" must be relative, not absolute" }
+        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if component == ".." { return "\"\(path)\" must not contain \"..\"" }
+            if component.isEmpty || component == "." { return "\"\(path)\" has an empty or \".\" component" }
+            if component.hasPrefix("..") { return "\"\(path)\": components starting with \"..\" are reserved" }
+        }
+        return nil
+    }
+
+    /// An HTTP header field name (RFC 9110 token).
+    static func headerNameProblem(_ name: String) -> String? {
+        let tchar = Set("!#$%&'*+-.^_`|~".utf8)
+        guard !name.isEmpty, name.utf8.allSatisfy({ isAlnum($0) || tchar.contains($0) }) else {
+            return "\"\(name)\" is not a valid HTTP header name"
+        }
+        return nil
+    }
+
+    private static func isLabelValue(_ s: Substring) -> Bool {
+        s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
+            && s.utf8.first.map(isAlnum) == true && s.utf8.last.map(isAlnum) == true
+    }
+
+    static func isAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+
+    private static func isLowerAlnum(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7A) }
+}
+
+/// A file permission setting written as an octal string (`"0640"`), as in a pod's `defaultMode` docs.
+public struct FileMode: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    /// The permission bits, or nil when the text is not 3 or 4 octal digits (with only permission bits).
+    public var permissions: UInt16? {
+        let digits = rawValue.hasPrefix("0") && rawValue.count == 4 ? String(rawValue.dropFirst()) : rawValue
+        guard digits.count == 3, digits.allSatisfy({ ("0"..."7").contains($0) }) else { return nil }
+        return UInt16(digits, radix: 8)
+    }
+
+    public var description: String { rawValue }
+
+    func problem() -> String? {
+        permissions == nil ? "\"\(rawValue)\" is not an octal file mode such as \"0640\"" : nil
+    }
+}
