@@ -1,0 +1,179 @@
+import Foundation
+import KeywardCore
+import KubernetesClient
+import KubernetesResources
+import Logging
+
+/// Records core/v1 Events about objects, aggregating repeats the way client-go's correlator does.
+///
+/// The same (object, type, reason, message) seen again within the aggregation window bumps `count` and
+/// `lastTimestamp` of the Event already written instead of creating another: a reconcile that fails every few
+/// seconds must not flood etcd. Recording never throws; a failure is logged, because an Event that cannot be
+/// written must never fail the reconcile that wanted to write it.
+public actor EventRecorder {
+    /// What makes two recordings "the same Event".
+    private struct Key: Hashable {
+        var object: String
+        var type: Event.EventType
+        var reason: String
+        var message: String
+    }
+
+    private struct Entry {
+        /// Distinguishes an entry from a later one under the same key (after the window passed).
+        var id: UInt64
+        var name: String
+        var namespace: String
+        var regarding: Event.ObjectReference
+        var count: Int
+        var firstTimestamp: Date
+        var lastTimestamp: Date
+        var lastUsed: UInt64
+        var created = false
+        /// A write for this entry is in flight; later repeats only bump the count and leave a flag for the writer.
+        var writing = false
+        var dirty = false
+    }
+
+    public let component: String
+    public let host: String?
+    public let aggregationWindow: TimeInterval
+    public let cacheCapacity: Int
+    private let sink: any EventSink
+    private let clock: any WallClock
+    private let logger: Logger
+    private var entries: [Key: Entry] = [:]
+    private var tick: UInt64 = 0
+
+    /// Messages are cut to this many UTF-8 bytes (events.k8s.io's `note` limit), after scrubbing.
+    public static let maxMessageBytes = 1024
+
+    /// - Parameters:
+    ///   - component: `source.component` and `reportingComponent` of every Event.
+    ///   - host: `source.host`, usually the pod name.
+    ///   - aggregationWindow: how long after the last occurrence a repeat still updates the same Event.
+    ///   - cacheCapacity: how many distinct Events are remembered for aggregation (least recently used go first).
+    public init(sink: any EventSink, component: String = "keyward-controller", host: String? = nil,
+                clock: any WallClock = SystemClock(), aggregationWindow: TimeInterval = 600, cacheCapacity: Int = 4096,
+                logger: Logger = Logger(label: "keyward.events")) {
+        self.sink = sink
+        self.component = component
+        self.host = host
+        self.clock = clock
+        self.aggregationWindow = aggregationWindow
+        self.cacheCapacity = max(1, cacheCapacity)
+        self.logger = logger
+    }
+
+    /// How many distinct Events are currently remembered.
+    public var trackedEventCount: Int { entries.count }
+
+    public func record<T: KubernetesResource>(_ type: Event.EventType, reason: String, message: String,
+                                              regarding object: T) async {
+        await record(type, reason: reason, message: message, regarding: Event.ObjectReference(object))
+    }
+
+    public func record(_ type: Event.EventType, reason: String, message: String,
+                       regarding object: Event.ObjectReference) async {
+        let message = Self.truncate(SecretScrubber.scrub(message))
+        let now = clock.now
+        tick += 1
+        let objectKey = object.uid ?? "\(object.apiVersion ?? "")/\(object.kind ?? "")/\(object.namespace ?? "")/\(object.name ?? "")"
+        let key = Key(object: objectKey, type: type, reason: reason, message: message)
+
+        let id: UInt64
+        if var entry = entries[key], now.timeIntervalSince(entry.lastTimestamp) <= aggregationWindow {
+            entry.count += 1
+            entry.lastTimestamp = max(entry.lastTimestamp, now)
+            entry.lastUsed = tick
+            if entry.writing {
+                entry.dirty = true
+                entries[key] = entry
+                return
+            }
+            entry.writing = true
+            entries[key] = entry
+            id = entry.id
+        } else {
+            let entry = Entry(id: tick, name: eventName(for: object, at: now), namespace: object.namespace ?? "default",
+                              regarding: object, count: 1, firstTimestamp: now, lastTimestamp: now, lastUsed: tick,
+                              writing: true)
+            entries[key] = entry
+            id = entry.id
+            evictIfNeeded(now: now)
+        }
+        await flush(key, id: id)
+    }
+
+    /// Writes the entry, then again while repeats arrived during the write; stops at the first failure (the next
+    /// repeat retries).
+    private func flush(_ key: Key, id: UInt64) async {
+        while var entry = entries[key], entry.id == id {
+            entry.dirty = false
+            entries[key] = entry
+            let event = makeEvent(key, entry)
+            var written = true
+            do {
+                if entry.created { try await sink.update(event) } else { try await sink.create(event) }
+            } catch .notFound where entry.created {
+                // Expired on the server: write it again under the same name, keeping the count.
+                do { try await sink.create(event) } catch { written = false; warn(error, key) }
+            } catch {
+                written = false
+                warn(error, key)
+            }
+            guard var current = entries[key], current.id == id else { return }
+            if written { current.created = true }
+            if !written || !current.dirty {
+                current.writing = false
+                entries[key] = current
+                return
+            }
+            entries[key] = current
+        }
+    }
+
+    private func makeEvent(_ key: Key, _ entry: Entry) -> Event {
+        Event(metadata: ObjectMeta(name: entry.name, namespace: entry.namespace), involvedObject: entry.regarding,
+              reason: key.reason, message: key.message, type: key.type, count: entry.count,
+              firstTimestamp: entry.firstTimestamp, lastTimestamp: entry.lastTimestamp,
+              source: Event.Source(component: component, host: host))
+    }
+
+    private func warn(_ error: EventSinkError, _ key: Key) {
+        logger.warning("cannot record event", metadata: ["reason": "\(key.reason)", "error": "\(error)"])
+    }
+
+    /// `<object>.<hex>` like client-go, with a per-recorder sequence mixed in so a frozen test clock stays unique.
+    private func eventName(for object: Event.ObjectReference, at now: Date) -> String {
+        let nanos = UInt64(max(0, now.timeIntervalSince1970) * 1_000_000_000)
+        let suffix = String(nanos &+ tick, radix: 16)
+        let base = (object.name?.isEmpty == false ? object.name! : "keyward").prefix(252 - suffix.count)
+        return "\(base).\(suffix)"
+    }
+
+    /// Drops entries past the window, then the least recently used, keeping in-flight ones.
+    private func evictIfNeeded(now: Date) {
+        guard entries.count > cacheCapacity else { return }
+        entries = entries.filter { $0.value.writing || now.timeIntervalSince($0.value.lastTimestamp) <= aggregationWindow }
+        guard entries.count > cacheCapacity else { return }
+        // Evict down to 3/4 so the sort is paid once per many insertions.
+        let target = cacheCapacity * 3 / 4
+        let victims = entries.filter { !$0.value.writing }.sorted { $0.value.lastUsed < $1.value.lastUsed }
+            .prefix(entries.count - target)
+        for victim in victims { entries[victim.key] = nil }
+    }
+
+    static func truncate(_ message: String) -> String {
+        guard message.utf8.count > maxMessageBytes else { return message }
+        var cut = ""
+        var bytes = 0
+        for character in message {
+            let size = character.utf8.count
+            if bytes + size > maxMessageBytes - 3 { break }
+            cut.append(character)
+            bytes += size
+        }
+        return cut + "…"
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import KubernetesClient
+import Prometheus
+import Synchronization
+
+/// Every Prometheus series Keyward exports, behind typed helpers.
+///
+/// Metric names and label sets live here and nowhere else, so a dashboard query and the code that feeds it cannot
+/// drift apart, and per-object series can be removed again when their object goes away (a deleted Certificate
+/// must not keep reporting an expiry forever).
+public final class KeywardMetrics: Sendable {
+    /// The registry `/metrics` renders. Other components may register their own series on it.
+    public let registry: PrometheusCollectorRegistry
+
+    struct State {
+        var certificates: [ObjectKey: CertificateSeries] = [:]
+        var rotations: [ObjectKey: SecretRotationSeries] = [:]
+        var reconcileDurations: [String: ValueHistogram] = [:]
+        var reconcileErrors: [String: Counter] = [:]
+        var queueDepths: [String: Gauge] = [:]
+        var queueRetries: [String: Counter] = [:]
+        var apiRequests: [APIRequestKey: Counter] = [:]
+        var apiDurations: [APIDurationKey: ValueHistogram] = [:]
+    }
+
+    /// `namespace/name` of a per-object series group.
+    struct ObjectKey: Hashable {
+        var namespace: String
+        var name: String
+    }
+
+    struct APIRequestKey: Hashable {
+        var verb: String
+        var resource: String
+        var code: String
+    }
+
+    struct APIDurationKey: Hashable {
+        var verb: String
+        var resource: String
+    }
+
+    let state = Mutex(State())
+    let secretRotationPhases: [String]
+    private let leader: Gauge
+
+    /// Reconcile latencies: 5 ms to 60 s, dense below a second where healthy reconciles land.
+    public static let reconcileBuckets: [Double] = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 15, 30, 60,
+    ]
+    /// API request latencies, as client-go buckets them.
+    public static let apiRequestBuckets: [Double] = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]
+
+    /// - Parameter secretRotationPhases: phases reported (at 0) for every SecretRotation besides its current one,
+    ///   so `keyward_secretrotation_phase{phase="Failed"} == 1` style alerts see every phase series.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                secretRotationPhases: [String] = []) {
+        self.registry = registry
+        self.secretRotationPhases = secretRotationPhases
+        leader = registry.makeGauge(descriptor: Self.descriptor(
+            "keyward_leader_election_is_leader", "1 while this replica holds the leader election Lease, else 0."))
+        leader.set(0.0)
+    }
+
+    /// The Prometheus text exposition of every registered series.
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+
+    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    // MARK: Leader election
+
+    public func setLeader(_ isLeader: Bool) { leader.set(isLeader ? 1.0 : 0.0) }
+
+    // MARK: Controllers
+
+    /// Creates a controller's series at zero, so rate() and absent() work before its first reconcile.
+    public func registerController(_ controller: String) {
+        state.withLock { state in
+            _ = reconcileHistogram(controller, in: &state)
+            _ = reconcileErrorCounter(controller, in: &state)
+        }
+    }
+
+    public func observeReconcile(controller: String, duration: TimeInterval) {
+        let histogram = state.withLock { reconcileHistogram(controller, in: &$0) }
+        histogram.record(max(0, duration))
+    }
+
+    public func reconcileFailed(controller: String) {
+        state.withLock { reconcileErrorCounter(controller, in: &$0) }.increment()
+    }
+
+    private func reconcileHistogram(_ controller: String, in state: inout State) -> ValueHistogram {
+        if let existing = state.reconcileDurations[controller] { return existing }
+        let made = registry.makeValueHistogram(
+            descriptor: Self.descriptor("keyward_reconcile_duration_seconds", "Time spent in one reconcile."),
+            labels: [("controller", controller)], buckets: Self.reconcileBuckets)
+        state.reconcileDurations[controller] = made
+        return made
+    }
+
+    private func reconcileErrorCounter(_ controller: String, in state: inout State) -> Counter {
+        if let existing = state.reconcileErrors[controller] { return existing }
+        let made = registry.makeCounter(
+            descriptor: Self.descriptor("keyward_reconcile_errors_total", "Reconciles that returned an error."),
+            labels: [("controller", controller)])
+        state.reconcileErrors[controller] = made
+        return made
+    }
+
+    // MARK: Work queues
+
+    public func setWorkqueueDepth(name: String, depth: Int) {
+        let gauge = state.withLock { state in
+            if let existing = state.queueDepths[name] { return existing }
+            let made = registry.makeGauge(
+                descriptor: Self.descriptor("keyward_workqueue_depth", "Keys waiting in a work queue."),
+                labels: [("name", name)])
+            state.queueDepths[name] = made
+            return made
+        }
+        gauge.set(Double(depth))
+    }
+
+    public func workqueueRetried(name: String, count: Int = 1) {
+        let counter = state.withLock { state in
+            if let existing = state.queueRetries[name] { return existing }
+            let made = registry.makeCounter(
+                descriptor: Self.descriptor("keyward_workqueue_retries_total", "Rate-limited re-adds to a work queue."),
+                labels: [("name", name)])
+            state.queueRetries[name] = made
+            return made
+        }
+        if count > 0 { counter.increment(by: Int64(count)) }
+    }
+
+    // MARK: API requests
+
+    /// Feed for ``KubernetesClient``'s `observer` hook: `KubernetesClient(..., observer: metrics.observeAPIRequest)`.
+    public func observeAPIRequest(_ record: RequestRecord) {
+        // A transport failure has no status; client-go labels it the same way.
+        let code = record.code == 0 ? "<error>" : String(record.code)
+        let (counter, histogram) = state.withLock { state in
+            let requestKey = APIRequestKey(verb: record.verb, resource: record.resource, code: code)
+            let counter: Counter
+            if let existing = state.apiRequests[requestKey] {
+                counter = existing
+            } else {
+                counter = registry.makeCounter(
+                    descriptor: Self.descriptor("keyward_api_requests_total",
+                                                "Kubernetes API requests by verb, resource and HTTP status."),
+                    labels: [("verb", record.verb), ("resource", record.resource), ("code", code)])
+                state.apiRequests[requestKey] = counter
+            }
+            let durationKey = APIDurationKey(verb: record.verb, resource: record.resource)
+            let histogram: ValueHistogram
+            if let existing = state.apiDurations[durationKey] {
+                histogram = existing
+            } else {
+                histogram = registry.makeValueHistogram(
+                    descriptor: Self.descriptor("keyward_api_request_duration_seconds",
+                                                "Kubernetes API request latency (to the response headers for watches)."),
+                    labels: [("verb", record.verb), ("resource", record.resource)], buckets: Self.apiRequestBuckets)
+                state.apiDurations[durationKey] = histogram
+            }
+            return (counter, histogram)
+        }
+        counter.increment()
+        histogram.record(max(0, record.duration))
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// The operator's one HTTP endpoint (`--metrics-addr`): `/metrics`, `/healthz`, `/readyz` and each CA's CRL at
+/// `/crl/{namespace}/{name}.crl`.
+///
+/// A swift-service-lifecycle `Service`: add it to the process's `ServiceGroup`; graceful shutdown stops it.
+/// Plain HTTP on purpose: it serves public data (metrics, CRLs) and is meant for the pod network or a sidecar.
+public struct OperatorHTTPServer: Service {
+    public let address: MetricsAddress
+    private let metrics: KeywardMetrics
+    private let health: HealthState
+    private let crlProvider: (any CRLProvider)?
+    private let logger: Logger
+    private let listening = ListeningPort()
+
+    public init(address: MetricsAddress, metrics: KeywardMetrics, health: HealthState,
+                crlProvider: (any CRLProvider)? = nil, logger: Logger = Logger(label: "keyward.http")) {
+        self.address = address
+        self.metrics = metrics
+        self.health = health
+        self.crlProvider = crlProvider
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let application = Application(
+            router: makeRouter(),
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port),
+                                                    serverName: nil),
+            onServerRunning: { [listening, logger, address] channel in
+                let port = channel.localAddress?.port ?? address.port
+                logger.info("serving metrics, health and CRLs", metadata: ["address": "\(address.host):\(port)"])
+                listening.resolve(port)
+            },
+            logger: logger)
+        defer { listening.resolve(nil) }
+        try await application.run()
+    }
+
+    /// The port actually bound (the kernel's choice for port 0), once the server listens; `nil` if `run()` ended
+    /// before it could listen.
+    public func boundPort() async -> Int? { await listening.value() }
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { [metrics] _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        router.get("/healthz") { [health] _, _ -> Response in
+            Self.probeResponse(health.liveness())
+        }
+        router.get("/readyz") { [health] _, _ -> Response in
+            Self.probeResponse(health.readiness())
+        }
+        router.get("/crl/{namespace}/{name}.crl") { [crlProvider] _, context -> Response in
+            guard let namespace = context.parameters.get("namespace"), let name = context.parameters.get("name"),
+                let der = await crlProvider?.crl(namespace: namespace, name: name)
+            else {
+                return Self.text(.notFound, "no CRL\n")
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/pkix-crl"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: der)))
+        }
+        return router
+    }
+
+    private static func probeResponse(_ report: HealthState.Report) -> Response {
+        if report.isHealthy { return text(.ok, "ok\n") }
+        return text(.serviceUnavailable, report.failures.joined(separator: "\n") + "\n")
+    }
+
+    private static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// A one-shot value: the bound port, or `nil` when the server stopped without listening.
+private final class ListeningPort: Sendable {
+    private struct State {
+        var resolved = false
+        var port: Int?
+        var waiters: [CheckedContinuation<Int?, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func resolve(_ port: Int?) {
+        let waiters: [CheckedContinuation<Int?, Never>] = state.withLock { state in
+            guard !state.resolved else { return [] }
+            state.resolved = true
+            state.port = port
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func value() async -> Int? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
+            let ready: Int?? = state.withLock { state in
+                if state.resolved { return .some(state.port) }
+                state.waiters.append(continuation)
+                return .none
+            }
+            if case .some(let port) = ready { continuation.resume(returning: port) }
+        }
+    }
+}

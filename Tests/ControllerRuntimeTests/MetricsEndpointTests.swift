@@ -1,0 +1,162 @@
+import ControllerRuntime
+import Foundation
+import KeywardCore
+import KubernetesClient
+import KubernetesResources
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The HTTP endpoint, started on 127.0.0.1 with a kernel-chosen port and fetched with the product's curl transport.
+@Suite("Operator HTTP endpoint")
+struct MetricsEndpointTests {
+    struct FixedCRLs: CRLProvider {
+        var crls: [String: Data]
+        func crl(namespace: String, name: String) async -> Data? { crls["\(namespace)/\(name)"] }
+    }
+
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "keyward.test.http")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// Runs `body` with a started server and a transport to reach it; stops both afterwards.
+    private func withServer<T: Sendable>(metrics: KeywardMetrics = KeywardMetrics(), health: HealthState = HealthState(),
+                                         crls: (any CRLProvider)? = nil,
+                                         _ body: @Sendable (_ get: @escaping @Sendable (String) async throws -> HTTPResponse,
+                                                            _ port: Int) async throws -> T) async throws -> T {
+        let server = OperatorHTTPServer(address: MetricsAddress(host: "127.0.0.1", port: 0), metrics: metrics,
+                                        health: health, crlProvider: crls, logger: Self.quietLogger)
+        let transport = CurlTransport(tls: TLSSettings())
+        defer { transport.shutdown() }
+        // Stopped the way production stops it: graceful shutdown of its ServiceGroup.
+        let services = ServiceGroup(configuration: .init(services: [server], logger: Self.quietLogger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            let port = try #require(await server.boundPort())
+            #expect(port > 0)
+            let get: @Sendable (String) async throws -> HTTPResponse = { path in
+                try await transport.send(HTTPRequest(method: .get, url: URL(string: "http://127.0.0.1:\(port)\(path)")!))
+            }
+            let result: T
+            do {
+                result = try await body(get, port)
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+            await services.triggerGracefulShutdown()
+            try await group.next()  // the server returns after a graceful shutdown rather than throwing
+            return result
+        }
+    }
+
+    @Test func metricsAreServedInPrometheusTextFormat() async throws {
+        let metrics = KeywardMetrics()
+        let notAfter = Date(timeIntervalSince1970: 1_807_776_000)
+        metrics.setCertificateStatus(CertificateMetricLabels(name: "web", namespace: "prod", issuer: "ca"),
+                                     .init(notAfter: notAfter, ready: .true))
+        metrics.setWorkqueueDepth(name: "certificate", depth: 4)
+        try await withServer(metrics: metrics) { get, _ in
+            let response = try await get("/metrics")
+            #expect(response.status == 200)
+            #expect(response.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let scraped = try MetricsExposition(parsing: String(decoding: response.body, as: UTF8.self))
+            #expect(scraped.value("keyward_certificate_expiration_timestamp_seconds",
+                                  ["name": "web", "namespace": "prod", "issuer": "ca"]) == notAfter.timeIntervalSince1970)
+            #expect(scraped.value("keyward_workqueue_depth", ["name": "certificate"]) == 4)
+            #expect(scraped.value("keyward_leader_election_is_leader") == 0)
+        }
+    }
+
+    @Test func apiRequestMetricsAreFedByTheClientObserver() async throws {
+        let metrics = KeywardMetrics()
+        try await withServer(metrics: metrics) { get, port in
+            // Any HTTP server answers a Kubernetes path with a status; this one answers 404.
+            let client = KubernetesClient(
+                configuration: ClientConfiguration(server: URL(string: "http://127.0.0.1:\(port)")!),
+                retryPolicy: .none, observer: metrics.observeAPIRequest)
+            defer { client.shutdown() }
+            for _ in 0..<2 {
+                await #expect(throws: KubernetesError.self) {
+                    try await client.get(Lease.self, name: "keyward-controller", namespace: "keyward")
+                }
+            }
+            await #expect(throws: KubernetesError.self) { try await client.list(Secret.self, in: .namespace("a")) }
+
+            let scraped = try MetricsExposition(parsing: String(decoding: try await get("/metrics").body, as: UTF8.self))
+            #expect(scraped.value("keyward_api_requests_total", ["verb": "get", "resource": "leases", "code": "404"]) == 2)
+            #expect(scraped.value("keyward_api_requests_total", ["verb": "list", "resource": "secrets", "code": "404"]) == 1)
+            #expect(scraped.type(of: "keyward_api_request_duration_seconds") == "histogram")
+            #expect(scraped.value("keyward_api_request_duration_seconds_count", ["verb": "get", "resource": "leases"]) == 2)
+        }
+    }
+
+    @Test func healthzFailsWhenALoopStopsBeating() async throws {
+        let clock = ManualClock()
+        let health = HealthState(clock: clock)
+        try await withServer(health: health) { get, _ in
+            var response = try await get("/healthz")
+            #expect(response.status == 200)
+            #expect(String(decoding: response.body, as: UTF8.self) == "ok\n")
+
+            health.heartbeat("controller/certificate", timeout: 30)
+            clock.advance(by: 31)
+            response = try await get("/healthz")
+            #expect(response.status == 503)
+            #expect(String(decoding: response.body, as: UTF8.self).contains("controller/certificate"))
+
+            health.heartbeat("controller/certificate", timeout: 30)
+            #expect(try await get("/healthz").status == 200)
+        }
+    }
+
+    @Test func readyzWaitsForCachesAndTheElector() async throws {
+        let health = HealthState(leaderElectionEnabled: true)
+        try await withServer(health: health) { get, _ in
+            var response = try await get("/readyz")
+            #expect(response.status == 503)
+            var reasons = String(decoding: response.body, as: UTF8.self)
+            #expect(reasons.contains("caches"))
+            #expect(reasons.contains("leader election"))
+
+            health.setCachesSynced(true)
+            response = try await get("/readyz")
+            #expect(response.status == 503)
+            reasons = String(decoding: response.body, as: UTF8.self)
+            #expect(!reasons.contains("caches"))
+
+            health.setLeaderElectionRunning(true)
+            response = try await get("/readyz")
+            #expect(response.status == 200)
+            #expect(String(decoding: response.body, as: UTF8.self) == "ok\n")
+        }
+        // Without leader election, synced caches are enough.
+        let standalone = HealthState()
+        try await withServer(health: standalone) { get, _ in
+            let before = try await get("/readyz")
+            standalone.setCachesSynced(true)
+            let after = try await get("/readyz")
+            #expect(before.status == 503)
+            #expect(after.status == 200)
+        }
+    }
+
+    @Test func crlsAreServedFromTheProvider() async throws {
+        let der = Data([0x30, 0x82, 0x01, 0x00, 0xFF, 0x00, 0x0A])
+        try await withServer(crls: FixedCRLs(crls: ["pki/root-ca": der])) { get, _ in
+            let response = try await get("/crl/pki/root-ca.crl")
+            #expect(response.status == 200)
+            #expect(response.header("content-type") == "application/pkix-crl")
+            #expect(response.body == der)
+            #expect(try await get("/crl/pki/other-ca.crl").status == 404)
+            #expect(try await get("/crl/pki/root-ca.pem").status == 404)
+            #expect(try await get("/nothing-here").status == 404)
+        }
+        try await withServer { get, _ in
+            let response = try await get("/crl/pki/root-ca.crl")
+            #expect(response.status == 404)
+        }
+    }
+}
