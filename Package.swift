@@ -68,6 +68,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// Rotation strategies (immediate, staged, dual-write, blue-green) as a pure state machine over Secret data.
+        .target(name: "RotationStrategies", dependencies: ["KeywardCore", "SecretGenerators"], swiftSettings: swiftSettings),
+
+        /// The `wait-for-certs` gate: decides whether certificate files on disk are ready to serve.
+        .target(name: "CertificateGate", dependencies: ["KeywardCore", "KeywardPKI"], swiftSettings: swiftSettings),
+
         // MARK: Kubernetes access
 
         /// Typed C wrappers over libcurl (curl_easy_setopt is variadic and unusable from Swift).
@@ -107,6 +113,58 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Reconcilers
+
+        /// Issues, renews, rotates and revokes `Certificate`s into Secrets, CRLs and shared-volume files.
+        .target(
+            name: "CertificateController",
+            dependencies: [
+                "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// Generates and rotates Secret values on a schedule with verification, rollback and consumer tracking.
+        .target(
+            name: "SecretRotationController",
+            dependencies: [
+                "ControllerRuntime", "KeywardAPI", "RotationStrategies", "SecretGenerators", "KeywardCore",
+                "KubernetesResources", "KubernetesClient",
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// The `keyward sync` sidecar: mirrors a Secret into an atomic directory and runs a reload action.
+        .target(
+            name: "SecretSync",
+            dependencies: ["ControllerRuntime", "KubernetesResources", "KubernetesClient", "AtomicDirectory", "KeywardCore"],
+            swiftSettings: swiftSettings
+        ),
+
+        /// Standalone mode: a file-backed `ResourceStore` (manifests in, Secrets and status out) for running the
+        /// reconcilers without a cluster.
+        .target(
+            name: "StandaloneStore",
+            dependencies: [
+                "ControllerRuntime", "KeywardAPI", "KubernetesResources", "KubernetesClient", "AtomicDirectory",
+                "KeywardCore", .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// The `keyward` command line: controller, run, status, wait-for-certs, sync, renew/revoke/rotate.
+        .target(
+            name: "KeywardCommands",
+            dependencies: [
+                "CertificateController", "SecretRotationController", "SecretSync", "StandaloneStore", "CertificateGate",
+                "ControllerRuntime", "KeywardAPI", "KeywardPKI", "KubernetesClient", "KubernetesResources", "KeywardCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Test infrastructure
 
         /// A faithful Kubernetes API server for tests and development (HTTPS, watches, CRDs).
@@ -138,13 +196,7 @@ let package = Package(
 
         .executableTarget(
             name: "keyward",
-            dependencies: [
-                "KeywardCore",
-                "KeywardPKI",
-                "KubernetesClient",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["KeywardCommands"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -166,18 +218,52 @@ let package = Package(
         .testTarget(name: "SecretGeneratorsTests", dependencies: ["SecretGenerators"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesClientTests",
-            dependencies: ["KubernetesClient", "KubernetesResources", "KeywardAPI", "KubeAPIServer"],
+            dependencies: ["KubernetesClient", "KubernetesResources", "KeywardAPI", "KubeAPIServer", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ControllerRuntimeTests",
-            dependencies: ["ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources"],
+            dependencies: ["ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "KubeAPIServerTests", dependencies: ["KubeAPIServer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CertificateControllerTests",
+            dependencies: ["CertificateController", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
+                           "KeywardPKI", "KubernetesResources", "KeywardCore", "AtomicDirectory"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KubeAPIServerTests", dependencies: ["KubeAPIServer", "KeywardCore"], swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RotationStrategiesTests", dependencies: ["RotationStrategies", "SecretGenerators", "KeywardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CertificateGateTests", dependencies: ["CertificateGate", "KeywardPKI", "KeywardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SecretRotationControllerTests",
+            dependencies: ["SecretRotationController", "RotationStrategies", "ControllerRuntime", "KubeAPIServer",
+                           "KubernetesClient", "KubernetesResources", "KeywardAPI", "KeywardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SecretSyncTests",
+            dependencies: ["SecretSync", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources",
+                           "AtomicDirectory", "KeywardCore", "KeywardPKI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KeywardCommandsTests",
+            dependencies: ["KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
+                           "KeywardCore", "KubeAPIServer", "KubernetesClient", "AtomicDirectory"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KeywardAPITests",
-            dependencies: ["KeywardAPI", "KubeAPIServer", "KubernetesClient"],
+            dependencies: ["KeywardAPI", "KubeAPIServer", "KubernetesClient", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
     ]

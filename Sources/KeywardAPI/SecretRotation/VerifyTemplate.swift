@@ -37,6 +37,7 @@ public struct VerifyTemplate: Sendable, Hashable {
     public struct RenderError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The key with no candidate value (a name, never a value).
         public var missingKey: String
+        public init(missingKey: String) { self.missingKey = missingKey }
         public var description: String { "no candidate value for key \"\(missingKey)\"" }
     }
 

@@ -127,28 +127,35 @@ enum NameRules {
             ? nil : "\"\(value)\" is not a valid label value (at most 63 letters, digits, '-', '_' or '.')"
     }
 
-    /// A plain file name inside one directory (no separators, not `.`/`..`, not the `..`-prefixed names the
-    /// atomic directory layout reserves).
+    /// A plain file name: letters, digits, `.`, `_`, `-`, not starting with `.` (so never `.`, `..` or the
+    /// `..data`-style names the atomic directory layout reserves). The CRD pattern is the same rule.
     static func fileNameProblem(_ name: String) -> String? {
         guard !name.isEmpty else { return "must not be empty" }
         guard name.utf8.count <= 255 else { return "must be no more than 255 bytes" }
-        guard !name.contains("/"), !name.contains("\0") else { return "\"\(name)\" must not contain '/'" }
-        guard !name.hasPrefix("..") , name != "." else {
-            return "\"\(name)\": names starting with \"..\" are reserved for the atomic directory layout"
+        guard isPathComponent(Substring(name)) else {
+            return "\"\(name)\" must be a plain file name: letters, digits, '.', '_' and '-', not starting with '.'"
         }
         return nil
     }
 
-    /// A relative path that stays below its root: no leading `/`, no `..` or empty components.
+    /// A relative path of ``fileNameProblem(_:)``-style components separated by `/`: never absolute, never `..`.
     static func relativePathProblem(_ path: String) -> String? {
         guard !path.isEmpty else { return "must not be empty" }
         guard !path.hasPrefix("/") else { return "\"\(path)\" must be relative, not absolute" }
+        guard path.utf8.count <= 1024 else { return "must be no more than 1024 characters" }
         for component in path.split(separator: "/", omittingEmptySubsequences: false) {
             if component == ".." { return "\"\(path)\" must not contain \"..\"" }
-            if component.isEmpty || component == "." { return "\"\(path)\" has an empty or \".\" component" }
-            if component.hasPrefix("..") { return "\"\(path)\": components starting with \"..\" are reserved" }
+            guard isPathComponent(component) else {
+                return "\"\(path)\": each component must be letters, digits, '.', '_' and '-', not empty and not "
+                    + "starting with '.'"
+            }
         }
         return nil
+    }
+
+    private static func isPathComponent(_ s: Substring) -> Bool {
+        guard let first = s.utf8.first, first != UInt8(ascii: ".") else { return false }
+        return s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
     /// An HTTP header field name (RFC 9110 token).

@@ -1,0 +1,385 @@
+import AtomicDirectory
+import ControllerRuntime
+import Foundation
+import KeywardAPI
+import KeywardCore
+import KeywardPKI
+import KubernetesClient
+import KubernetesResources
+import Logging
+
+/// Converges one `Certificate`: a valid certificate from the right issuer, matching the spec, renewed on time, in
+/// its Secret (and optionally in files), with status that says so.
+///
+/// Level-triggered and idempotent: every call re-reads everything, and a call with nothing to do writes nothing.
+/// Anything unreadable is treated as needing issuance (fail-safe), never trusted. The Secret is written before
+/// status, and the Secret's revision annotation is the truth, so a crash between the two converges on the next call.
+public struct CertificateReconciler: Reconciler {
+    public struct Options: Sendable {
+        /// Root of the shared volume for Certificates with a `files` section (`--volume-root`); nil disables files.
+        public var volumeRoot: String?
+        public var backoff = IssuanceBackoff()
+        /// How long to wait before re-checking an issuer that is not ready.
+        public var issuerRetry: TimeInterval = 30
+        /// Re-check interval for a Secret held by someone else (no watch covers unlabelled Secrets).
+        public var foreignSecretRetry: TimeInterval = 300
+        public init(volumeRoot: String? = nil) { self.volumeRoot = volumeRoot }
+    }
+
+    let store: any ResourceStore
+    let events: EventRecorder
+    let clock: any WallClock
+    let options: Options
+    let limiter: IssuanceRateLimiter?
+    let observer: (any CertificateObserver)?
+    let logger: Logger
+    private let issuers: IssuerResolver
+    private let crls: CRLPublisher
+
+    public init(store: any ResourceStore, events: EventRecorder, clock: any WallClock = SystemClock(),
+                options: Options = Options(), limiter: IssuanceRateLimiter? = nil,
+                observer: (any CertificateObserver)? = nil, logger: Logger = Logger(label: "keyward.certificate")) {
+        self.store = store
+        self.events = events
+        self.clock = clock
+        self.options = options
+        self.limiter = limiter
+        self.observer = observer
+        self.logger = logger
+        self.issuers = IssuerResolver(store: store)
+        self.crls = CRLPublisher(store: store)
+    }
+
+    public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
+        guard var certificate = try await store.get(Certificate.self, namespace: key.namespace, name: key.name) else {
+            await observer?.removed(namespace: key.namespace, name: key.name)
+            return .done
+        }
+        if certificate.metadata.isBeingDeleted { return try await finalize(certificate) }
+
+        // revokeOnDelete is implemented with a finalizer, added or removed as the spec says.
+        let finalizer = KeywardFinalizers.revokeOnDelete
+        if certificate.spec.revokeOnDelete != certificate.metadata.finalizers.contains(finalizer) {
+            if certificate.spec.revokeOnDelete { certificate.metadata.finalizers.append(finalizer) } else {
+                certificate.metadata.finalizers.removeAll { $0 == finalizer }
+            }
+            certificate = try await store.update(certificate)
+        }
+
+        let now = clock.now
+        if let violation = certificate.spec.validate().first {
+            return try await invalidSpec(certificate, field: violation.field, reason: violation.reason)
+        }
+        let template: CertificateTemplate
+        let algorithm: KeyAlgorithm
+        do {
+            template = try CertificateTemplate(spec: certificate.spec)
+            algorithm = try KeyAlgorithm(spec: certificate.spec.privateKey)
+            try template.validate(for: algorithm)
+        } catch {
+            if case .invalidField(let field, let reason) = error { return try await invalidSpec(certificate, field: field, reason: reason) }
+            return try await invalidSpec(certificate, field: "spec", reason: "\(error)")
+        }
+
+        let issuer: IssuerContext
+        switch try await issuers.resolve(certificate) {
+        case .ready(let context): issuer = context
+        case .invalid(let field, let reason): return try await invalidSpec(certificate, field: field, reason: reason)
+        case .notReady(let message):
+            try await writeStatus(certificate, event: (.warning, Certificate.Reason.issuerNotReady, message)) { status in
+                status.conditions.set(condition(Certificate.ConditionType.issuing, .true, Certificate.Reason.issuerNotReady, message, certificate, now))
+                if status.notAfter.map({ $0 <= now }) ?? true {
+                    status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.issuerNotReady, message, certificate, now))
+                    status.state = status.notAfter == nil ? .pending : .failed
+                }
+            }
+            return ReconcileResult(requeueAfter: options.issuerRetry)
+        }
+
+        let secret = try await store.get(Secret.self, namespace: certificate.metadata.namespace, name: certificate.spec.secretName)
+        if let secret, !CertificateSecret.isOwned(secret, by: certificate) {
+            let message = "Secret \(secret.metadata.name) exists and is not managed by this Certificate; set spec.adoptExistingSecret to take it over"
+            try await writeStatus(certificate, event: (.warning, Certificate.Reason.secretNotOwned, message)) { status in
+                status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.secretNotOwned, message, certificate, now))
+                status.state = .failed
+            }
+            return ReconcileResult(requeueAfter: options.foreignSecretRetry)
+        }
+
+        // Triggers: manual renew (annotation value not yet handled) and revoke.
+        let renewRequest = certificate.metadata.annotations[KeywardAnnotations.renew]
+        let manualRenew = renewRequest != nil && renewRequest != certificate.status?.lastRenewRequest
+        var forceNewKey = false
+        if let reasonName = certificate.metadata.annotations[KeywardAnnotations.revoke] {
+            certificate = try await revokeCurrent(certificate, secret: secret, issuer: issuer, reasonName: reasonName, now: now)
+            forceNewKey = true
+        }
+
+        var reasons = ReissuePolicy.reasons(
+            current: CertificateSecret.stored(in: secret), desired: template, keyAlgorithm: algorithm,
+            expectedIssuer: issuer.certificate, now: now, renewBefore: certificate.spec.effectiveRenewBefore.seconds,
+            jitterSeed: certificate.metadata.uid ?? certificate.metadata.key)
+        if reasons.isEmpty, !manualRenew, !forceNewKey, let secret {
+            return try await upToDate(certificate, secret: secret, issuer: issuer, now: now)
+        }
+        if forceNewKey { reasons.append(.unreadablePrivateKey(reason: "revoked")) }
+
+        // After failures, wait out the backoff (or, with failurePolicy hold, a manual renew) unless asked directly.
+        let status = certificate.status ?? Certificate.Status()
+        if !manualRenew && !forceNewKey, let failures = status.failedIssuanceAttempts, failures > 0 {
+            if certificate.spec.failurePolicy == .hold {
+                let message = "issuance failed \(failures) time(s); failurePolicy hold waits for `keyward renew`"
+                try await writeStatus(certificate, event: nil) { s in
+                    s.conditions.set(condition(Certificate.ConditionType.issuing, .false, Certificate.Reason.held, message, certificate, now))
+                }
+                return .done
+            }
+            if let next = status.nextRetryTime, next > now { return ReconcileResult(requeueAfter: next.timeIntervalSince(now)) }
+        }
+        return try await issue(certificate, secret: secret, issuer: issuer, template: template, algorithm: algorithm,
+                               reasons: reasons, manualRenew: manualRenew ? renewRequest : nil, forceNewKey: forceNewKey, now: now)
+    }
+
+    // MARK: Issuance
+
+    private func issue(_ certificate: Certificate, secret: Secret?, issuer: IssuerContext, template: CertificateTemplate,
+                       algorithm: KeyAlgorithm, reasons: [ReissueReason], manualRenew: String?, forceNewKey: Bool,
+                       now: Date) async throws -> ReconcileResult {
+        try await limiter?.acquire()
+        let stored = CertificateSecret.stored(in: secret)
+        let existingKey = stored.privateKeyPEM.flatMap { try? PrivateKey(pemEncoded: $0) }
+        let reuseKey = certificate.spec.privateKey.rotationPolicy == .never && !forceNewKey
+            && existingKey?.algorithm == algorithm
+        let revision = max(CertificateSecret.revision(of: secret), certificate.status?.revision ?? 0) + 1
+        let written: Secret
+        let issued: IssuedCertificate
+        let key: PrivateKey
+        do {
+            key = try reuseKey ? existingKey! : PrivateKey.generate(algorithm)
+            issued = try issuer.issuer.issue(template: template, subjectKey: key, now: now)
+            let updated = try CertificateSecret.build(existing: secret, certificate: certificate, issued: issued, key: key,
+                                                      revision: revision, issuerName: issuer.displayName)
+            written = secret == nil ? try await store.create(updated) : try await store.update(updated)
+        } catch let error as StoreError {
+            if case .invalid(_, _, let reason) = error { return try await issuanceFailed(certificate, message: reason, now: now) }
+            throw error  // conflicts and races: the queue retries with fresh reads
+        } catch let error as KubernetesError {
+            throw error
+        } catch {
+            return try await issuanceFailed(certificate, message: "\(error)", now: now)
+        }
+
+        let renewal = secret?.data[CertificateSecret.certificateKey] != nil
+        let keyRotated = renewal && !reuseKey
+        let info = try CertificateInfo(issued.certificate)
+        let reasonText = reasons.map(\.description).joined(separator: "; ")
+        let eventReason = renewal ? (keyRotated ? Certificate.Reason.keyRotated : Certificate.Reason.renewing) : Certificate.Reason.issued
+        let message = "issued serial \(info.serialHex.uppercased()) valid until \(KubeTime.format(info.notAfter)) (revision \(revision)): \(reasonText)"
+        let renewalTime = try await writeIssuedStatus(certificate, info: info, issuer: issuer, revision: revision,
+                                                      renewRequest: manualRenew, now: now,
+                                                      event: (.normal, eventReason, message))
+        try writeFiles(certificate, secret: written, now: now)
+        await observer?.issued(certificate, renewal: renewal)
+        logger.info("certificate issued", metadata: ["object": "\(certificate.metadata.key)", "serial": "\(info.serialHex)",
+                                                      "revision": "\(revision)"])
+        return ReconcileResult(requeueAfter: max(1, renewalTime.timeIntervalSince(now)))
+    }
+
+    private func issuanceFailed(_ certificate: Certificate, message: String, now: Date) async throws -> ReconcileResult {
+        let failures = (certificate.status?.failedIssuanceAttempts ?? 0) + 1
+        let delay = options.backoff.delay(afterFailures: failures)
+        let next = seconds(now.addingTimeInterval(delay))
+        try await writeStatus(certificate, event: (.warning, Certificate.Reason.issuanceFailed, message)) { status in
+            status.failedIssuanceAttempts = failures
+            status.lastFailureTime = seconds(now)
+            status.nextRetryTime = next
+            status.lastError = message
+            status.conditions.set(condition(Certificate.ConditionType.issuing, .true, Certificate.Reason.issuanceFailed, message, certificate, now))
+            let stillValid = status.notAfter.map { $0 > now } ?? false
+            // strict: Ready=False at the first failure; standard/hold: Ready stays while the old cert is valid.
+            if certificate.spec.failurePolicy == .strict || !stillValid {
+                status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.issuanceFailed, message, certificate, now))
+                status.state = .failed
+            }
+        }
+        await observer?.failed(certificate, reason: Certificate.Reason.issuanceFailed)
+        return ReconcileResult(requeueAfter: delay)
+    }
+
+    // MARK: Steady state
+
+    private func upToDate(_ certificate: Certificate, secret: Secret, issuer: IssuerContext, now: Date) async throws -> ReconcileResult {
+        guard let pem = secret.string(CertificateSecret.certificateKey),
+            let leaf = try? PEMBundle.certificates(from: pem).first, let info = try? CertificateInfo(leaf)
+        else { return ReconcileResult(requeueAfter: 1) }
+        let revision = CertificateSecret.revision(of: secret)
+        var next = try await writeIssuedStatus(certificate, info: info, issuer: issuer, revision: max(revision, certificate.status?.revision ?? 0),
+                                               renewRequest: nil, now: now, event: nil)
+        if certificate.spec.isCA, case .ready(let own) = ownIssuerContext(certificate, secret: secret) {
+            if let resign = try await crls.ensureFresh(issuer: own, namespace: certificate.metadata.namespace, now: now) {
+                next = min(next, resign)
+            }
+        }
+        try writeFiles(certificate, secret: secret, now: now)
+        await observer?.observe(certificate)
+        return ReconcileResult(requeueAfter: max(1, next.timeIntervalSince(now)))
+    }
+
+    /// A CA Certificate acting as the issuer of its own CRL.
+    private func ownIssuerContext(_ certificate: Certificate, secret: Secret) -> ResolvedIssuer {
+        guard let certPEM = secret.string(CertificateSecret.certificateKey), let keyPEM = secret.string(CertificateSecret.privateKeyKey),
+            let issuer = try? Issuer(certificatePEM: certPEM, privateKeyPEM: keyPEM, caPEM: secret.string(CertificateSecret.caKey))
+        else { return .notReady("CA material unreadable") }
+        return .ready(IssuerContext(issuer: issuer, displayName: "Certificate/\(certificate.metadata.name)",
+                                    crlOwnerName: certificate.metadata.name, caCertificate: certificate, caSecret: secret))
+    }
+
+    /// Writes the status of a valid, current certificate; returns its renewal time.
+    private func writeIssuedStatus(_ certificate: Certificate, info: CertificateInfo, issuer: IssuerContext, revision: Int,
+                                   renewRequest: String?, now: Date, event: PendingEvent?) async throws -> Date {
+        let renewalTime = seconds(RenewalSchedule.renewalTime(
+            notBefore: info.notBefore, notAfter: info.notAfter, renewBefore: certificate.spec.effectiveRenewBefore.seconds,
+            jitterSeed: certificate.metadata.uid ?? certificate.metadata.key))
+        let issuerFingerprint = issuer.certificate.flatMap { try? CertificateInfo($0).sha256Fingerprint }
+        try await writeStatus(certificate, event: event) { status in
+            status.notBefore = seconds(info.notBefore)
+            status.notAfter = seconds(info.notAfter)
+            status.renewalTime = renewalTime
+            status.serialNumber = info.serialHex.uppercased()
+            status.fingerprintSHA256 = info.sha256Fingerprint
+            status.revision = revision
+            status.issuerName = issuer.displayName
+            status.issuerFingerprintSHA256 = issuerFingerprint
+            status.failedIssuanceAttempts = nil
+            status.lastFailureTime = nil
+            status.nextRetryTime = nil
+            status.lastError = nil
+            if let renewRequest { status.lastRenewRequest = renewRequest }
+            status.state = .issued
+            let message = "certificate is valid until \(KubeTime.format(info.notAfter)), renewal at \(KubeTime.format(renewalTime))"
+            status.conditions.set(condition(Certificate.ConditionType.ready, .true, Certificate.Reason.issued, message, certificate, now))
+            status.conditions.set(condition(Certificate.ConditionType.issuing, .false, Certificate.Reason.issued, "no issuance needed", certificate, now))
+        }
+        return renewalTime
+    }
+
+    // MARK: Revocation and deletion
+
+    private func revokeCurrent(_ certificate: Certificate, secret: Secret?, issuer: IssuerContext, reasonName: String,
+                               now: Date) async throws -> Certificate {
+        var certificate = certificate
+        let reason = CRLReason(name: reasonName) ?? .unspecified
+        if let pem = secret?.string(CertificateSecret.certificateKey), let leaf = try? PEMBundle.certificates(from: pem).first,
+            let info = try? CertificateInfo(leaf)
+        {
+            try await crls.revoke(leaf, reason: reason, issuer: issuer, namespace: certificate.metadata.namespace, now: now)
+            var status = certificate.status ?? Certificate.Status()
+            if !status.revokedCertificates.contains(where: { $0.serialNumber == info.serialHex.uppercased() }) {
+                status.revokedCertificates.append(Certificate.RevokedCertificate(
+                    serialNumber: info.serialHex.uppercased(), reason: Certificate.RevocationReason(rawValue: reason.description),
+                    revocationTime: seconds(now)))
+                status.conditions.set(condition(Certificate.ConditionType.issuing, .true, Certificate.Reason.revoked,
+                                                "serial \(info.serialHex.uppercased()) revoked (\(reason)); issuing a replacement", certificate, now))
+                status.state = .revoked
+                certificate.status = status
+                certificate = try await store.updateStatus(certificate)
+            }
+            await events.record(.normal, reason: Certificate.Reason.revoked,
+                                message: "revoked serial \(info.serialHex.uppercased()) (\(reason)) in \(issuer.displayName)'s CRL",
+                                regarding: certificate)
+            await observer?.revoked(certificate)
+        }
+        // The request is consumed: remove the annotation so it does not revoke the replacement too.
+        certificate.metadata.annotations[KeywardAnnotations.revoke] = nil
+        return try await store.update(certificate)
+    }
+
+    private func finalize(_ certificate: Certificate) async throws -> ReconcileResult {
+        let finalizer = KeywardFinalizers.revokeOnDelete
+        guard certificate.metadata.finalizers.contains(finalizer) else { return .done }
+        let secret = try await store.get(Secret.self, namespace: certificate.metadata.namespace, name: certificate.spec.secretName)
+        if case .ready(let issuer) = try await issuers.resolve(certificate),
+            let secret, CertificateSecret.isOwned(secret, by: certificate),
+            let pem = secret.string(CertificateSecret.certificateKey), let leaf = try? PEMBundle.certificates(from: pem).first
+        {
+            try await crls.revoke(leaf, reason: .cessationOfOperation, issuer: issuer,
+                                  namespace: certificate.metadata.namespace, now: clock.now)
+            await events.record(.normal, reason: Certificate.Reason.revoked,
+                                message: "revoked on delete (cessationOfOperation)", regarding: certificate)
+        } else {
+            await events.record(.warning, reason: Certificate.Reason.revoked,
+                                message: "revokeOnDelete: issuer or certificate unavailable, nothing to revoke", regarding: certificate)
+        }
+        var updated = certificate
+        updated.metadata.finalizers.removeAll { $0 == finalizer }
+        _ = try await store.update(updated)
+        return .done
+    }
+
+    // MARK: Status plumbing
+
+    typealias PendingEvent = (type: Event.EventType, reason: String, message: String)
+
+    private func invalidSpec(_ certificate: Certificate, field: String, reason: String) async throws -> ReconcileResult {
+        let message = "\(field): \(reason)"
+        let now = clock.now
+        try await writeStatus(certificate, event: (.warning, Certificate.Reason.invalidSpec, message)) { status in
+            status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.invalidSpec, message, certificate, now))
+            status.conditions.set(condition(Certificate.ConditionType.issuing, .false, Certificate.Reason.invalidSpec, message, certificate, now))
+            status.lastError = message
+            status.state = status.notAfter == nil ? .pending : .failed
+        }
+        await observer?.failed(certificate, reason: Certificate.Reason.invalidSpec)
+        // Retrying cannot help; the next spec change enqueues the Certificate again.
+        return .done
+    }
+
+    /// Applies `mutate` to the status and writes it only if something changed; records `event` only then too, so a
+    /// steady state sends nothing.
+    private func writeStatus(_ certificate: Certificate, event: PendingEvent?,
+                             _ mutate: (inout Certificate.Status) -> Void) async throws {
+        var status = certificate.status ?? Certificate.Status()
+        mutate(&status)
+        status.observedGeneration = certificate.metadata.generation
+        guard status != certificate.status else { return }
+        var updated = certificate
+        updated.status = status
+        _ = try await store.updateStatus(updated)
+        if let event { await events.record(event.type, reason: event.reason, message: event.message, regarding: certificate) }
+    }
+
+    private func condition(_ type: String, _ value: Condition.Status, _ reason: String, _ message: String,
+                           _ certificate: Certificate, _ now: Date) -> Condition {
+        Condition(type: type, status: value, reason: reason, message: message,
+                  observedGeneration: certificate.metadata.generation, lastTransitionTime: seconds(now))
+    }
+
+    // MARK: Files
+
+    private func writeFiles(_ certificate: Certificate, secret: Secret, now: Date) throws {
+        guard let root = options.volumeRoot, let files = certificate.spec.files else { return }
+        let directory = URL(fileURLWithPath: root)
+            .appendingPathComponent(files.effectiveSubPath(namespace: certificate.metadata.namespace ?? "default",
+                                                           name: certificate.metadata.name)).path
+        guard let fullchain = secret.string(CertificateSecret.certificateKey),
+            let keyPEM = secret.string(CertificateSecret.privateKeyKey),
+            let certificates = try? PEMBundle.certificates(from: fullchain), let leaf = certificates.first
+        else { return }
+        let chain = PEMBundle.pemEncoded(Array(certificates.dropFirst()))
+        let group = files.group.map { UInt32($0) }
+        var specs = [
+            FileSpec(name: files.names.certificate, contents: Data(PEMBundle.pemEncoded(leaf).utf8), mode: UInt32(files.mode.permissions ?? 0o644)),
+            FileSpec(name: files.names.chain, contents: Data(chain.utf8), mode: UInt32(files.mode.permissions ?? 0o644)),
+            FileSpec(name: files.names.fullchain, contents: Data(fullchain.utf8), mode: UInt32(files.mode.permissions ?? 0o644)),
+            FileSpec(name: files.names.privateKey, contents: Data(keyPEM.utf8), mode: UInt32(files.privateKeyMode.permissions ?? 0o640), groupID: group),
+            FileSpec(name: files.names.ca, contents: Data((secret.string(CertificateSecret.caKey) ?? "").utf8), mode: UInt32(files.mode.permissions ?? 0o644)),
+        ]
+        if let crl = secret.data[CertificateSecret.crlKey] {
+            specs.append(FileSpec(name: files.names.crl, contents: crl, mode: UInt32(files.mode.permissions ?? 0o644)))
+        }
+        _ = try AtomicDirectoryWriter(directory: directory).write(specs)
+    }
+}
+
+/// Whole seconds: what survives a round trip through a Kubernetes timestamp, so comparisons stay stable.
+func seconds(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }

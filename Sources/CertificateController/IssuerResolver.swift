@@ -1,0 +1,88 @@
+import ControllerRuntime
+import Foundation
+import KeywardCore
+import KubernetesClient
+import KeywardAPI
+import KeywardPKI
+import KubernetesResources
+import X509
+
+/// A usable issuer, or why there is none yet.
+enum ResolvedIssuer: Sendable {
+    case ready(IssuerContext)
+    /// The issuer exists but cannot sign yet (missing, not Ready, not a CA): wait and retry.
+    case notReady(String)
+    /// The issuer reference can never work as written.
+    case invalid(field: String, reason: String)
+}
+
+/// What issuance and revocation need to know about the issuer.
+struct IssuerContext: Sendable {
+    var issuer: Issuer
+    /// Name shown in status and annotations: `selfSigned`, `Certificate/NAME` or `Secret/NAME`.
+    var displayName: String
+    /// The name the issuer's CRL ConfigMap is derived from; nil for self-signed.
+    var crlOwnerName: String?
+    /// The CA's own Certificate when the issuer is `ca.certificateRef` (its Secret is Keyward's to update).
+    var caCertificate: KeywardAPI.Certificate?
+    var caSecret: Secret?
+
+    var certificate: X509.Certificate? { issuer.certificate }
+}
+
+/// Resolves `spec.issuer` through the store.
+struct IssuerResolver: Sendable {
+    let store: any ResourceStore
+
+    func resolve(_ certificate: KeywardAPI.Certificate) async throws -> ResolvedIssuer {
+        let namespace = certificate.metadata.namespace
+        let reference = certificate.spec.issuer
+        if reference.selfSigned != nil {
+            return .ready(IssuerContext(issuer: .selfSigned, displayName: "selfSigned"))
+        }
+        guard let ca = reference.ca else { return .invalid(field: "spec.issuer", reason: "exactly one of selfSigned or ca is required") }
+        if let name = ca.certificateRef {
+            if name == certificate.metadata.name {
+                return .invalid(field: "spec.issuer.ca.certificateRef", reason: "a Certificate cannot issue itself")
+            }
+            guard let caCertificate = try await store.get(KeywardAPI.Certificate.self, namespace: namespace, name: name) else {
+                return .notReady("issuer Certificate \(name) does not exist")
+            }
+            guard caCertificate.spec.isCA else { return .notReady("issuer Certificate \(name) is not a CA (spec.isCA is false)") }
+            guard caCertificate.status?.conditions.isTrue(KeywardAPI.Certificate.ConditionType.ready) == true else {
+                return .notReady("issuer Certificate \(name) is not Ready")
+            }
+            guard let secret = try await store.get(Secret.self, namespace: namespace, name: caCertificate.spec.secretName) else {
+                return .notReady("issuer Certificate \(name) has no Secret \(caCertificate.spec.secretName) yet")
+            }
+            return context(secret: secret, display: "Certificate/\(name)", crlOwner: name, caCertificate: caCertificate)
+        }
+        if let name = ca.secretRef {
+            guard let secret = try await store.get(Secret.self, namespace: namespace, name: name) else {
+                return .notReady("issuer Secret \(name) does not exist")
+            }
+            guard secret.type == Secret.tlsType else {
+                return .notReady("issuer Secret \(name) has type \(secret.type), expected \(Secret.tlsType)")
+            }
+            return context(secret: secret, display: "Secret/\(name)", crlOwner: name, caCertificate: nil)
+        }
+        return .invalid(field: "spec.issuer.ca", reason: "exactly one of certificateRef or secretRef is required")
+    }
+
+    private func context(secret: Secret, display: String, crlOwner: String, caCertificate: KeywardAPI.Certificate?) -> ResolvedIssuer {
+        guard let certificatePEM = secret.string(CertificateSecret.certificateKey),
+            let keyPEM = secret.string(CertificateSecret.privateKeyKey)
+        else {
+            return .notReady("issuer \(display) Secret lacks \(CertificateSecret.certificateKey) or \(CertificateSecret.privateKeyKey)")
+        }
+        do {
+            let issuer = try Issuer(certificatePEM: certificatePEM, privateKeyPEM: keyPEM,
+                                    caPEM: secret.string(CertificateSecret.caKey))
+            return .ready(IssuerContext(issuer: issuer, displayName: display, crlOwnerName: crlOwner,
+                                        caCertificate: caCertificate, caSecret: secret))
+        } catch {
+            // The error describes the CA material, never the key bytes.
+            return .notReady("issuer \(display) is unusable: \(error)")
+        }
+    }
+}

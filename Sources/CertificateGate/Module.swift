@@ -1,0 +1,1 @@
+// CertificateGate: under construction.

@@ -1,0 +1,1 @@
+// KeywardCommands: under construction.

@@ -1,0 +1,58 @@
+import SwiftASN1
+import X509
+
+/// Reads and writes concatenated PEM certificates (`tls.crt`, `ca.crt`, bundles).
+///
+/// Parsing is fail-safe: inputs come from Secrets anyone with write access can edit, so every defect becomes a typed
+/// ``PEMError`` rather than a trap.
+public enum PEMBundle {
+    public static let certificateBlockType = "CERTIFICATE"
+
+    /// Every certificate in `pem`, in order. Empty input, non-certificate blocks and undecodable DER all throw.
+    public static func certificates(from pem: String) throws(PEMError) -> [Certificate] {
+        let documents = try self.documents(from: pem)
+        var certificates: [Certificate] = []
+        certificates.reserveCapacity(documents.count)
+        for (index, document) in documents.enumerated() {
+            guard document.discriminator == certificateBlockType else {
+                throw .unexpectedBlockType(
+                    index: index, found: document.discriminator, expected: certificateBlockType
+                )
+            }
+            do {
+                certificates.append(try Certificate(derEncoded: document.derBytes))
+            } catch {
+                throw .invalidCertificate(index: index, reason: String(describing: error))
+            }
+        }
+        return certificates
+    }
+
+    /// The PEM text for `certificates`, each block newline-terminated; empty input yields "".
+    public static func pemEncoded(_ certificates: [Certificate]) -> String {
+        certificates.map(pemEncoded).joined()
+    }
+
+    public static func pemEncoded(_ certificate: Certificate) -> String {
+        var serializer = DER.Serializer()
+        // Serializing a parsed or freshly built certificate only re-emits stored bytes; it cannot fail.
+        try! serializer.serialize(certificate)
+        return pemBlock(type: certificateBlockType, der: serializer.serializedBytes)
+    }
+
+    static func pemBlock(type: String, der: [UInt8]) -> String {
+        PEMDocument(type: type, derBytes: der).pemString + "\n"
+    }
+
+    /// Splits `pem` into decoded blocks, mapping SwiftASN1's errors to ``PEMError``.
+    static func documents(from pem: String) throws(PEMError) -> [PEMDocument] {
+        let documents: [PEMDocument]
+        do {
+            documents = try PEMDocument.parseMultiple(pemString: pem)
+        } catch {
+            throw .malformedPEM(reason: String(describing: error))
+        }
+        guard !documents.isEmpty else { throw .noPEMBlocks }
+        return documents
+    }
+}

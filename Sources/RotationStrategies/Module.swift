@@ -1,0 +1,1 @@
+// RotationStrategies: under construction.

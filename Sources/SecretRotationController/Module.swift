@@ -1,0 +1,1 @@
+// SecretRotationController: under construction.

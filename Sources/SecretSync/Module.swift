@@ -1,0 +1,1 @@
+// SecretSync: under construction.

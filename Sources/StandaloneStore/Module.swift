@@ -1,0 +1,1 @@
+// StandaloneStore: under construction.

@@ -1,0 +1,1 @@
+// CertificateControllerTests: under construction.

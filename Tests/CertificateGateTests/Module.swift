@@ -1,0 +1,1 @@
+// CertificateGateTests: under construction.

@@ -1,0 +1,87 @@
+import Foundation
+import KeywardAPI
+import KeywardCore
+import KubernetesClient
+
+/// Models with every field set, so encoding them shows every key the model can write.
+/// ``SchemaDriftTests`` checks by reflection that nothing here was left unset.
+enum Samples {
+    static let time = Date(timeIntervalSince1970: 1_795_000_000)
+
+    static func condition(_ type: String) -> Condition {
+        Condition(type: type, status: .true, reason: "Issued", message: "ok", observedGeneration: 3,
+                  lastTransitionTime: time)
+    }
+
+    static func certificate() -> Certificate {
+        let spec = Certificate.Spec(
+            secretName: "web-tls",
+            issuer: Certificate.IssuerReference(selfSigned: .init(), ca: .init(certificateRef: "root-ca", secretRef: "root-tls")),
+            commonName: "web",
+            dnsNames: ["web.example.com"],
+            ipAddresses: ["10.0.0.1"],
+            uris: ["spiffe://cluster.local/web"],
+            emailAddresses: ["ops@example.com"],
+            subject: Certificate.Subject(organizations: ["Example"], organizationalUnits: ["Web"], countries: ["DE"],
+                                         localities: ["Berlin"], provinces: ["Berlin"], streetAddresses: ["Main 1"],
+                                         postalCodes: ["10115"], serialNumber: "42"),
+            duration: "2160h",
+            renewBefore: "720h",
+            usages: [.serverAuth],
+            isCA: true,
+            maxPathLength: 1,
+            privateKey: Certificate.PrivateKey(algorithm: .rsa, size: 2048, encoding: .pkcs8, rotationPolicy: .never),
+            crlDistributionPoints: ["http://crl.example.com/ca.crl"],
+            secretTemplate: Certificate.SecretTemplate(labels: ["team": "web"], annotations: ["note": "x"]),
+            secretKeys: Certificate.SecretKeys(pemFiles: true),
+            failurePolicy: .strict,
+            revokeOnDelete: true,
+            adoptExistingSecret: true,
+            files: Certificate.Files(subPath: "web", names: Certificate.FileNames(), privateKeyMode: "0640",
+                                     mode: "0644", group: 101))
+        let status = Certificate.Status(
+            conditions: [condition("Ready"), condition("Issuing")], state: .issued, observedGeneration: 3,
+            issuerName: "certificate/root-ca", notBefore: time, notAfter: time, renewalTime: time,
+            serialNumber: "0A1B", fingerprintSHA256: "ab", revision: 2, issuerFingerprintSHA256: "cd",
+            lastFailureTime: time, failedIssuanceAttempts: 1, nextRetryTime: time, lastError: "boom",
+            lastRenewRequest: "2026-11-23T10:00:00Z",
+            revokedCertificates: [Certificate.RevokedCertificate(serialNumber: "09", reason: .keyCompromise,
+                                                                 revocationTime: time)])
+        return Certificate(metadata: ObjectMeta(name: "web", namespace: "default"), spec: spec, status: status)
+    }
+
+    static func rotation() -> SecretRotation {
+        let password = SecretRotation.PasswordGenerator(length: 24, digits: 4, symbols: 4, symbolCharacters: "-_",
+                                                        noUpper: true, allowRepeat: true, encoding: .hex,
+                                                        excludedCharacters: "0O")
+        let generator = SecretRotation.Generator(
+            password: password, token: .init(bytes: 32, encoding: .hex), uuid: .init(),
+            privateKey: .init(algorithm: .rsa, size: 2048),
+            basicAuth: .init(username: "admin", password: password, cost: 10))
+        let spec = SecretRotation.Spec(
+            secretName: "db",
+            keys: [SecretRotation.Key(name: "password", generator: generator)],
+            interval: "720h",
+            schedule: .init(cron: "@daily", timeZone: "UTC"),
+            strategy: .init(type: .dualWrite, migrationTimeout: "5m"),
+            verify: .init(http: .init(url: "https://db.example.com/", method: .post,
+                                      headers: [.init(name: "X-P", value: "{{ candidate.password }}")],
+                                      body: "{}", expectedStatus: 200, timeout: "10s"),
+                          job: .init(template: ["template": ["spec": ["containers": [["name": "c"]]]]], timeout: "5m")),
+            rollback: .init(automatic: false, onMigrationTimeout: .promote),
+            consumers: .init(workloads: [.init(kind: .deployment, name: "api")], discover: true, maxConcurrentRollouts: 2),
+            suspend: true,
+            historyLimit: 5,
+            onChange: [.init(exec: ["/bin/true"], timeout: "30s")])
+        let status = SecretRotation.Status(
+            conditions: [condition("Ready"), condition("Rotating")], observedGeneration: 2, phase: .migrating,
+            phaseTransitionTime: time, revision: 4, lastRotationTime: time, nextRotationTime: time,
+            activeEnvironment: .green,
+            consumers: .init(total: 1, migrated: 0, pending: ["Deployment/api"],
+                             items: [.init(kind: .deployment, name: "api", revision: "abc", rolledOut: false)]),
+            candidateHash: "ff", failedAttempts: 1, nextRetryTime: time, lastError: "boom", lastRotateRequest: "r1",
+            lastRollbackRequest: "b1",
+            history: [.init(revision: 3, time: time, result: .rotated)])
+        return SecretRotation(metadata: ObjectMeta(name: "db", namespace: "default"), spec: spec, status: status)
+    }
+}

@@ -1,0 +1,1 @@
+// KeywardCommandsTests: under construction.

@@ -1,0 +1,1 @@
+// RotationStrategiesTests: under construction.

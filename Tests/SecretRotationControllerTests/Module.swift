@@ -1,0 +1,1 @@
+// SecretRotationControllerTests: under construction.

@@ -1,0 +1,1 @@
+// SecretSyncTests: under construction.
