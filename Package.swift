@@ -148,7 +148,7 @@ let package = Package(
             name: "StandaloneStore",
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "KubernetesResources", "KubernetesClient", "AtomicDirectory",
-                "KeywardCore", .product(name: "Yams", package: "Yams"),
+                "KeywardCore", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -192,6 +192,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// Test helpers shared by test targets: runs real tools (openssl, pkilint, kubectl) with bounded waits.
+        .target(name: "KeywardTestSupport", swiftSettings: swiftSettings),
+
         // MARK: Executables
 
         .executableTarget(
@@ -213,12 +216,12 @@ let package = Package(
         // MARK: Tests
 
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "KeywardPKITests", dependencies: ["KeywardPKI"], swiftSettings: swiftSettings),
+        .testTarget(name: "KeywardPKITests", dependencies: ["KeywardPKI", "KeywardTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AtomicDirectoryTests", dependencies: ["AtomicDirectory"], swiftSettings: swiftSettings),
         .testTarget(name: "SecretGeneratorsTests", dependencies: ["SecretGenerators"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesClientTests",
-            dependencies: ["KubernetesClient", "KubernetesResources", "KeywardAPI", "KubeAPIServer", "KeywardCore"],
+            dependencies: ["KeywardTestSupport", "KubernetesClient", "KubernetesResources", "KeywardAPI", "KubeAPIServer", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -228,36 +231,36 @@ let package = Package(
         ),
         .testTarget(
             name: "CertificateControllerTests",
-            dependencies: ["CertificateController", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
-                           "KeywardPKI", "KubernetesResources", "KeywardCore", "AtomicDirectory"],
+            dependencies: ["KeywardTestSupport", "CertificateController", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
+                           "KeywardPKI", "KubernetesResources", "KeywardCore", "AtomicDirectory", "StandaloneStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "KubeAPIServerTests", dependencies: ["KubeAPIServer", "KeywardCore"], swiftSettings: swiftSettings
+            name: "KubeAPIServerTests", dependencies: ["KeywardTestSupport", "KubeAPIServer", "KeywardCore"], swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RotationStrategiesTests", dependencies: ["RotationStrategies", "SecretGenerators", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "CertificateGateTests", dependencies: ["CertificateGate", "KeywardPKI", "KeywardCore"],
+            name: "CertificateGateTests", dependencies: ["KeywardTestSupport", "CertificateGate", "KeywardPKI", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SecretRotationControllerTests",
-            dependencies: ["SecretRotationController", "RotationStrategies", "ControllerRuntime", "KubeAPIServer",
+            dependencies: ["KeywardTestSupport", "SecretRotationController", "RotationStrategies", "ControllerRuntime", "KubeAPIServer",
                            "KubernetesClient", "KubernetesResources", "KeywardAPI", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SecretSyncTests",
-            dependencies: ["SecretSync", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources",
+            dependencies: ["KeywardTestSupport", "SecretSync", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources",
                            "AtomicDirectory", "KeywardCore", "KeywardPKI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeywardCommandsTests",
-            dependencies: ["KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "AtomicDirectory"],
             swiftSettings: swiftSettings
         ),

@@ -1,1 +1,3 @@
-print("keyward")
+import KeywardCommands
+
+await KeywardCommand.main()

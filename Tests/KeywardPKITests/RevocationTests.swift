@@ -1,5 +1,6 @@
 import Foundation
 import KeywardPKI
+import KeywardTestSupport
 import Testing
 import X509
 

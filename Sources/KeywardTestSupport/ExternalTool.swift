@@ -1,31 +1,32 @@
 import Foundation
-import Testing
 
-/// Runs the real tools (openssl, pkilint) that judge what KeywardPKI produces, with a bounded wait.
-enum ExternalTool {
-    struct Output: Sendable, CustomStringConvertible {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
+/// Runs the real tools (openssl, pkilint, kubectl, nginx, curl) that judge what Keyward produces, with a bounded wait.
+/// Shared by the test targets; a missing tool is a failure that points at scripts/install-tools.sh, never a skip.
+public enum ExternalTool {
+    public struct Output: Sendable, CustomStringConvertible {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
-    /// Repository root, found from this file's path (Tests/KeywardPKITests/ExternalTool.swift).
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    /// Repository root, found from this file's path (Sources/KeywardTestSupport/ExternalTool.swift).
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let openssl = "/usr/bin/openssl"
+    public static let openssl = "/usr/bin/openssl"
 
-    static func pkilint(_ command: String) -> String {
+    public static func pkilint(_ command: String) -> String {
         repositoryRoot.appendingPathComponent(".venv-tools/bin/\(command)").path
     }
 
     /// Runs `executable` and waits at most `timeout`; a missing tool is a test failure pointing at the installer.
-    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 180) async throws -> Output {
+    public static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 180) async throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure(description: "\(executable) is missing: run scripts/install-tools.sh")
         }
@@ -63,12 +64,12 @@ enum ExternalTool {
         )
     }
 
-    static func openssl(_ arguments: String...) async throws -> Output {
+    public static func openssl(_ arguments: String...) async throws -> Output {
         try await run(openssl, arguments)
     }
 
     /// pkilint findings at ERROR or above, one per line ("" when clean). `arguments` precede the file name.
-    static func pkilintErrors(_ command: String, _ arguments: [String], file: String) async throws -> String {
+    public static func pkilintErrors(_ command: String, _ arguments: [String], file: String) async throws -> String {
         let output = try await run(pkilint(command), ["lint", "-s", "ERROR"] + arguments + [file])
         guard output.status == 0 || !output.stdout.isEmpty else {
             throw Failure(description: "\(command) failed to run: \(output)")
@@ -78,30 +79,30 @@ enum ExternalTool {
 }
 
 /// A scratch directory removed when the value is released.
-final class TemporaryDirectory: Sendable {
-    let url: URL
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
 
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-pki-\(UUID().uuidString)")
+    public init(prefix: String = "keyward-test") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
     /// Writes `contents` to `name` and returns the path.
     @discardableResult
-    func write(_ name: String, _ contents: String) throws -> String {
+    public func write(_ name: String, _ contents: String) throws -> String {
         let file = url.appendingPathComponent(name)
         try contents.write(to: file, atomically: true, encoding: .utf8)
         return file.path
     }
 
     @discardableResult
-    func write(_ name: String, bytes: [UInt8]) throws -> String {
+    public func write(_ name: String, bytes: [UInt8]) throws -> String {
         let file = url.appendingPathComponent(name)
         try Data(bytes).write(to: file)
         return file.path
     }
 
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     deinit {
         try? FileManager.default.removeItem(at: url)

@@ -1,0 +1,40 @@
+import ArgumentParser
+import ControllerRuntime
+import Logging
+
+/// `keyward`: the controller, standalone mode and the tools pods run next to their workloads.
+public struct KeywardCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "keyward",
+        abstract: "Certificates and secret rotation for Kubernetes, or for a folder of files.",
+        version: KeywardVersion.current,
+        subcommands: [RunCommand.self, StatusCommand.self]
+    )
+    public init() {}
+}
+
+public enum KeywardVersion {
+    public static let current = "0.1.0"
+}
+
+/// Logging options every long-running command shares.
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "Log format: text or json.")
+    var logFormat: String = "text"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be one of: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func bootstrap() {
+        KeywardLogHandler.bootstrap(format: LogFormat(rawValue: logFormat) ?? .text, level: Logger.Level(rawValue: logLevel) ?? .info)
+    }
+}

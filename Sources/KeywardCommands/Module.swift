@@ -1,1 +1,0 @@
-// KeywardCommands: under construction.

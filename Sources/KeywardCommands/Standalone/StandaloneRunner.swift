@@ -1,0 +1,111 @@
+import ControllerRuntime
+import Foundation
+import KeywardCore
+import Logging
+import StandaloneStore
+
+/// Drives reconcilers over a ``FileResourceStore`` without a cluster: the seeds' cron mode (``runOnce()``) and a
+/// long-running mode that renews on time and picks up edited manifests (``run(pollInterval:)``).
+///
+/// It replaces the informer + work queue of the Kubernetes deployment with a due-time per object; the reconcilers
+/// are the very same values the controller runs.
+public struct StandaloneRunner: Sendable {
+    /// One reconciler and the stored resource (`plural.group`) whose objects it reconciles.
+    public struct Lane: Sendable {
+        public var resource: String
+        public var reconciler: any Reconciler
+        public init(resource: String, reconciler: any Reconciler) {
+            self.resource = resource
+            self.reconciler = reconciler
+        }
+    }
+
+    /// What one object's last reconcile said.
+    public struct Outcome: Sendable {
+        public var resource: String
+        public var key: ObjectKey
+        public var requeueAfter: TimeInterval?
+        public var error: String?
+    }
+
+    public let store: FileResourceStore
+    public let manifestsDirectory: String
+    public let lanes: [Lane]
+    public let clock: any WallClock
+    let logger: Logger
+    /// Bound on reconcile passes in ``runOnce()``: issuers first become ready, then what they issue.
+    public var maxPasses = 10
+
+    public init(store: FileResourceStore, manifestsDirectory: String, lanes: [Lane], clock: any WallClock = SystemClock(),
+                logger: Logger = Logger(label: "keyward.standalone")) {
+        self.store = store
+        self.manifestsDirectory = manifestsDirectory
+        self.lanes = lanes
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Applies the manifests and reconciles everything until a pass writes nothing (or `maxPasses`).
+    public func runOnce() async throws -> [Outcome] {
+        try await store.apply(ManifestDirectory.load(manifestsDirectory))
+        var outcomes: [StoredObjectKey: Outcome] = [:]
+        for _ in 0..<maxPasses {
+            let before = await store.writeCount
+            for (key, outcome) in await reconcileAll(due: nil) { outcomes[key] = outcome }
+            if await store.writeCount == before { break }
+        }
+        return outcomes.keys.sorted().map { outcomes[$0]! }
+    }
+
+    /// Runs until cancelled: re-reads the manifests every `pollInterval` and reconciles each object when its
+    /// requeue time comes (errors retry with a doubling backoff up to five minutes).
+    public func run(pollInterval: TimeInterval = 10) async throws {
+        var due: [StoredObjectKey: Date] = [:]
+        var failures: [StoredObjectKey: Int] = [:]
+        var nextManifestScan = clock.now
+        while !Task.isCancelled {
+            let now = clock.now
+            if now >= nextManifestScan {
+                do {
+                    for key in try await store.apply(ManifestDirectory.load(manifestsDirectory)) { due[key] = now }
+                } catch {
+                    logger.error("manifests not applied; keeping the last good state", metadata: ["error": "\(error)"])
+                }
+                nextManifestScan = now.addingTimeInterval(pollInterval)
+            }
+            // Objects never seen before are due at once.
+            for lane in lanes { for key in await store.keys(resource: lane.resource) where due[key] == nil { due[key] = now } }
+            let ready = Set(due.filter { $0.value <= now }.map(\.key))
+            for (key, outcome) in await reconcileAll(due: ready) {
+                if outcome.error != nil {
+                    failures[key, default: 0] += 1
+                    due[key] = now.addingTimeInterval(min(300, 5 * pow(2, Double(failures[key]! - 1))))
+                } else {
+                    failures[key] = nil
+                    // `.done` waits for a manifest change; a far-future check keeps deleted objects from lingering.
+                    due[key] = now.addingTimeInterval(outcome.requeueAfter ?? 3600)
+                }
+            }
+            for key in due.keys where await store.keys(resource: key.resource).contains(key) == false { due[key] = nil }
+            let wake = min(nextManifestScan, due.values.min() ?? nextManifestScan)
+            if wake > clock.now { try await clock.sleep(until: wake) }
+        }
+    }
+
+    private func reconcileAll(due: Set<StoredObjectKey>?) async -> [(StoredObjectKey, Outcome)] {
+        var results: [(StoredObjectKey, Outcome)] = []
+        for lane in lanes {
+            for stored in await store.keys(resource: lane.resource) where due?.contains(stored) ?? true {
+                let key = ObjectKey(namespace: stored.namespace, name: stored.name)
+                do {
+                    let result = try await lane.reconciler.reconcile(key)
+                    results.append((stored, Outcome(resource: lane.resource, key: key, requeueAfter: result.requeueAfter)))
+                } catch {
+                    logger.warning("reconcile failed", metadata: ["object": "\(stored)", "error": "\(error)"])
+                    results.append((stored, Outcome(resource: lane.resource, key: key, error: "\(error)")))
+                }
+            }
+        }
+        return results
+    }
+}

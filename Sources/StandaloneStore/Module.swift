@@ -1,1 +1,0 @@
-// StandaloneStore: under construction.

@@ -1,0 +1,115 @@
+@testable import CertificateController
+import ControllerRuntime
+import Foundation
+import KeywardAPI
+import KeywardCore
+import KeywardPKI
+import KeywardTestSupport
+import KubernetesClient
+import KubernetesResources
+import StandaloneStore
+import Testing
+
+/// Captures events so tests can assert on reasons and check that no key material leaks into messages.
+actor RecordingEventSink: EventSink {
+    private(set) var events: [Event] = []
+    func create(_ event: Event) async throws(EventSinkError) { events.append(event) }
+    func update(_ event: Event) async throws(EventSinkError) { events.append(event) }
+    func reasons(for name: String) -> [String] {
+        events.filter { $0.involvedObject.name == name }.compactMap(\.reason)
+    }
+}
+
+/// A Certificate reconciler over a real store (standalone mode's file store) with a manual clock.
+struct Harness {
+    let directory: TemporaryDirectory
+    let store: FileResourceStore
+    let clock: ManualClock
+    let sink: RecordingEventSink
+    let reconciler: CertificateReconciler
+    var namespace = "default"
+
+    init(files: Bool = false) throws {
+        directory = try TemporaryDirectory(prefix: "keyward-certctl")
+        clock = ManualClock(now: Date(timeIntervalSince1970: 1_800_000_000))
+        store = try FileResourceStore(stateDirectory: directory.path("state"), clock: clock)
+        sink = RecordingEventSink()
+        let events = EventRecorder(sink: sink, clock: clock)
+        reconciler = CertificateReconciler(
+            store: store, events: events, clock: clock,
+            options: CertificateReconciler.Options(volumeRoot: files ? directory.path("out") : nil))
+    }
+
+    var outDirectory: String { directory.path("out") }
+
+    @discardableResult
+    func create(_ name: String, _ spec: Certificate.Spec) async throws -> Certificate {
+        try await store.create(Certificate(metadata: ObjectMeta(name: name, namespace: namespace), spec: spec))
+    }
+
+    func certificate(_ name: String) async throws -> Certificate {
+        try #require(try await store.get(Certificate.self, namespace: namespace, name: name))
+    }
+
+    func secret(_ name: String) async throws -> Secret? {
+        try await store.get(Secret.self, namespace: namespace, name: name)
+    }
+
+    /// Edits a Certificate the way a user would (spec, annotations), with a fresh read.
+    func edit(_ name: String, _ change: (inout Certificate) -> Void) async throws {
+        var certificate = try await certificate(name)
+        change(&certificate)
+        _ = try await store.update(certificate)
+    }
+
+    @discardableResult
+    func reconcile(_ name: String) async throws -> ReconcileResult {
+        try await reconciler.reconcile(ObjectKey(namespace: namespace, name: name))
+    }
+
+    /// Reconciles the named Certificates in order until a full pass writes nothing (bounded).
+    func converge(_ names: String...) async throws {
+        for _ in 0..<8 {
+            let before = await store.writeCount
+            for name in names { try await reconcile(name) }
+            if await store.writeCount == before { return }
+        }
+        Issue.record("no steady state after 8 passes")
+    }
+
+    func condition(_ name: String, _ type: String = Certificate.ConditionType.ready) async throws -> Condition? {
+        try await certificate(name).status?.conditions.first { $0.type == type }
+    }
+
+    func leaf(ofSecret name: String) async throws -> CertificateInfo {
+        let secret = try #require(try await secret(name))
+        let pem = try #require(secret.string(CertificateSecret.certificateKey))
+        return try CertificateInfo(try #require(try PEMBundle.certificates(from: pem).first))
+    }
+
+    /// Writes the Secret's PEM files into the scratch folder for openssl and pkilint.
+    func exportSecret(_ name: String, prefix: String) async throws -> (leaf: String, chain: String, ca: String, key: String) {
+        let secret = try #require(try await secret(name))
+        let fullchain = try #require(secret.string(CertificateSecret.certificateKey))
+        let certificates = try PEMBundle.certificates(from: fullchain)
+        let leaf = try directory.write("\(prefix)-leaf.pem", PEMBundle.pemEncoded(certificates[0]))
+        let chain = try directory.write("\(prefix)-chain.pem", PEMBundle.pemEncoded(Array(certificates.dropFirst())))
+        let ca = try directory.write("\(prefix)-ca.pem", secret.string(CertificateSecret.caKey) ?? "")
+        let key = try directory.write("\(prefix)-key.pem", secret.string(CertificateSecret.privateKeyKey) ?? "")
+        return (leaf, chain, ca, key)
+    }
+}
+
+extension Certificate.Spec {
+    static func rootCA(_ secretName: String = "root-ca") -> Certificate.Spec {
+        Certificate.Spec(secretName: secretName, issuer: .init(selfSigned: .init()), commonName: "Test Root CA",
+                         duration: "8760h", isCA: true)
+    }
+
+    static func leaf(_ secretName: String = "web-tls", issuer: String = "root-ca", dnsNames: [String] = ["web.example.com"])
+        -> Certificate.Spec
+    {
+        Certificate.Spec(secretName: secretName, issuer: .init(ca: .init(certificateRef: issuer)), commonName: dnsNames.first,
+                         dnsNames: dnsNames, duration: "2160h")
+    }
+}

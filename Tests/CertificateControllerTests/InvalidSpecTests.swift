@@ -1,0 +1,87 @@
+@testable import CertificateController
+import ControllerRuntime
+import Foundation
+import KeywardAPI
+import KubernetesClient
+import KubernetesResources
+import StandaloneStore
+import Testing
+
+/// One bad spec and the field the controller must name in its Ready=False condition.
+struct InvalidSpecCase: CustomTestStringConvertible, Sendable {
+    var name: String
+    var field: String
+    var mutate: @Sendable (inout Certificate.Spec) -> Void
+    var testDescription: String { name }
+}
+
+let invalidSpecCases: [InvalidSpecCase] = [
+    .init(name: "empty secretName", field: "spec.secretName") { $0.secretName = "" },
+    .init(name: "secretName not a DNS label", field: "spec.secretName") { $0.secretName = "Web_TLS" },
+    .init(name: "dnsName with an empty label", field: "spec.dnsNames[0]") { $0.dnsNames = ["web..example.com"] },
+    .init(name: "wildcard over a single label", field: "spec.dnsNames[0]") { $0.dnsNames = ["*.com"] },
+    .init(name: "invalid IPv4 address", field: "spec.ipAddresses[0]") { $0.ipAddresses = ["10.0.0.300"] },
+    .init(name: "URI without a scheme", field: "spec.uris[0]") { $0.uris = ["not a uri"] },
+    .init(name: "email without @", field: "spec.emailAddresses[0]") { $0.emailAddresses = ["ops.example.com"] },
+    .init(name: "no names at all", field: "spec.dnsNames") { $0.dnsNames = []; $0.commonName = nil },
+    .init(name: "unparseable duration", field: "spec.duration") { $0.duration = "90d" },
+    .init(name: "duration below one hour", field: "spec.duration") { $0.duration = "30m" },
+    .init(name: "renewBefore longer than duration", field: "spec.renewBefore") { $0.duration = "24h"; $0.renewBefore = "48h" },
+    .init(name: "maxPathLength without isCA", field: "spec.maxPathLength") { $0.maxPathLength = 0 },
+    .init(name: "unknown key algorithm", field: "spec.privateKey.algorithm") { $0.privateKey.algorithm = "DSA" },
+    .init(name: "RSA key of 1024 bits", field: "spec.privateKey.size") {
+        $0.privateKey = Certificate.PrivateKey(algorithm: .rsa, size: 1024)
+    },
+    .init(name: "no issuer", field: "spec.issuer") { $0.issuer = Certificate.IssuerReference() },
+    .init(name: "two issuers", field: "spec.issuer") {
+        $0.issuer = Certificate.IssuerReference(selfSigned: .init(), ca: .init(certificateRef: "root-ca"))
+    },
+    .init(name: "files.subPath escapes with ..", field: "spec.files.subPath") {
+        $0.files = Certificate.Files(subPath: "certs/../../etc")
+    },
+    .init(name: "world-readable private key file", field: "spec.files.privateKeyMode") {
+        $0.files = Certificate.Files(privateKeyMode: "0644")
+    },
+    .init(name: "unknown failurePolicy", field: "spec.failurePolicy") { $0.failurePolicy = "retry" },
+]
+
+@Suite("Invalid Certificate specs")
+struct InvalidSpecTests {
+    @Test("each invalid spec gives Ready=False InvalidSpec naming the field, a Warning event, and no Secret",
+          arguments: invalidSpecCases)
+    func invalid(_ testCase: InvalidSpecCase) async throws {
+        let h = try Harness()
+        var spec = Certificate.Spec(secretName: "bad-tls", issuer: .init(selfSigned: .init()), commonName: "bad.example.com",
+                                    dnsNames: ["bad.example.com"])
+        testCase.mutate(&spec)
+        try await h.create("bad", spec)
+        let result = try await h.reconcile("bad")
+        #expect(result.requeueAfter == nil, "a spec error is not retried on a timer")
+
+        let ready = try #require(try await h.condition("bad"))
+        #expect(ready.status == .false)
+        #expect(ready.reason == Certificate.Reason.invalidSpec)
+        #expect(ready.message.hasPrefix(testCase.field), "message \(ready.message) should name \(testCase.field)")
+        let events = await h.sink.events
+        #expect(events.contains { $0.type == .warning && $0.reason == Certificate.Reason.invalidSpec
+            && ($0.message ?? "").contains(testCase.field) })
+        #expect(try await h.store.list(Secret.self, namespace: nil).isEmpty)
+
+        // A second pass changes nothing (no event storm, no status churn).
+        let writes = await h.store.writeCount
+        try await h.reconcile("bad")
+        #expect(await h.store.writeCount == writes)
+    }
+
+    @Test("fixing the spec clears InvalidSpec and issues")
+    func recovery() async throws {
+        let h = try Harness()
+        try await h.create("bad", Certificate.Spec(secretName: "bad-tls", issuer: .init(selfSigned: .init()),
+                                                   dnsNames: ["bad..example.com"]))
+        try await h.reconcile("bad")
+        #expect(try await h.condition("bad")?.reason == Certificate.Reason.invalidSpec)
+        try await h.edit("bad") { $0.spec.dnsNames = ["good.example.com"] }
+        try await h.converge("bad")
+        #expect(try await h.condition("bad")?.status == .true)
+    }
+}

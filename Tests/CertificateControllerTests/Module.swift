@@ -1,1 +1,0 @@
-// CertificateControllerTests: under construction.
