@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Validate every example Keyward custom resource against its CRD's openAPIV3Schema.
+"""Validate every example custom resource against its CRD's openAPIV3Schema.
 
 Run with the project's tool venv (scripts/install-tools.sh creates it):
 
     .venv-tools/bin/python scripts/check-examples.py            # check examples/ and manifests/examples/
-    .venv-tools/bin/python scripts/check-examples.py FILE...    # check the given files
+    .venv-tools/bin/python scripts/check-examples.py FILE|DIR...  # check the given files (e.g. a rendered chart)
     .venv-tools/bin/python scripts/check-examples.py --self-test
 
-What it checks, per keyward.dev document:
+Schemas come from the CRDs in crds/ (keyward.dev) and from scripts/schemas/*.yaml, hand-written structural
+schemas for the prometheus-operator resources the Helm chart renders (monitoring.coreos.com). What it checks, per
+document of one of those groups:
   * the openAPIV3Schema (types, enums, patterns, ranges, required) with the `jsonschema` package;
   * unknown fields are errors (kubectl's strict field validation would reject them; the API server would
     silently prune them, hiding typos), except below `x-kubernetes-preserve-unknown-fields` and in maps;
@@ -31,6 +33,7 @@ except ImportError as error:  # pragma: no cover - environment problem
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 GROUP = "keyward.dev"
+EXTRA_SCHEMAS = ROOT / "scripts" / "schemas"
 DEFAULT_PATHS = [ROOT / "examples", ROOT / "manifests" / "examples"]
 
 
@@ -49,7 +52,14 @@ def load_crds() -> dict[tuple[str, str], dict]:
                 schemas[(api_version, spec["names"]["kind"])] = version["schema"]["openAPIV3Schema"]
     if not schemas:
         sys.exit("check-examples: no CustomResourceDefinitions found in crds/")
+    for path in sorted(EXTRA_SCHEMAS.glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text())["schemas"]:
+            schemas[(entry["apiVersion"], entry["kind"])] = entry["openAPIV3Schema"]
     return schemas
+
+
+def served_groups(schemas: dict) -> set[str]:
+    return {api_version.split("/")[0] for api_version, _ in schemas}
 
 
 def strict(schema: dict, top: bool = True) -> dict:
@@ -151,10 +161,11 @@ def example_files(paths: list[pathlib.Path]) -> list[pathlib.Path]:
 
 def run(paths: list[pathlib.Path]) -> int:
     schemas = load_crds()
+    groups = served_groups(schemas)
     checked = failed = 0
     for path in example_files(paths):
         for index, doc in enumerate(yaml.safe_load_all(path.read_text())):
-            if not isinstance(doc, dict) or not str(doc.get("apiVersion", "")).startswith(GROUP + "/"):
+            if not isinstance(doc, dict) or str(doc.get("apiVersion", "")).split("/")[0] not in groups:
                 continue
             checked += 1
             name = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} #{index} " \
@@ -168,9 +179,9 @@ def run(paths: list[pathlib.Path]) -> int:
             else:
                 print(f"ok   {name}")
     if checked == 0:
-        print("check-examples: no keyward.dev resources found")
+        print("check-examples: no custom resources found")
         return 1
-    print(f"{checked - failed}/{checked} Keyward resources valid")
+    print(f"{checked - failed}/{checked} custom resources valid")
     return 1 if failed else 0
 
 
@@ -181,6 +192,11 @@ def self_test() -> int:
             "spec": {"secretName": "t", "dnsNames": ["a.example.com"], "issuer": {"selfSigned": {}}}}
     rot = {"apiVersion": f"{GROUP}/v1alpha1", "kind": "SecretRotation", "metadata": {"name": "t"},
            "spec": {"secretName": "t", "interval": "720h", "keys": [{"name": "p", "generator": {"password": {}}}]}}
+
+    rule = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule", "metadata": {"name": "t"},
+            "spec": {"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "up == 0", "for": "5m"}]}]}}
+    monitor = {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "t"},
+               "spec": {"selector": {"matchLabels": {"a": "b"}}, "endpoints": [{"port": "http", "interval": "30s"}]}}
 
     def mutate(doc, change):
         doc = copy.deepcopy(doc)
@@ -198,6 +214,13 @@ def self_test() -> int:
         (rot, lambda s: s.update(schedule={"cron": "@daily"}), "spec"),
         (rot, lambda s: s["keys"][0]["generator"].update(uuid={}), "generator"),
         (rot, lambda s: s.update(strategy={"type": "rolling"}), "spec.strategy.type"),
+        (rule, lambda s: None, None),
+        (rule, lambda s: s["groups"][0]["rules"][0].update(record="x"), "exactly one of alert or record"),
+        (rule, lambda s: s["groups"][0]["rules"][0].update(**{"for": "10 minutes"}), "for"),
+        (rule, lambda s: s["groups"][0]["rules"][0].update(severity="page"), "rules[0]"),
+        (monitor, lambda s: None, None),
+        (monitor, lambda s: s["endpoints"][0].update(interval="30"), "interval"),
+        (monitor, lambda s: s["endpoints"][0].update(targetport=8080), "endpoints[0]"),
     ]
     failures = 0
     for base, change, expected in cases:
