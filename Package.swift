@@ -161,6 +161,8 @@ let package = Package(
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "KubernetesClient", "KubernetesResources", "KeywardCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -199,7 +201,7 @@ let package = Package(
 
         .executableTarget(
             name: "keyward",
-            dependencies: ["KeywardCommands"],
+            dependencies: ["KeywardCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -8,7 +8,7 @@ public struct KeywardCommand: AsyncParsableCommand {
         commandName: "keyward",
         abstract: "Certificates and secret rotation for Kubernetes, or for a folder of files.",
         version: KeywardVersion.current,
-        subcommands: [RunCommand.self, StatusCommand.self]
+        subcommands: [ControllerCommand.self, RunCommand.self, StatusCommand.self]
     )
     public init() {}
 }

@@ -1,0 +1,83 @@
+import CertificateController
+import ControllerRuntime
+import Foundation
+import KeywardAPI
+import KeywardCore
+import KubernetesClient
+import KubernetesResources
+import Logging
+
+/// Builds the operator from its parts: one store, informers feeding work queues, and the reconcilers.
+///
+/// Kept apart from the command line so tests can run the same wiring against the test API server.
+public struct OperatorAssembly: Sendable {
+    public let client: KubernetesClient
+    public let store: KubernetesStore
+    public let scope: NamespaceSelector
+    public let concurrency: Int
+    public let rateLimiter: RateLimiterConfiguration
+    public let volumeRoot: String?
+    public let metrics: KeywardMetrics
+    public let clock: any WallClock
+    let limiter: IssuanceRateLimiter
+    let events: EventRecorder
+
+    public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, concurrency: Int = 4,
+                rateLimiter: RateLimiterConfiguration = RateLimiterConfiguration(), maxIssuanceRate: Double = 20,
+                volumeRoot: String? = nil, metrics: KeywardMetrics = KeywardMetrics(), clock: any WallClock = SystemClock()) {
+        self.client = client
+        self.store = KubernetesStore(client: client)
+        self.scope = scope
+        self.concurrency = concurrency
+        self.rateLimiter = rateLimiter
+        self.volumeRoot = volumeRoot
+        self.metrics = metrics
+        self.clock = clock
+        self.limiter = IssuanceRateLimiter(perSecond: maxIssuanceRate, burst: max(1, Int(maxIssuanceRate)), clock: clock)
+        self.events = EventRecorder(sink: KubernetesEventSink(client: client), clock: clock)
+    }
+
+    public func makeManager(elector: LeaderElector?, health: HealthState?) async -> Manager {
+        var manager = Manager(elector: elector, health: health)
+
+        let certificates = Informer<Certificate>(client: client, configuration: InformerConfiguration(scope: scope), clock: clock)
+        // Only Keyward's own Secrets and ConfigMaps are cached; a user's CA Secret is read on demand.
+        let owned = InformerConfiguration(scope: scope, labelSelector: [KeywardLabels.owned: KeywardLabels.ownedValue])
+        let secrets = Informer<Secret>(client: client, configuration: owned, clock: clock)
+        store.register(certificates)
+        store.register(secrets)
+
+        let certificateQueue = WorkQueue<ObjectKey>(name: "certificates", clock: clock, rateLimiter: rateLimiter)
+        await certificates.addHandler { event in
+            let certificate = event.object
+            await certificateQueue.add(ObjectKey(namespace: certificate.metadata.namespace, name: certificate.metadata.name))
+            // A CA that changed may need its leaves reissued: enqueue the Certificates it issues.
+            if certificate.spec.isCA, case .updated(let old, let new) = event, old.status?.revision != new.status?.revision {
+                for leaf in await certificates.list(namespace: certificate.metadata.namespace)
+                where leaf.spec.issuer.ca?.certificateRef == certificate.metadata.name {
+                    await certificateQueue.add(ObjectKey(namespace: leaf.metadata.namespace, name: leaf.metadata.name))
+                }
+            }
+        }
+        // A Secret changed or deleted behind our back brings its Certificate back to check it.
+        await secrets.addHandler { event in
+            guard let name = event.object.metadata.annotations[KeywardAnnotations.certificateName] else { return }
+            await certificateQueue.add(ObjectKey(namespace: event.object.metadata.namespace, name: name))
+        }
+
+        let reconciler = CertificateReconciler(
+            store: store, events: events, clock: clock, options: CertificateReconciler.Options(volumeRoot: volumeRoot),
+            limiter: limiter, observer: CertificateMetricsObserver(metrics: metrics))
+        metrics.registerController("certificate")
+        let metrics = self.metrics
+        let controller = Controller(name: "certificate", queue: certificateQueue, reconciler: reconciler,
+                                    concurrency: concurrency, clock: clock) { duration, failed in
+            metrics.observeReconcile(controller: "certificate", duration: duration)
+            if failed { metrics.reconcileFailed(controller: "certificate") }
+        }
+        manager.add(certificates)
+        manager.add(secrets)
+        manager.add(controller)
+        return manager
+    }
+}

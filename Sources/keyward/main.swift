@@ -1,3 +1,0 @@
-import KeywardCommands
-
-await KeywardCommand.main()
