@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Cross-checks between what users apply and the code and files it must agree with.
+
+    .venv-tools/bin/python scripts/check-consistency.py [RENDERED-CHART-DIR]
+
+  * charts/keyward/files/crds/ holds byte-identical copies of crds/*.keyward.dev.yaml;
+  * the controller's RBAC rules are the same in manifests/cluster-rbac (ClusterRole), manifests/namespaced (Role)
+    and the chart (rendered: chart-default ClusterRole, chart-all-on Role), and so are the leader election rules;
+  * the controller's arguments are the same in manifests/base and the chart's default render, every flag is one
+    `keyward controller` declares (once Sources/KeywardCommands has the command), and the probe paths are routes
+    of Sources/ControllerRuntime/Metrics/OperatorHTTPServer.swift on the port --metrics-address names;
+  * every keyward_* metric the alert rules and their tests use is one the controller exports
+    (Sources/ControllerRuntime/Metrics/KeywardMetrics*.swift).
+
+The second and third need RENDERED-CHART-DIR (scripts/check-chart.py's output) for the chart side.
+"""
+from __future__ import annotations
+
+import pathlib
+import re
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+failures: list[str] = []
+
+
+def check(condition: bool, message: str) -> None:
+    print(("ok   " if condition else "FAIL ") + message)
+    if not condition:
+        failures.append(message)
+
+
+def documents(*paths: pathlib.Path) -> list[dict]:
+    docs = []
+    for path in paths:
+        files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        for file in files:
+            docs += [d for d in yaml.safe_load_all(file.read_text()) if isinstance(d, dict)]
+    return docs
+
+
+def find(docs: list[dict], kind: str, name_suffix: str = "") -> dict | None:
+    matches = [d for d in docs if d.get("kind") == kind and d["metadata"]["name"].endswith(name_suffix)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def normalized(rules: list[dict]) -> list[dict]:
+    return sorted(({k: sorted(v) if isinstance(v, list) else v for k, v in r.items()} for r in rules), key=repr)
+
+
+def controller_container(deployment: dict) -> dict:
+    return next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "controller")
+
+
+def crd_copies() -> None:
+    originals = sorted((ROOT / "crds").glob("*.keyward.dev.yaml"))
+    copies = sorted((ROOT / "charts/keyward/files/crds").glob("*.yaml"))
+    check([p.name for p in originals] == [p.name for p in copies],
+          "chart CRD copies: same files as crds/ (" + ", ".join(p.name for p in originals) + ")")
+    for original in originals:
+        copy = ROOT / "charts/keyward/files/crds" / original.name
+        check(copy.exists() and copy.read_bytes() == original.read_bytes(),
+              f"charts/keyward/files/crds/{original.name} is identical to crds/{original.name} "
+              "(refresh: cp crds/*.keyward.dev.yaml charts/keyward/files/crds/)")
+
+
+def rbac(rendered: pathlib.Path | None) -> None:
+    cluster = find(documents(ROOT / "manifests/cluster-rbac/rbac.yaml"), "ClusterRole")
+    role = find(documents(ROOT / "manifests/namespaced/rbac.yaml"), "Role")
+    election = find(documents(ROOT / "manifests/base/leader-election-rbac.yaml"), "Role")
+    reference = normalized(cluster["rules"])
+    check(normalized(role["rules"]) == reference, "manifests/namespaced Role rules == manifests/cluster-rbac ClusterRole rules")
+    if rendered is None:
+        return
+    default = documents(rendered / "chart-default")
+    all_on = documents(rendered / "chart-all-on")
+    chart_cluster = find(default, "ClusterRole")
+    chart_role = find([d for d in all_on if not d["metadata"]["name"].endswith("-leader-election")], "Role")
+    chart_election = find(default, "Role", "-leader-election")
+    check(chart_cluster is not None and normalized(chart_cluster["rules"]) == reference,
+          "chart (default values) ClusterRole rules == manifests ClusterRole rules")
+    check(chart_role is not None and normalized(chart_role["rules"]) == reference
+          and chart_role["metadata"].get("namespace") == "team-a",
+          "chart (watchNamespace) Role rules in the watched namespace == manifests ClusterRole rules")
+    check(find(all_on, "ClusterRole") is None, "chart (watchNamespace) renders no ClusterRole")
+    check(chart_election is not None and normalized(chart_election["rules"]) == normalized(election["rules"]),
+          "chart leader election Role rules == manifests/base leader election Role rules")
+
+
+def controller_flags(rendered: pathlib.Path | None) -> None:
+    deployment = find(documents(ROOT / "manifests/base/deployment.yaml"), "Deployment")
+    container = controller_container(deployment)
+    args = container["args"]
+    check(args[0] == "controller", "manifests/base runs `keyward controller`")
+    server = (ROOT / "Sources/ControllerRuntime/Metrics/OperatorHTTPServer.swift").read_text()
+    address = next(a.split("=", 1)[1] for a in args if a.startswith("--metrics-address="))
+    port = int(address.rsplit(":", 1)[1])
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    for probe in ("livenessProbe", "readinessProbe"):
+        get = container[probe]["httpGet"]
+        check(f'router.get("{get["path"]}")' in server and ports.get(get["port"]) == port,
+              f"{probe} {get['path']} is a route of OperatorHTTPServer on the --metrics-address port {port}")
+    service = find(documents(ROOT / "manifests/base/service.yaml"), "Service")
+    check(all(p["port"] == port for p in service["spec"]["ports"]), "metrics Service port == --metrics-address port")
+
+    if rendered is not None:
+        chart = find(documents(rendered / "chart-default"), "Deployment")
+        check(chart is not None and controller_container(chart)["args"] == args,
+              "chart (default values) controller args == manifests/base controller args")
+
+    # The flags against the command's declaration, once it exists: ArgumentParser derives --lease-name from a
+    # property named leaseName, or takes an explicit name: "lease-name".
+    commands = ROOT / "Sources/KeywardCommands"
+    source = "\n".join(p.read_text() for p in commands.rglob("*.swift")) if commands.exists() else ""
+    if "controller" not in source.lower() or "Option" not in source:
+        print("note `keyward controller` is not declared in Sources/KeywardCommands yet: flag names not checked")
+        return
+    used = set()
+    for file in [ROOT / "manifests/base/deployment.yaml", ROOT / "manifests/namespaced/kustomization.yaml",
+                 ROOT / "manifests/shared-volume/kustomization.yaml", ROOT / "charts/keyward/templates/deployment.yaml"]:
+        used |= set(re.findall(r"^\s*-? ?(?:value: )?(--[a-z][a-z-]*)", file.read_text(), re.M))
+    for flag in sorted(used):
+        name = flag[2:]
+        camel = re.sub(r"-([a-z])", lambda m: m.group(1).upper(), name)
+        check(f'"{name}"' in source or re.search(rf"\bvar {camel}\b", source) is not None,
+              f"{flag} is declared in Sources/KeywardCommands")
+
+
+def metric_names() -> None:
+    exported = set()
+    for path in (ROOT / "Sources/ControllerRuntime/Metrics").glob("KeywardMetrics*.swift"):
+        exported |= set(re.findall(r'"(keyward_[a-z0-9_]+)"', path.read_text()))
+    check(bool(exported), f"found {len(exported)} metric names in KeywardMetrics*.swift")
+    for path in [ROOT / "charts/keyward/templates/prometheusrule.yaml", ROOT / "charts/keyward/templates/_helpers.tpl",
+                 *sorted((ROOT / "scripts/testdata").glob("alerts-*.test.yaml"))]:
+        used = set(re.findall(r"\b(keyward_[a-z0-9_]+?)(?:_bucket|_sum|_count)?\b", path.read_text()))
+        unknown = sorted(used - exported)
+        check(not unknown, f"{path.relative_to(ROOT)}: every metric is exported"
+              + (f" (unknown: {', '.join(unknown)})" if unknown else f" ({len(used)} used)"))
+
+
+if __name__ == "__main__":
+    rendered_dir = pathlib.Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None
+    crd_copies()
+    rbac(rendered_dir)
+    controller_flags(rendered_dir)
+    metric_names()
+    print(f"consistency: {len(failures)} failure(s)")
+    sys.exit(1 if failures else 0)
