@@ -10,7 +10,8 @@
     `keyward controller` declares (once Sources/KeywardCommands has the command), and the probe paths are routes
     of Sources/ControllerRuntime/Metrics/OperatorHTTPServer.swift on the port --metrics-address names;
   * every keyward_* metric the alert rules and their tests use is one the controller exports
-    (Sources/ControllerRuntime/Metrics/KeywardMetrics*.swift).
+    (Sources/ControllerRuntime/Metrics/KeywardMetrics*.swift);
+  * the Dockerfile's final stage runs as a numeric non-root user with the entrypoint the manifests' exec probes call.
 
 The second and third need RENDERED-CHART-DIR (scripts/check-chart.py's output) for the chart side.
 """
@@ -141,11 +142,25 @@ def metric_names() -> None:
               + (f" (unknown: {', '.join(unknown)})" if unknown else f" ({len(used)} used)"))
 
 
+def dockerfile() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    final = text[text.rindex("\nFROM "):]
+    user = re.findall(r"^USER\s+(\S+)", final, re.M)
+    check(len(user) == 1 and re.fullmatch(r"[1-9][0-9]*(:[0-9]+)?", user[0]) is not None,
+          f"Dockerfile final stage: numeric non-root USER ({user[0] if user else 'none'})")
+    entrypoint = re.search(r'^ENTRYPOINT \["([^"]+)"\]', final, re.M)
+    check(entrypoint is not None and "--static-swift-stdlib" in text, "Dockerfile: static Swift stdlib, exec-form ENTRYPOINT")
+    binary = entrypoint.group(1) if entrypoint else ""
+    probes = re.findall(r'command: \["([^"]+)"', (ROOT / "manifests/examples/web-with-wait-for-certs.yaml").read_text())
+    check(bool(probes) and all(p == binary for p in probes), f"example exec probes call the image's {binary}")
+
+
 if __name__ == "__main__":
     rendered_dir = pathlib.Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None
     crd_copies()
     rbac(rendered_dir)
     controller_flags(rendered_dir)
     metric_names()
+    dockerfile()
     print(f"consistency: {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)

@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# The Keyward image: one static-stdlib `keyward` binary on Debian slim (controller, sync sidecar, wait-for-certs,
+# standalone run). Build from the repository root (docs/packaging.md):
+#   docker build -t ghcr.io/keyward/keyward:0.1.0 .
+#   docker buildx build --platform linux/amd64,linux/arm64 -t ghcr.io/keyward/keyward:0.1.0 --push .
+ARG SWIFT_VERSION=6.3.1
+ARG DEBIAN_RELEASE=bookworm
+
+FROM swift:${SWIFT_VERSION}-${DEBIAN_RELEASE} AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4-openssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+# The Swift runtime and Foundation are linked in; only glibc, libstdc++ and libcurl stay dynamic.
+RUN --mount=type=cache,target=/src/.build \
+    swift build -c release --product keyward --static-swift-stdlib \
+    && install -D -m 0755 "$(swift build -c release --show-bin-path)/keyward" /out/keyward
+
+FROM debian:${DEBIAN_RELEASE}-slim
+# libcurl4: the Kubernetes client's HTTP; ca-certificates: verifying HTTPS endpoints (verify.http, ACME);
+# tzdata: SecretRotation schedules in IANA time zones.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4 ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/keyward /usr/local/bin/keyward
+# Numeric, so Kubernetes can check runAsNonRoot without reading /etc/passwd. 65532 is the conventional "nonroot".
+USER 65532:65532
+ENTRYPOINT ["/usr/local/bin/keyward"]
+CMD ["--help"]
