@@ -11,6 +11,7 @@
     of Sources/ControllerRuntime/Metrics/OperatorHTTPServer.swift on the port --metrics-address names;
   * every keyward_* metric the alert rules and their tests use is one the controller exports
     (Sources/ControllerRuntime/Metrics/KeywardMetrics*.swift);
+  * every value of charts/keyward/values.yaml is documented in docs/helm.md and declared in values.schema.json;
   * the Dockerfile's final stage runs as a numeric non-root user with the entrypoint the manifests' exec probes call.
 
 The second and third need RENDERED-CHART-DIR (scripts/check-chart.py's output) for the chart side.
@@ -142,6 +143,42 @@ def metric_names() -> None:
               + (f" (unknown: {', '.join(unknown)})" if unknown else f" ({len(used)} used)"))
 
 
+OPAQUE_VALUES = {"resources", "podSecurityContext", "securityContext"}
+
+
+def value_paths(values: dict, prefix: str = "") -> list[str]:
+    paths = []
+    for key, value in values.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and value and path not in OPAQUE_VALUES:
+            paths += value_paths(value, path)
+        else:
+            paths.append(path)
+    return paths
+
+
+def chart_values() -> None:
+    import json
+    values = yaml.safe_load((ROOT / "charts/keyward/values.yaml").read_text())
+    schema = json.loads((ROOT / "charts/keyward/values.schema.json").read_text())
+    docs = (ROOT / "docs/helm.md").read_text()
+    paths = value_paths(values)
+    undocumented = [p for p in paths if f"| `{p}` |" not in docs]
+    check(not undocumented, f"docs/helm.md documents all {len(paths)} chart values"
+          + (f" (missing: {', '.join(undocumented)})" if undocumented else ""))
+
+    def declared(path: str) -> bool:
+        node = schema
+        for key in path.split("."):
+            node = (node.get("properties") or {}).get(key)
+            if node is None:
+                return False
+        return True
+    undeclared = [p for p in paths if not declared(p)]
+    check(not undeclared, "values.schema.json declares every chart value"
+          + (f" (missing: {', '.join(undeclared)})" if undeclared else ""))
+
+
 def dockerfile() -> None:
     text = (ROOT / "Dockerfile").read_text()
     final = text[text.rindex("\nFROM "):]
@@ -161,6 +198,7 @@ if __name__ == "__main__":
     rbac(rendered_dir)
     controller_flags(rendered_dir)
     metric_names()
+    chart_values()
     dockerfile()
     print(f"consistency: {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
