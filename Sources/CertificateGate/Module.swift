@@ -1,1 +1,0 @@
-// CertificateGate: under construction.

@@ -1,1 +1,0 @@
-// SecretSync: under construction.

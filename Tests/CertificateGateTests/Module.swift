@@ -1,1 +1,0 @@
-// CertificateGateTests: under construction.

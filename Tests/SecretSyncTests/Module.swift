@@ -1,1 +1,0 @@
-// SecretSyncTests: under construction.
