@@ -22,6 +22,12 @@ if [ ! -x .venv-tools/bin/lint_pkix_cert ] || [ ! -x .venv-tools/bin/kubernetes-
     'pkilint==0.13.3' 'kubernetes-validate==1.37.0' 'jsonschema' 'PyYAML' 'kubernetes==37.0.2'
 fi
 if [ "${KEYWARD_SKIP_HEAVY_TOOLS:-0}" != 1 ]; then
+  # promtool (from Debian's prometheus package) unit-tests the chart's alert rules.
+  if ! command -v promtool >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  fi
   if [ ! -x .venv-checkov/bin/checkov ]; then
     "$PY" -m venv .venv-checkov
     .venv-checkov/bin/pip install -q --disable-pip-version-check 'checkov==3.3.30'
