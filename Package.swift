@@ -207,8 +207,8 @@ let package = Package(
         .executableTarget(
             name: "keyward-bench",
             dependencies: [
-                "KeywardPKI",
-                "KubernetesClient",
+                "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
+                "KeywardCore", "SecretGenerators", "AtomicDirectory", "StandaloneStore", "KeywardPKI", "KubernetesClient",
                 "KubeAPIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
