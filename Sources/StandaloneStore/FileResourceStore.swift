@@ -121,7 +121,7 @@ public actor FileResourceStore: ResourceStore {
         if value[path: ["metadata", "deletionTimestamp"]] != nil,
             value[path: ["metadata", "finalizers"]]?.arrayValue?.isEmpty ?? true
         {
-            try deleteObject(key)
+            try removeObject(key)
             var gone = object
             gone.metadata.finalizers = []
             return gone
@@ -173,6 +173,10 @@ public actor FileResourceStore: ResourceStore {
             try persist(bumpingVersionOf: value, key: key)
             return
         }
+        try removeObject(key)
+    }
+
+    private func removeObject(_ key: StoredObjectKey) throws(StandaloneStoreError) {
         objects[key] = nil
         writeCount += 1
         try StateFiles.remove(key, stateDirectory: stateDirectory)

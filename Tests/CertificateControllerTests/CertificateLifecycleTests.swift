@@ -31,7 +31,7 @@ struct CertificateLifecycleTests {
         #expect(web.status?.serialNumber == (try await h.leaf(ofSecret: "web-tls")).serialHex.uppercased())
 
         let files = try await h.exportSecret("web-tls", prefix: "web")
-        let verify = try await ExternalTool.openssl("verify", "-CAfile", files.ca, "-untrusted", files.chain, files.leaf)
+        let verify = try await opensslVerify(ca: files.ca, chain: files.chain, leaf: files.leaf)
         #expect(verify.status == 0, "\(verify)")
         #expect(try await ExternalTool.pkilintErrors("lint_pkix_cert", [], file: files.leaf) == "")
         let ca = try await h.exportSecret("root-ca", prefix: "ca")
@@ -39,7 +39,7 @@ struct CertificateLifecycleTests {
         // The CA publishes a signed CRL from the start; pkilint checks it too.
         let crlMap = try #require(try await h.store.get(ConfigMap.self, namespace: "default", name: "root-ca-crl"))
         let crl = try h.directory.write("root.crl", try #require(crlMap.data?["ca.crl"]))
-        #expect(try await ExternalTool.pkilintErrors("lint_crl", ["-p", "PKIX"], file: crl) == "")
+        #expect(try await ExternalTool.pkilintErrors("lint_crl", ["-t", "CRL", "-p", "PKIX"], file: crl) == "")
 
         // Nothing about the key leaks into events.
         for event in await h.sink.events { #expect(!(event.message ?? "").contains("PRIVATE KEY")) }
@@ -65,7 +65,7 @@ struct CertificateLifecycleTests {
     func deletedSecret() async throws {
         let h = try Harness()
         try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
-                                                  dnsNames: ["ss.example.com"]))
+                                                  commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
         try await h.converge("ss")
         let before = try await h.leaf(ofSecret: "ss-tls")
         try await h.store.delete(Secret.self, namespace: "default", name: "ss-tls")
@@ -79,7 +79,7 @@ struct CertificateLifecycleTests {
     func corruptCertificate() async throws {
         let h = try Harness()
         try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
-                                                  dnsNames: ["ss.example.com"]))
+                                                  commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
         try await h.converge("ss")
         var secret = try #require(try await h.secret("ss-tls"))
         secret.data["tls.crt"] = Data("-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n".utf8)
@@ -115,7 +115,7 @@ struct CertificateLifecycleTests {
     func renewalRotatesKey() async throws {
         let h = try Harness()
         try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
-                                                  dnsNames: ["ss.example.com"], duration: "720h", renewBefore: "168h"))
+                                                  commonName: "ss.example.com", dnsNames: ["ss.example.com"], duration: "720h", renewBefore: "168h"))
         let result = try await h.reconcile("ss")
         try await h.converge("ss")
         let first = try await h.certificate("ss")
@@ -143,7 +143,7 @@ struct CertificateLifecycleTests {
     @Test("rotationPolicy Never keeps the key across renewals")
     func renewalKeepsKey() async throws {
         let h = try Harness()
-        var spec = Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()), dnsNames: ["ss.example.com"],
+        var spec = Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()), commonName: "ss", dnsNames: ["ss.example.com"],
                                     duration: "720h", renewBefore: "168h")
         spec.privateKey.rotationPolicy = .never
         try await h.create("ss", spec)
@@ -171,7 +171,7 @@ struct CertificateLifecycleTests {
         let ca = try await h.leaf(ofSecret: "root-ca")
         #expect(newLeaf.authorityKeyIdentifier == ca.subjectKeyIdentifier)
         let files = try await h.exportSecret("web-tls", prefix: "rolled")
-        let verify = try await ExternalTool.openssl("verify", "-CAfile", files.ca, "-untrusted", files.chain, files.leaf)
+        let verify = try await opensslVerify(ca: files.ca, chain: files.chain, leaf: files.leaf)
         #expect(verify.status == 0, "\(verify)")
     }
 
@@ -199,7 +199,7 @@ struct CertificateLifecycleTests {
         #expect(oldCheck.stdout.contains("revoked") || oldCheck.stderr.contains("revoked"), "\(oldCheck)")
         let newCheck = try await ExternalTool.openssl("verify", "-crl_check", "-CAfile", new.ca, "-CRLfile", crl, new.leaf)
         #expect(newCheck.status == 0, "\(newCheck)")
-        #expect(try await ExternalTool.pkilintErrors("lint_crl", ["-p", "PKIX"], file: crl) == "")
+        #expect(try await ExternalTool.pkilintErrors("lint_crl", ["-t", "CRL", "-p", "PKIX"], file: crl) == "")
         // The CA's Secret carries the same CRL for file consumers.
         #expect(try await h.secret("root-ca")?.string("ca.crl") == crlMap.data?["ca.crl"])
     }
@@ -229,7 +229,7 @@ struct CertificateLifecycleTests {
         _ = try await h.store.create(Secret(metadata: ObjectMeta(name: "ss-tls", namespace: "default"),
                                             data: ["tls.crt": Data("user data".utf8)]))
         try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
-                                                  dnsNames: ["ss.example.com"]))
+                                                  commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
         try await h.reconcile("ss")
         #expect(try await h.condition("ss")?.reason == Certificate.Reason.secretNotOwned)
         #expect(try await h.secret("ss-tls")?.data["tls.crt"] == Data("user data".utf8))
@@ -247,10 +247,10 @@ struct CertificateLifecycleTests {
         for name in ["cert.pem", "chain.pem", "fullchain.pem", "privkey.pem", "ca.pem"] {
             #expect(FileManager.default.fileExists(atPath: "\(dir)/\(name)"), "\(name) missing")
         }
-        let attributes = try FileManager.default.attributesOfItem(atPath: "\(dir)/privkey.pem")
+        // The visible names are symlinks through ..data; the mode is on the file they resolve to.
+        let attributes = try FileManager.default.attributesOfItem(atPath: "\(dir)/..data/privkey.pem")
         #expect((attributes[.posixPermissions] as? Int) == 0o640)
-        let verify = try await ExternalTool.openssl("verify", "-CAfile", "\(dir)/ca.pem", "-untrusted", "\(dir)/chain.pem",
-                                                    "\(dir)/cert.pem")
+        let verify = try await opensslVerify(ca: "\(dir)/ca.pem", chain: "\(dir)/chain.pem", leaf: "\(dir)/cert.pem")
         #expect(verify.status == 0, "\(verify)")
     }
 }

@@ -31,7 +31,8 @@ struct Harness {
 
     init(files: Bool = false) throws {
         directory = try TemporaryDirectory(prefix: "keyward-certctl")
-        clock = ManualClock(now: Date(timeIntervalSince1970: 1_800_000_000))
+        // Real time (whole seconds): openssl checks validity against the machine's clock.
+        clock = ManualClock(now: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
         store = try FileResourceStore(stateDirectory: directory.path("state"), clock: clock)
         sink = RecordingEventSink()
         let events = EventRecorder(sink: sink, clock: clock)
@@ -98,6 +99,13 @@ struct Harness {
         let key = try directory.write("\(prefix)-key.pem", secret.string(CertificateSecret.privateKeyKey) ?? "")
         return (leaf, chain, ca, key)
     }
+}
+
+/// `openssl verify` of a leaf against its CA, with the intermediates when there are any.
+func opensslVerify(ca: String, chain: String, leaf: String, extra: [String] = []) async throws -> ExternalTool.Output {
+    let hasChain = ((try? Data(contentsOf: URL(fileURLWithPath: chain)))?.count ?? 0) > 0
+    return try await ExternalTool.run(ExternalTool.openssl,
+                                      ["verify"] + extra + ["-CAfile", ca] + (hasChain ? ["-untrusted", chain] : []) + [leaf])
 }
 
 extension Certificate.Spec {

@@ -23,7 +23,9 @@ let invalidSpecCases: [InvalidSpecCase] = [
     .init(name: "invalid IPv4 address", field: "spec.ipAddresses[0]") { $0.ipAddresses = ["10.0.0.300"] },
     .init(name: "URI without a scheme", field: "spec.uris[0]") { $0.uris = ["not a uri"] },
     .init(name: "email without @", field: "spec.emailAddresses[0]") { $0.emailAddresses = ["ops.example.com"] },
-    .init(name: "no names at all", field: "spec.dnsNames") { $0.dnsNames = []; $0.commonName = nil },
+    .init(name: "no names at all", field: "spec.dnsNames") {
+        $0.dnsNames = []; $0.commonName = nil; $0.issuer = .init(ca: .init(certificateRef: "root-ca"))
+    },
     .init(name: "unparseable duration", field: "spec.duration") { $0.duration = "90d" },
     .init(name: "duration below one hour", field: "spec.duration") { $0.duration = "30m" },
     .init(name: "renewBefore longer than duration", field: "spec.renewBefore") { $0.duration = "24h"; $0.renewBefore = "48h" },
@@ -42,6 +44,7 @@ let invalidSpecCases: [InvalidSpecCase] = [
     .init(name: "world-readable private key file", field: "spec.files.privateKeyMode") {
         $0.files = Certificate.Files(privateKeyMode: "0644")
     },
+    .init(name: "self-signed without a subject", field: "spec.commonName") { $0.commonName = nil },
     .init(name: "unknown failurePolicy", field: "spec.failurePolicy") { $0.failurePolicy = "retry" },
 ]
 
@@ -77,7 +80,7 @@ struct InvalidSpecTests {
     func recovery() async throws {
         let h = try Harness()
         try await h.create("bad", Certificate.Spec(secretName: "bad-tls", issuer: .init(selfSigned: .init()),
-                                                   dnsNames: ["bad..example.com"]))
+                                                   commonName: "good.example.com", dnsNames: ["bad..example.com"]))
         try await h.reconcile("bad")
         #expect(try await h.condition("bad")?.reason == Certificate.Reason.invalidSpec)
         try await h.edit("bad") { $0.spec.dnsNames = ["good.example.com"] }
