@@ -1,1 +1,0 @@
-// RotationStrategies: under construction.

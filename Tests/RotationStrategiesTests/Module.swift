@@ -1,1 +1,0 @@
-// RotationStrategiesTests: under construction.
