@@ -29,6 +29,42 @@ public enum ReloadAction: Sendable, Hashable, CustomStringConvertible {
         return known[upper]
     }
 
+    /// The action the `keyward sync` flags describe, or nil when none is given. At most one kind may be given, and
+    /// a signal needs the pid file to send it to.
+    public static func fromFlags(
+        signal: String? = nil, pidFile: String? = nil, exec: String? = nil, http: String? = nil
+    ) throws(SecretSyncError) -> ReloadAction? {
+        let given = [signal, exec, http].compactMap { $0 }
+        guard given.count <= 1 else {
+            throw .invalidOptions(reason: "give only one of --on-change-signal, --on-change-exec, --on-change-http")
+        }
+        if let signal {
+            guard let number = signalNumber(named: signal) else {
+                throw .invalidOptions(reason: "unknown signal '\(signal)' (use e.g. HUP, USR1 or a number)")
+            }
+            guard let pidFile, !pidFile.isEmpty else {
+                throw .invalidOptions(reason: "--on-change-signal needs --pid-file")
+            }
+            return .signal(number, pidFile: pidFile)
+        }
+        if pidFile != nil { throw .invalidOptions(reason: "--pid-file is only used with --on-change-signal") }
+        if let exec {
+            guard !exec.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .invalidOptions(reason: "--on-change-exec needs a command")
+            }
+            return .exec(command: exec)
+        }
+        if let http {
+            guard let url = URL(string: http), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                url.host != nil
+            else {
+                throw .invalidOptions(reason: "--on-change-http needs an http:// or https:// URL, got '\(http)'")
+            }
+            return .http(url: url)
+        }
+        return nil
+    }
+
     public var description: String {
         switch self {
         case .signal(let signal, let pidFile): "signal \(signal) to the process in \(pidFile)"

@@ -30,6 +30,33 @@ public enum SyncLayout: Sendable, Hashable {
         .files(pairs.map { FileMapping(file: $0.file, content: .value(key: $0.key), isPrivate: isPrivateName($0.key)) })
     }
 
+    /// The layout the `keyward sync` flags describe: `--layout automatic|certificate|mirror`, or `--map KEY=FILE`
+    /// (repeatable), which replaces the layout.
+    public static func fromFlags(layout: String? = nil, mappings: [String] = []) throws(SecretSyncError) -> SyncLayout {
+        if !mappings.isEmpty {
+            if let layout, layout != "automatic" {
+                throw .invalidOptions(reason: "--map replaces --layout; give one or the other")
+            }
+            var pairs: [(key: String, file: String)] = []
+            for text in mappings { pairs.append(try parseMapping(text)) }
+            guard Set(pairs.map(\.file)).count == pairs.count else {
+                throw .invalidOptions(reason: "--map names the same file twice")
+            }
+            for pair in pairs {
+                do { try AtomicDirectoryWriter.validate(name: pair.file) } catch {
+                    throw .invalidOptions(reason: "--map \(pair.key)=\(pair.file): \(error)")
+                }
+            }
+            return renaming(pairs)
+        }
+        switch layout ?? "automatic" {
+        case "automatic": return .automatic
+        case "certificate": return certificateFiles
+        case "mirror": return .mirror
+        case let other: throw .invalidOptions(reason: "unknown --layout '\(other)' (automatic, certificate, mirror)")
+        }
+    }
+
     /// Parses `KEY=FILE` as the CLI writes it.
     public static func parseMapping(_ text: String) throws(SecretSyncError) -> (key: String, file: String) {
         let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

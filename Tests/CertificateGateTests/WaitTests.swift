@@ -93,3 +93,8 @@ struct WaitTests {
         await #expect(throws: CancellationError.self) { _ = try await waiter.value }
     }
 }
+
+@Test func exitCodesTellUsageErrorsFromTimeouts() {
+    #expect(CertificateGateError.invalidOptions(reason: "x").exitCode == 2)
+    #expect(CertificateGateError.timedOut(after: .seconds(1), lastReason: .missingFile(path: "/c")).exitCode == 1)
+}

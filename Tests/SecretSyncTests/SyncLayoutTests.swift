@@ -79,3 +79,35 @@ struct SyncLayoutTests {
         #expect(ReloadAction.signalNumber(named: "BOGUS") == nil)
     }
 }
+
+@Suite("sync flags")
+struct SyncFlagTests {
+    @Test func reloadFlags() throws {
+        #expect(try ReloadAction.fromFlags() == nil)
+        #expect(try ReloadAction.fromFlags(signal: "HUP", pidFile: "/run/nginx.pid") == .signal(SIGHUP, pidFile: "/run/nginx.pid"))
+        #expect(try ReloadAction.fromFlags(exec: "nginx -s reload") == .exec(command: "nginx -s reload"))
+        #expect(try ReloadAction.fromFlags(http: "http://127.0.0.1:9090/-/reload")
+                == .http(url: URL(string: "http://127.0.0.1:9090/-/reload")!))
+
+        #expect(throws: SecretSyncError.self) { try ReloadAction.fromFlags(signal: "HUP") }
+        #expect(throws: SecretSyncError.self) { try ReloadAction.fromFlags(signal: "NOPE", pidFile: "/p") }
+        #expect(throws: SecretSyncError.self) { try ReloadAction.fromFlags(pidFile: "/p") }
+        #expect(throws: SecretSyncError.self) { try ReloadAction.fromFlags(exec: "x", http: "http://a/") }
+        #expect(throws: SecretSyncError.self) { try ReloadAction.fromFlags(http: "ftp://a/") }
+        #expect(throws: SecretSyncError.self) { try ReloadAction.fromFlags(exec: "  ") }
+    }
+
+    @Test func layoutFlags() throws {
+        #expect(try SyncLayout.fromFlags() == .automatic)
+        #expect(try SyncLayout.fromFlags(layout: "certificate") == .certificateFiles)
+        #expect(try SyncLayout.fromFlags(layout: "mirror") == .mirror)
+        #expect(try SyncLayout.fromFlags(mappings: ["tls.crt=server.crt"])
+                == .files([FileMapping(file: "server.crt", content: .value(key: "tls.crt"))]))
+
+        #expect(throws: SecretSyncError.self) { try SyncLayout.fromFlags(layout: "nope") }
+        #expect(throws: SecretSyncError.self) { try SyncLayout.fromFlags(layout: "mirror", mappings: ["a=b"]) }
+        #expect(throws: SecretSyncError.self) { try SyncLayout.fromFlags(mappings: ["a=x", "b=x"]) }
+        #expect(throws: SecretSyncError.self) { try SyncLayout.fromFlags(mappings: ["a=../escape"]) }
+        #expect(throws: SecretSyncError.self) { try SyncLayout.fromFlags(mappings: ["a=..data"]) }
+    }
+}
