@@ -1,5 +1,6 @@
 import Foundation
 import KeywardCore
+import Logging
 
 /// Everything a test can tune about the server before it starts.
 public struct APIServerConfiguration: Sendable {
@@ -24,6 +25,9 @@ public struct APIServerConfiguration: Sendable {
     /// Serve aggregated discovery (`apidiscovery.k8s.io/v2`) when a client asks for it, as kube-apiserver 1.30+
     /// does. Turning it off exercises the legacy per-group discovery path that older clients use.
     public var aggregatedDiscovery: Bool = true
+    /// The server's own log level (startup, skipped CEL rules, HTTP errors). Quiet by default so test output stays
+    /// readable.
+    public var logLevel: Logger.Level = .warning
 
     public init() {}
 }
@@ -32,7 +36,8 @@ public struct APIServerConfiguration: Sendable {
 public enum RolloutSimulation: Sendable, Equatable {
     /// Status is left exactly as clients write it.
     case off
-    /// Status first reports the new generation with nothing updated, then everything ready after the delay.
+    /// Status first reports the new generation with nothing updated, then everything ready after the delay
+    /// (measured on ``APIServerConfiguration/clock``, so a `ManualClock` test advances it).
     case after(Duration)
     /// Status reports the new generation but never becomes ready (for rollout-timeout tests).
     case never

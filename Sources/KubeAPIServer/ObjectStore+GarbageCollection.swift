@@ -5,24 +5,23 @@ import KeywardCore
 /// the garbage collector (ownerReferences, orphan and foreground deletion), the namespace controller and the CRD
 /// cleanup controller.
 extension ObjectStore {
-    /// Queues a collection pass shortly after the current request (the real collector is asynchronous too).
+    /// Runs the collector to a fixed point before the current write returns, so what a client reads next is
+    /// already collected (the real collector is asynchronous; an instantaneous one keeps tests deterministic while
+    /// producing the same sequence of changes and watch events).
     func scheduleGarbageCollection() {
-        guard !gcScheduled else { return }
+        guard !gcScheduled else { return }  // Already running further up this call stack; it repeats until stable.
         gcScheduled = true
-        spawn { [weak self] in
-            await Task.yield()
-            await self?.collectGarbage()
-        }
+        collectGarbage()
     }
 
     func collectGarbage() {
-        gcScheduled = false
+        defer { gcScheduled = false }
         for _ in 0..<1000 {
             if !collectionPass() { return }
         }
     }
 
-    private func ownerExists(_ uid: String, dependentNamespace: String?) -> Bool {
+    func ownerExists(_ uid: String, dependentNamespace: String?) -> Bool {
         guard let location = uidIndex[uid], let def = definitions[location.key] else { return false }
         if def.namespaced {
             // A namespaced owner only counts for dependents in the same namespace.
@@ -171,11 +170,13 @@ extension ObjectStore {
         let generation = object["metadata"]?["generation"]?.intValue ?? 1
         let uid = object.uid
         let delay: Duration? = if case .after(let d) = rollout { d } else { nil }
+        let clock = self.clock
         spawn { [weak self] in
             await Task.yield()
             await self?.setRolloutStatus(def: def, key: key, uid: uid, generation: generation, complete: false)
             guard let delay else { return }
-            try? await Task.sleep(for: delay)
+            // The injected clock, so tests drive rollouts with ManualClock.advance instead of waiting.
+            do { try await clock.sleep(for: delay) } catch { return }
             await self?.setRolloutStatus(def: def, key: key, uid: uid, generation: generation, complete: true)
         }
     }

@@ -400,8 +400,15 @@ extension ObjectStore {
             let oldGeneration = old?["metadata"]?["generation"]?.intValue
             if oldGeneration != new["metadata"]?["generation"]?.intValue { simulateRollout(def: def, object: new) }
         }
-        let ownersChanged = ObjectMeta.ownerUIDs(new) != (old.map(ObjectMeta.ownerUIDs) ?? [])
-        if new.isBeingDeleted || ownersChanged { scheduleGarbageCollection() }
+        if new.isBeingDeleted {
+            scheduleGarbageCollection()
+        } else if ObjectMeta.ownerUIDs(new) != (old.map(ObjectMeta.ownerUIDs) ?? []) {
+            // Only this object can have become garbage; skip the full sweep unless it did.
+            let owners = ObjectMeta.ownerUIDs(new)
+            if !owners.isEmpty && !owners.contains(where: { ownerExists($0, dependentNamespace: new.namespace) }) {
+                scheduleGarbageCollection()
+            }
+        }
     }
 
     func afterDelete(def: ResourceDefinition, deleted: JSONValue) {

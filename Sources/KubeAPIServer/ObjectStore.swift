@@ -43,6 +43,8 @@ actor ObjectStore {
     /// Every event with a resourceVersion above this is still in `history`.
     var historyStart: Int64 = 100
     var watchers: [Int: Watcher] = [:]
+    /// Each open watch's `timeoutSeconds` timer, cancelled when the watch ends earlier.
+    var watchTimers: [Int: Task<Void, Never>] = [:]
     var nextWatcherID = 0
     var gcScheduled = false
     var reportedSkippedRules: Set<String> = []
@@ -298,10 +300,15 @@ actor ObjectStore {
                 if let message = Self.filter(entry, for: watcher) { continuation.yield(message) }
             }
         }
+        guard !isShutDown else {
+            continuation.finish()
+            return (id, stream)
+        }
         watchers[id] = watcher
         let timeout = options.timeout
-        spawn { [weak self] in
+        watchTimers[id] = Task { [weak self] in
             try? await Task.sleep(for: timeout)
+            if Task.isCancelled { return }
             await self?.finishWatch(id)
         }
         return (id, stream)
@@ -309,6 +316,7 @@ actor ObjectStore {
 
     func finishWatch(_ id: Int) {
         watchers.removeValue(forKey: id)?.continuation.finish()
+        watchTimers.removeValue(forKey: id)?.cancel()
     }
 
     var openWatchCount: Int { watchers.count }
@@ -317,6 +325,8 @@ actor ObjectStore {
     func cutWatches() {
         for watcher in watchers.values { watcher.continuation.finish() }
         watchers.removeAll()
+        for timer in watchTimers.values { timer.cancel() }
+        watchTimers.removeAll()
     }
 
     private func emitBookmarks() {

@@ -91,6 +91,8 @@ func eventually(attempts: Int = 500, _ condition: () async throws -> Bool) async
         // The store answers reads of unlabelled Secrets with a GET, and of labelled ones from the cache.
         let store = KubernetesStore(client: client)
         store.register(informer)
+        // The informer's watch request follows its list; let it be logged before counting from zero.
+        #expect(await eventually { await server.requestLog().contains { $0.verb == .watch } })
         await server.clearLogs()
         let ours: Secret? = try await store.get(Secret.self, namespace: "default", name: "ours")
         #expect(ours != nil)
