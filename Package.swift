@@ -72,7 +72,11 @@ let package = Package(
         .target(name: "RotationStrategies", dependencies: ["KeywardCore", "SecretGenerators"], swiftSettings: swiftSettings),
 
         /// The `wait-for-certs` gate: decides whether certificate files on disk are ready to serve.
-        .target(name: "CertificateGate", dependencies: ["KeywardCore", "KeywardPKI"], swiftSettings: swiftSettings),
+        .target(
+            name: "CertificateGate",
+            dependencies: ["KeywardCore", "KeywardPKI", .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Kubernetes access
 
@@ -263,7 +267,7 @@ let package = Package(
         .testTarget(
             name: "KeywardCommandsTests",
             dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
-                           "KeywardCore", "KubeAPIServer", "KubernetesClient", "AtomicDirectory"],
+                           "KeywardCore", "KubeAPIServer", "KubernetesClient", "AtomicDirectory", "KubernetesResources", "ControllerRuntime"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

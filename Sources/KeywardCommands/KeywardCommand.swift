@@ -8,7 +8,8 @@ public struct KeywardCommand: AsyncParsableCommand {
         commandName: "keyward",
         abstract: "Certificates and secret rotation for Kubernetes, or for a folder of files.",
         version: KeywardVersion.current,
-        subcommands: [ControllerCommand.self, RunCommand.self, StatusCommand.self]
+        subcommands: [ControllerCommand.self, RunCommand.self, StatusCommand.self, WaitForCertsCommand.self, SyncCommand.self,
+                      RenewCommand.self, RevokeCommand.self, RotateCommand.self]
     )
     public init() {}
 }

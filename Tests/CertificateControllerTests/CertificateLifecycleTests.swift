@@ -12,245 +12,257 @@ import Testing
 
 @Suite("Certificate lifecycle")
 struct CertificateLifecycleTests {
-    @Test("a root CA and a leaf become Ready, and openssl and pkilint accept both")
-    func issueChain() async throws {
-        let h = try Harness()
-        try await h.create("root-ca", .rootCA())
-        try await h.create("web", .leaf())
-        // The leaf waits for its issuer, then is issued once the CA is.
-        try await h.reconcile("web")
-        #expect(try await h.condition("web")?.reason == Certificate.Reason.issuerNotReady)
-        try await h.converge("root-ca", "web")
-
-        for name in ["root-ca", "web"] {
-            let ready = try #require(try await h.condition(name))
-            #expect(ready.status == .true, "\(name): \(ready.message ?? "")")
-        }
-        let web = try await h.certificate("web")
-        #expect(web.status?.revision == 1)
-        #expect(web.status?.serialNumber == (try await h.leaf(ofSecret: "web-tls")).serialHex.uppercased())
-
-        let files = try await h.exportSecret("web-tls", prefix: "web")
-        let verify = try await opensslVerify(ca: files.ca, chain: files.chain, leaf: files.leaf)
-        #expect(verify.status == 0, "\(verify)")
-        #expect(try await ExternalTool.pkilintErrors("lint_pkix_cert", [], file: files.leaf) == "")
-        let ca = try await h.exportSecret("root-ca", prefix: "ca")
-        #expect(try await ExternalTool.pkilintErrors("lint_pkix_cert", [], file: ca.leaf) == "")
-        // The CA publishes a signed CRL from the start; pkilint checks it too.
-        let crlMap = try #require(try await h.store.get(ConfigMap.self, namespace: "default", name: "root-ca-crl"))
-        let crl = try h.directory.write("root.crl", try #require(crlMap.data?["ca.crl"]))
-        #expect(try await ExternalTool.pkilintErrors("lint_crl", ["-t", "CRL", "-p", "PKIX"], file: crl) == "")
-
-        // Nothing about the key leaks into events.
-        for event in await h.sink.events { #expect(!(event.message ?? "").contains("PRIVATE KEY")) }
-    }
-
-    @Test("a steady-state resync writes nothing")
-    func noOpResync() async throws {
-        let h = try Harness(files: true)
-        try await h.create("root-ca", .rootCA())
-        try await h.create("web", .leaf())
-        try await h.converge("root-ca", "web")
-        let writes = await h.store.writeCount
-        let eventCount = await h.sink.events.count
-        for _ in 0..<3 {
-            try await h.reconcile("root-ca")
+    @Test("a root CA and a leaf become Ready, and openssl and pkilint accept both", arguments: Backend.allCases)
+    func issueChain(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.create("web", .leaf())
+            // The leaf waits for its issuer, then is issued once the CA is.
             try await h.reconcile("web")
+            #expect(try await h.condition("web")?.reason == Certificate.Reason.issuerNotReady)
+            try await h.converge("root-ca", "web")
+
+            for name in ["root-ca", "web"] {
+                let ready = try #require(try await h.condition(name))
+                #expect(ready.status == .true, "\(name): \(ready.message ?? "")")
+            }
+            let web = try await h.certificate("web")
+            #expect(web.status?.revision == 1)
+            #expect(web.status?.serialNumber == (try await h.leaf(ofSecret: "web-tls")).serialHex.uppercased())
+
+            let files = try await h.exportSecret("web-tls", prefix: "web")
+            let verify = try await opensslVerify(ca: files.ca, chain: files.chain, leaf: files.leaf)
+            #expect(verify.status == 0, "\(verify)")
+            #expect(try await ExternalTool.pkilintErrors("lint_pkix_cert", [], file: files.leaf) == "")
+            let ca = try await h.exportSecret("root-ca", prefix: "ca")
+            #expect(try await ExternalTool.pkilintErrors("lint_pkix_cert", [], file: ca.leaf) == "")
+            // The CA publishes a signed CRL from the start; pkilint checks it too.
+            let crlMap = try #require(try await h.store.get(ConfigMap.self, namespace: "default", name: "root-ca-crl"))
+            let crl = try h.directory.write("root.crl", try #require(crlMap.data?["ca.crl"]))
+            #expect(try await ExternalTool.pkilintErrors("lint_crl", ["-t", "CRL", "-p", "PKIX"], file: crl) == "")
+
+            // Nothing about the key leaks into events.
+            for event in await h.sink.events { #expect(!(event.message ?? "").contains("PRIVATE KEY")) }
         }
-        #expect(await h.store.writeCount == writes)
-        #expect(await h.sink.events.count == eventCount)
     }
 
-    @Test("a deleted Secret is recreated with a new certificate")
-    func deletedSecret() async throws {
-        let h = try Harness()
-        try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
-                                                  commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
-        try await h.converge("ss")
-        let before = try await h.leaf(ofSecret: "ss-tls")
-        try await h.store.delete(Secret.self, namespace: "default", name: "ss-tls")
-        try await h.converge("ss")
-        let after = try await h.leaf(ofSecret: "ss-tls")
-        #expect(after.serialHex != before.serialHex)
-        #expect(try await h.condition("ss")?.status == .true)
-    }
-
-    @Test("a corrupt tls.crt is reissued, never trusted")
-    func corruptCertificate() async throws {
-        let h = try Harness()
-        try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
-                                                  commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
-        try await h.converge("ss")
-        var secret = try #require(try await h.secret("ss-tls"))
-        secret.data["tls.crt"] = Data("-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n".utf8)
-        _ = try await h.store.update(secret)
-        try await h.converge("ss")
-        let info = try await h.leaf(ofSecret: "ss-tls")
-        #expect(info.dnsNames == ["ss.example.com"])
-        #expect(try await h.certificate("ss").status?.revision == 2)
-        // The key in the Secret matches the new certificate.
-        let files = try await h.exportSecret("ss-tls", prefix: "ss")
-        let certPub = try await ExternalTool.openssl("x509", "-in", files.leaf, "-noout", "-pubkey")
-        let keyPub = try await ExternalTool.openssl("pkey", "-in", files.key, "-pubout")
-        #expect(certPub.stdout == keyPub.stdout && !certPub.stdout.isEmpty)
-    }
-
-    @Test("changed dnsNames are reissued; generation and observedGeneration follow")
-    func changedNames() async throws {
-        let h = try Harness()
-        try await h.create("root-ca", .rootCA())
-        try await h.create("web", .leaf())
-        try await h.converge("root-ca", "web")
-        try await h.edit("web") { $0.spec.dnsNames = ["web.example.com", "api.example.com"] }
-        try await h.converge("web")
-        let info = try await h.leaf(ofSecret: "web-tls")
-        #expect(Set(info.dnsNames) == ["web.example.com", "api.example.com"])
-        let web = try await h.certificate("web")
-        #expect(web.metadata.generation == 2)
-        #expect(web.status?.observedGeneration == 2)
-        #expect(web.status?.revision == 2)
-    }
-
-    @Test("past renewalTime the certificate is renewed: revision+1 and a new key (rotationPolicy Always)")
-    func renewalRotatesKey() async throws {
-        let h = try Harness()
-        try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
-                                                  commonName: "ss.example.com", dnsNames: ["ss.example.com"], duration: "720h", renewBefore: "168h"))
-        let result = try await h.reconcile("ss")
-        try await h.converge("ss")
-        let first = try await h.certificate("ss")
-        let renewalTime = try #require(first.status?.renewalTime)
-        let notAfter = try #require(first.status?.notAfter)
-        // The requeue points at the renewal time, which lies before notAfter - renewBefore (jitter only earlier).
-        #expect(renewalTime <= notAfter.addingTimeInterval(-168 * 3600))
-        #expect(abs(h.clock.now.addingTimeInterval(try #require(result.requeueAfter)).timeIntervalSince(renewalTime)) < 2)
-        let oldKey = try #require(try await h.secret("ss-tls")?.string("tls.key"))
-
-        // Just before: nothing happens.
-        h.clock.set(to: renewalTime.addingTimeInterval(-60))
-        try await h.converge("ss")
-        #expect(try await h.certificate("ss").status?.revision == 1)
-
-        h.clock.set(to: renewalTime.addingTimeInterval(1))
-        try await h.converge("ss")
-        let renewed = try await h.certificate("ss")
-        #expect(renewed.status?.revision == 2)
-        #expect(try #require(renewed.status?.notAfter) > notAfter)
-        #expect(try await h.secret("ss-tls")?.string("tls.key") != oldKey)
-        #expect(await h.sink.reasons(for: "ss").contains(Certificate.Reason.keyRotated))
-    }
-
-    @Test("rotationPolicy Never keeps the key across renewals")
-    func renewalKeepsKey() async throws {
-        let h = try Harness()
-        var spec = Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()), commonName: "ss", dnsNames: ["ss.example.com"],
-                                    duration: "720h", renewBefore: "168h")
-        spec.privateKey.rotationPolicy = .never
-        try await h.create("ss", spec)
-        try await h.converge("ss")
-        let oldKey = try #require(try await h.secret("ss-tls")?.string("tls.key"))
-        let renewalTime = try #require(try await h.certificate("ss").status?.renewalTime)
-        h.clock.set(to: renewalTime.addingTimeInterval(1))
-        try await h.converge("ss")
-        #expect(try await h.certificate("ss").status?.revision == 2)
-        #expect(try await h.secret("ss-tls")?.string("tls.key") == oldKey)
-    }
-
-    @Test("a root CA renewed with a new key makes its leaves reissue under the new CA")
-    func caRollover() async throws {
-        let h = try Harness()
-        try await h.create("root-ca", .rootCA())
-        try await h.create("web", .leaf())
-        try await h.converge("root-ca", "web")
-        let oldLeaf = try await h.leaf(ofSecret: "web-tls")
-        try await h.edit("root-ca") { $0.metadata.annotations[KeywardAnnotations.renew] = "now" }
-        try await h.converge("root-ca", "web")
-        #expect(try await h.certificate("root-ca").status?.revision == 2)
-        let newLeaf = try await h.leaf(ofSecret: "web-tls")
-        #expect(newLeaf.serialHex != oldLeaf.serialHex)
-        let ca = try await h.leaf(ofSecret: "root-ca")
-        #expect(newLeaf.authorityKeyIdentifier == ca.subjectKeyIdentifier)
-        let files = try await h.exportSecret("web-tls", prefix: "rolled")
-        let verify = try await opensslVerify(ca: files.ca, chain: files.chain, leaf: files.leaf)
-        #expect(verify.status == 0, "\(verify)")
-    }
-
-    @Test("revoke: the old serial fails openssl -crl_check, the replacement passes")
-    func revoke() async throws {
-        let h = try Harness()
-        try await h.create("root-ca", .rootCA())
-        try await h.create("web", .leaf())
-        try await h.converge("root-ca", "web")
-        let old = try await h.exportSecret("web-tls", prefix: "old")
-        let oldSerial = try await h.leaf(ofSecret: "web-tls").serialHex
-
-        try await h.edit("web") { $0.metadata.annotations[KeywardAnnotations.revoke] = "keyCompromise" }
-        try await h.converge("root-ca", "web")
-        let web = try await h.certificate("web")
-        #expect(web.metadata.annotations[KeywardAnnotations.revoke] == nil)
-        #expect(web.status?.revokedCertificates.map(\.serialNumber) == [oldSerial.uppercased()])
-        let new = try await h.exportSecret("web-tls", prefix: "new")
-        #expect(try await h.leaf(ofSecret: "web-tls").serialHex != oldSerial)
-
-        let crlMap = try #require(try await h.store.get(ConfigMap.self, namespace: "default", name: "root-ca-crl"))
-        let crl = try h.directory.write("revoked.crl", try #require(crlMap.data?["ca.crl"]))
-        let oldCheck = try await ExternalTool.openssl("verify", "-crl_check", "-CAfile", old.ca, "-CRLfile", crl, old.leaf)
-        #expect(oldCheck.status != 0)
-        #expect(oldCheck.stdout.contains("revoked") || oldCheck.stderr.contains("revoked"), "\(oldCheck)")
-        let newCheck = try await ExternalTool.openssl("verify", "-crl_check", "-CAfile", new.ca, "-CRLfile", crl, new.leaf)
-        #expect(newCheck.status == 0, "\(newCheck)")
-        #expect(try await ExternalTool.pkilintErrors("lint_crl", ["-t", "CRL", "-p", "PKIX"], file: crl) == "")
-        // The CA's Secret carries the same CRL for file consumers.
-        #expect(try await h.secret("root-ca")?.string("ca.crl") == crlMap.data?["ca.crl"])
-    }
-
-    @Test("revokeOnDelete: deleting the Certificate revokes its serial, then the finalizer lets go")
-    func revokeOnDelete() async throws {
-        let h = try Harness()
-        try await h.create("root-ca", .rootCA())
-        var spec = Certificate.Spec.leaf()
-        spec.revokeOnDelete = true
-        try await h.create("web", spec)
-        try await h.converge("root-ca", "web")
-        #expect(try await h.certificate("web").metadata.finalizers == [KeywardFinalizers.revokeOnDelete])
-        let serial = try await h.leaf(ofSecret: "web-tls").serialHex
-        try await h.store.delete(Certificate.self, namespace: "default", name: "web")
-        #expect(try await h.certificate("web").metadata.isBeingDeleted)
-        try await h.reconcile("web")
-        #expect(try await h.store.get(Certificate.self, namespace: "default", name: "web") == nil)
-        let crlMap = try #require(try await h.store.get(ConfigMap.self, namespace: "default", name: "root-ca-crl"))
-        let crl = try CertificateRevocationList(pemEncoded: try #require(crlMap.data?["ca.crl"]))
-        #expect(crl.entries.map(\.serialHex).contains(serial))
-    }
-
-    @Test("a Secret owned by someone else is never overwritten")
-    func foreignSecret() async throws {
-        let h = try Harness()
-        _ = try await h.store.create(Secret(metadata: ObjectMeta(name: "ss-tls", namespace: "default"),
-                                            data: ["tls.crt": Data("user data".utf8)]))
-        try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
-                                                  commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
-        try await h.reconcile("ss")
-        #expect(try await h.condition("ss")?.reason == Certificate.Reason.secretNotOwned)
-        #expect(try await h.secret("ss-tls")?.data["tls.crt"] == Data("user data".utf8))
-    }
-
-    @Test("files: cert.pem, chain.pem, fullchain.pem, privkey.pem (0640) and ca.pem land atomically")
-    func filesOutput() async throws {
-        let h = try Harness(files: true)
-        try await h.create("root-ca", .rootCA())
-        var spec = Certificate.Spec.leaf()
-        spec.files = Certificate.Files()
-        try await h.create("web", spec)
-        try await h.converge("root-ca", "web")
-        let dir = "\(h.outDirectory)/default/web"
-        for name in ["cert.pem", "chain.pem", "fullchain.pem", "privkey.pem", "ca.pem"] {
-            #expect(FileManager.default.fileExists(atPath: "\(dir)/\(name)"), "\(name) missing")
+    @Test("a steady-state resync writes nothing", arguments: Backend.allCases)
+    func noOpResync(_ backend: Backend) async throws {
+        try await Harness.with(backend, files: true) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.create("web", .leaf())
+            try await h.converge("root-ca", "web")
+            let writes = await h.writeCount()
+            let eventCount = await h.sink.events.count
+            for _ in 0..<3 {
+                try await h.reconcile("root-ca")
+                try await h.reconcile("web")
+            }
+            #expect(await h.writeCount() == writes)
+            #expect(await h.sink.events.count == eventCount)
         }
-        // The visible names are symlinks through ..data; the mode is on the file they resolve to.
-        let attributes = try FileManager.default.attributesOfItem(atPath: "\(dir)/..data/privkey.pem")
-        #expect((attributes[.posixPermissions] as? Int) == 0o640)
-        let verify = try await opensslVerify(ca: "\(dir)/ca.pem", chain: "\(dir)/chain.pem", leaf: "\(dir)/cert.pem")
-        #expect(verify.status == 0, "\(verify)")
+    }
+
+    @Test("a deleted Secret is recreated with a new certificate", arguments: Backend.allCases)
+    func deletedSecret(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
+                                                      commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
+            try await h.converge("ss")
+            let before = try await h.leaf(ofSecret: "ss-tls")
+            try await h.store.delete(Secret.self, namespace: "default", name: "ss-tls")
+            try await h.converge("ss")
+            let after = try await h.leaf(ofSecret: "ss-tls")
+            #expect(after.serialHex != before.serialHex)
+            #expect(try await h.condition("ss")?.status == .true)
+        }
+    }
+
+    @Test("a corrupt tls.crt is reissued, never trusted", arguments: Backend.allCases)
+    func corruptCertificate(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
+                                                      commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
+            try await h.converge("ss")
+            var secret = try #require(try await h.secret("ss-tls"))
+            secret.data["tls.crt"] = Data("-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n".utf8)
+            _ = try await h.store.update(secret)
+            try await h.converge("ss")
+            let info = try await h.leaf(ofSecret: "ss-tls")
+            #expect(info.dnsNames == ["ss.example.com"])
+            #expect(try await h.certificate("ss").status?.revision == 2)
+            // The key in the Secret matches the new certificate.
+            let files = try await h.exportSecret("ss-tls", prefix: "ss")
+            let certPub = try await ExternalTool.openssl("x509", "-in", files.leaf, "-noout", "-pubkey")
+            let keyPub = try await ExternalTool.openssl("pkey", "-in", files.key, "-pubout")
+            #expect(certPub.stdout == keyPub.stdout && !certPub.stdout.isEmpty)
+        }
+    }
+
+    @Test("changed dnsNames are reissued; generation and observedGeneration follow", arguments: Backend.allCases)
+    func changedNames(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.create("web", .leaf())
+            try await h.converge("root-ca", "web")
+            try await h.edit("web") { $0.spec.dnsNames = ["web.example.com", "api.example.com"] }
+            try await h.converge("web")
+            let info = try await h.leaf(ofSecret: "web-tls")
+            #expect(Set(info.dnsNames) == ["web.example.com", "api.example.com"])
+            let web = try await h.certificate("web")
+            #expect(web.metadata.generation == 2)
+            #expect(web.status?.observedGeneration == 2)
+            #expect(web.status?.revision == 2)
+        }
+    }
+
+    @Test("past renewalTime the certificate is renewed: revision+1 and a new key (rotationPolicy Always)", arguments: Backend.allCases)
+    func renewalRotatesKey(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
+                                                      commonName: "ss.example.com", dnsNames: ["ss.example.com"], duration: "720h", renewBefore: "168h"))
+            let result = try await h.reconcile("ss")
+            try await h.converge("ss")
+            let first = try await h.certificate("ss")
+            let renewalTime = try #require(first.status?.renewalTime)
+            let notAfter = try #require(first.status?.notAfter)
+            // The requeue points at the renewal time, which lies before notAfter - renewBefore (jitter only earlier).
+            #expect(renewalTime <= notAfter.addingTimeInterval(-168 * 3600))
+            #expect(abs(h.clock.now.addingTimeInterval(try #require(result.requeueAfter)).timeIntervalSince(renewalTime)) < 2)
+            let oldKey = try #require(try await h.secret("ss-tls")?.string("tls.key"))
+
+            // Just before: nothing happens.
+            h.clock.set(to: renewalTime.addingTimeInterval(-60))
+            try await h.converge("ss")
+            #expect(try await h.certificate("ss").status?.revision == 1)
+
+            h.clock.set(to: renewalTime.addingTimeInterval(1))
+            try await h.converge("ss")
+            let renewed = try await h.certificate("ss")
+            #expect(renewed.status?.revision == 2)
+            #expect(try #require(renewed.status?.notAfter) > notAfter)
+            #expect(try await h.secret("ss-tls")?.string("tls.key") != oldKey)
+            #expect(await h.sink.reasons(for: "ss").contains(Certificate.Reason.keyRotated))
+        }
+    }
+
+    @Test("rotationPolicy Never keeps the key across renewals", arguments: Backend.allCases)
+    func renewalKeepsKey(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            var spec = Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()), commonName: "ss", dnsNames: ["ss.example.com"],
+                                        duration: "720h", renewBefore: "168h")
+            spec.privateKey.rotationPolicy = .never
+            try await h.create("ss", spec)
+            try await h.converge("ss")
+            let oldKey = try #require(try await h.secret("ss-tls")?.string("tls.key"))
+            let renewalTime = try #require(try await h.certificate("ss").status?.renewalTime)
+            h.clock.set(to: renewalTime.addingTimeInterval(1))
+            try await h.converge("ss")
+            #expect(try await h.certificate("ss").status?.revision == 2)
+            #expect(try await h.secret("ss-tls")?.string("tls.key") == oldKey)
+        }
+    }
+
+    @Test("a root CA renewed with a new key makes its leaves reissue under the new CA", arguments: Backend.allCases)
+    func caRollover(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.create("web", .leaf())
+            try await h.converge("root-ca", "web")
+            let oldLeaf = try await h.leaf(ofSecret: "web-tls")
+            try await h.edit("root-ca") { $0.metadata.annotations[KeywardAnnotations.renew] = "now" }
+            try await h.converge("root-ca", "web")
+            #expect(try await h.certificate("root-ca").status?.revision == 2)
+            let newLeaf = try await h.leaf(ofSecret: "web-tls")
+            #expect(newLeaf.serialHex != oldLeaf.serialHex)
+            let ca = try await h.leaf(ofSecret: "root-ca")
+            #expect(newLeaf.authorityKeyIdentifier == ca.subjectKeyIdentifier)
+            let files = try await h.exportSecret("web-tls", prefix: "rolled")
+            let verify = try await opensslVerify(ca: files.ca, chain: files.chain, leaf: files.leaf)
+            #expect(verify.status == 0, "\(verify)")
+        }
+    }
+
+    @Test("revoke: the old serial fails openssl -crl_check, the replacement passes", arguments: Backend.allCases)
+    func revoke(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.create("web", .leaf())
+            try await h.converge("root-ca", "web")
+            let old = try await h.exportSecret("web-tls", prefix: "old")
+            let oldSerial = try await h.leaf(ofSecret: "web-tls").serialHex
+
+            try await h.edit("web") { $0.metadata.annotations[KeywardAnnotations.revoke] = "keyCompromise" }
+            try await h.converge("root-ca", "web")
+            let web = try await h.certificate("web")
+            #expect(web.metadata.annotations[KeywardAnnotations.revoke] == nil)
+            #expect(web.status?.revokedCertificates.map(\.serialNumber) == [oldSerial.uppercased()])
+            let new = try await h.exportSecret("web-tls", prefix: "new")
+            #expect(try await h.leaf(ofSecret: "web-tls").serialHex != oldSerial)
+
+            let crlMap = try #require(try await h.store.get(ConfigMap.self, namespace: "default", name: "root-ca-crl"))
+            let crl = try h.directory.write("revoked.crl", try #require(crlMap.data?["ca.crl"]))
+            let oldCheck = try await ExternalTool.openssl("verify", "-crl_check", "-CAfile", old.ca, "-CRLfile", crl, old.leaf)
+            #expect(oldCheck.status != 0)
+            #expect(oldCheck.stdout.contains("revoked") || oldCheck.stderr.contains("revoked"), "\(oldCheck)")
+            let newCheck = try await ExternalTool.openssl("verify", "-crl_check", "-CAfile", new.ca, "-CRLfile", crl, new.leaf)
+            #expect(newCheck.status == 0, "\(newCheck)")
+            #expect(try await ExternalTool.pkilintErrors("lint_crl", ["-t", "CRL", "-p", "PKIX"], file: crl) == "")
+            // The CA's Secret carries the same CRL for file consumers.
+            #expect(try await h.secret("root-ca")?.string("ca.crl") == crlMap.data?["ca.crl"])
+        }
+    }
+
+    @Test("revokeOnDelete: deleting the Certificate revokes its serial, then the finalizer lets go", arguments: Backend.allCases)
+    func revokeOnDelete(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("root-ca", .rootCA())
+            var spec = Certificate.Spec.leaf()
+            spec.revokeOnDelete = true
+            try await h.create("web", spec)
+            try await h.converge("root-ca", "web")
+            #expect(try await h.certificate("web").metadata.finalizers == [KeywardFinalizers.revokeOnDelete])
+            let serial = try await h.leaf(ofSecret: "web-tls").serialHex
+            try await h.store.delete(Certificate.self, namespace: "default", name: "web")
+            #expect(try await h.certificate("web").metadata.isBeingDeleted)
+            try await h.reconcile("web")
+            #expect(try await h.store.get(Certificate.self, namespace: "default", name: "web") == nil)
+            let crlMap = try #require(try await h.store.get(ConfigMap.self, namespace: "default", name: "root-ca-crl"))
+            let crl = try CertificateRevocationList(pemEncoded: try #require(crlMap.data?["ca.crl"]))
+            #expect(crl.entries.map(\.serialHex).contains(serial))
+        }
+    }
+
+    @Test("a Secret owned by someone else is never overwritten", arguments: Backend.allCases)
+    func foreignSecret(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            _ = try await h.store.create(Secret(metadata: ObjectMeta(name: "ss-tls", namespace: "default"),
+                                                data: ["tls.crt": Data("user data".utf8)]))
+            try await h.create("ss", Certificate.Spec(secretName: "ss-tls", issuer: .init(selfSigned: .init()),
+                                                      commonName: "ss.example.com", dnsNames: ["ss.example.com"]))
+            try await h.reconcile("ss")
+            #expect(try await h.condition("ss")?.reason == Certificate.Reason.secretNotOwned)
+            #expect(try await h.secret("ss-tls")?.data["tls.crt"] == Data("user data".utf8))
+        }
+    }
+
+    @Test("files: cert.pem, chain.pem, fullchain.pem, privkey.pem (0640) and ca.pem land atomically", arguments: Backend.allCases)
+    func filesOutput(_ backend: Backend) async throws {
+        try await Harness.with(backend, files: true) { h in
+            try await h.create("root-ca", .rootCA())
+            var spec = Certificate.Spec.leaf()
+            spec.files = Certificate.Files()
+            try await h.create("web", spec)
+            try await h.converge("root-ca", "web")
+            let dir = "\(h.outDirectory)/default/web"
+            for name in ["cert.pem", "chain.pem", "fullchain.pem", "privkey.pem", "ca.pem"] {
+                #expect(FileManager.default.fileExists(atPath: "\(dir)/\(name)"), "\(name) missing")
+            }
+            // The visible names are symlinks through ..data; the mode is on the file they resolve to.
+            let attributes = try FileManager.default.attributesOfItem(atPath: "\(dir)/..data/privkey.pem")
+            #expect((attributes[.posixPermissions] as? Int) == 0o640)
+            let verify = try await opensslVerify(ca: "\(dir)/ca.pem", chain: "\(dir)/chain.pem", leaf: "\(dir)/cert.pem")
+            #expect(verify.status == 0, "\(verify)")
+        }
     }
 }

@@ -6,6 +6,7 @@ import KeywardCore
 import KeywardPKI
 import KeywardTestSupport
 import KubernetesClient
+import KubeAPIServer
 import KubernetesResources
 import StandaloneStore
 import Testing
@@ -20,25 +21,70 @@ actor RecordingEventSink: EventSink {
     }
 }
 
-/// A Certificate reconciler over a real store (standalone mode's file store) with a manual clock.
+/// Where the reconciler's objects live: standalone mode's file store, or the test API server over real TLS.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case files
+    case cluster
+    var testDescription: String { rawValue }
+}
+
+/// A Certificate reconciler over a real store with a manual clock.
 struct Harness {
     let directory: TemporaryDirectory
-    let store: FileResourceStore
+    let store: any ResourceStore
     let clock: ManualClock
     let sink: RecordingEventSink
     let reconciler: CertificateReconciler
+    let server: APIServer?
+    let client: KubernetesClient?
     var namespace = "default"
 
-    init(files: Bool = false) throws {
+    /// Runs `body` against a fresh backend and always shuts the API server down.
+    static func with(_ backend: Backend, files: Bool = false, _ body: (Harness) async throws -> Void) async throws {
+        let h = try await Harness(backend: backend, files: files)
+        do { try await body(h) } catch {
+            await h.close()
+            throw error
+        }
+        await h.close()
+    }
+
+    init(backend: Backend = .files, files: Bool = false) async throws {
         directory = try TemporaryDirectory(prefix: "keyward-certctl")
         // Real time (whole seconds): openssl checks validity against the machine's clock.
         clock = ManualClock(now: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
-        store = try FileResourceStore(stateDirectory: directory.path("state"), clock: clock)
+        switch backend {
+        case .files:
+            store = try FileResourceStore(stateDirectory: directory.path("state"), clock: clock)
+            server = nil
+            client = nil
+        case .cluster:
+            var configuration = APIServerConfiguration()
+            configuration.crdDirectories = [ExternalTool.repositoryRoot.appendingPathComponent("crds")]
+            let server = try await APIServer.start(configuration)
+            let client = KubernetesClient(configuration: ClientConfiguration(
+                server: server.url, tls: TLSSettings(caPEM: Data(server.caCertificatePEM.utf8)),
+                credentials: .token(server.token), namespace: "default"))
+            store = KubernetesStore(client: client)
+            self.server = server
+            self.client = client
+        }
         sink = RecordingEventSink()
         let events = EventRecorder(sink: sink, clock: clock)
         reconciler = CertificateReconciler(
             store: store, events: events, clock: clock,
             options: CertificateReconciler.Options(volumeRoot: files ? directory.path("out") : nil))
+    }
+
+    func close() async {
+        client?.shutdown()
+        await server?.shutdown()
+    }
+
+    /// Write requests so far: stored-object writes for the file store, the API server's write log for a cluster.
+    func writeCount() async -> Int {
+        if let server { return await server.writeLog().count }
+        return await (store as! FileResourceStore).writeCount
     }
 
     var outDirectory: String { directory.path("out") }
@@ -71,9 +117,9 @@ struct Harness {
     /// Reconciles the named Certificates in order until a full pass writes nothing (bounded).
     func converge(_ names: String...) async throws {
         for _ in 0..<8 {
-            let before = await store.writeCount
+            let before = await writeCount()
             for name in names { try await reconcile(name) }
-            if await store.writeCount == before { return }
+            if await writeCount() == before { return }
         }
         Issue.record("no steady state after 8 passes")
     }

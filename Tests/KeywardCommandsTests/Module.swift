@@ -1,1 +1,0 @@
-// KeywardCommandsTests: under construction.

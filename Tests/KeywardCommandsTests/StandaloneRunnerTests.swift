@@ -1,0 +1,126 @@
+import CertificateController
+import ControllerRuntime
+import Foundation
+@testable import KeywardCommands
+import KeywardAPI
+import KeywardCore
+import KeywardPKI
+import KeywardTestSupport
+import KubernetesClient
+import KubernetesResources
+import StandaloneStore
+import Testing
+
+/// Standalone mode end to end: manifests in, state and files out, the same reconcilers as the controller.
+@Suite("Standalone mode")
+struct StandaloneRunnerTests {
+    let directory: TemporaryDirectory
+    let manifests: String
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "keyward-standalone")
+        manifests = directory.path("manifests")
+        try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
+        let examples = ExternalTool.repositoryRoot.appendingPathComponent("examples/standalone")
+        for file in try FileManager.default.contentsOfDirectory(atPath: examples.path) where file.hasSuffix(".yaml") {
+            try FileManager.default.copyItem(atPath: examples.appendingPathComponent(file).path, toPath: "\(manifests)/\(file)")
+        }
+    }
+
+    func runner(clock: any WallClock = SystemClock()) throws -> StandaloneRunner {
+        try Standalone.makeRunner(manifests: manifests, state: directory.path("state"), out: directory.path("out"), clock: clock)
+    }
+
+    @Test("--once issues the example CA and leaf into files that openssl verifies; a second run writes nothing")
+    func once() async throws {
+        let runner = try runner()
+        let outcomes = try await runner.runOnce()
+        #expect(outcomes.allSatisfy { $0.error == nil }, "\(outcomes)")
+        let table = try await Standalone.statusTable(runner.store)
+        let certificates = table.rows.filter { $0.kind == "Certificate" }
+        #expect(certificates.count == 2)
+        #expect(certificates.allSatisfy { $0.ready == "True" }, "\(table.rendered())")
+
+        let web = directory.path("out/web")
+        let verify = try await ExternalTool.openssl("verify", "-CAfile", "\(web)/ca.pem", "\(web)/cert.pem")
+        #expect(verify.status == 0, "\(verify)")
+        let info = try CertificateInfo(try #require(try PEMBundle.certificates(
+            from: String(contentsOfFile: "\(web)/cert.pem", encoding: .utf8)).first))
+        #expect(Set(info.dnsNames) == ["web.example.com", "www.example.com"])
+
+        // State is private, and a fresh process over the same state changes nothing.
+        let mode = try FileManager.default.attributesOfItem(atPath: directory.path("state"))[.posixPermissions] as? Int
+        #expect(mode == 0o700)
+        let again = try self.runner()
+        _ = try await again.runOnce()
+        #expect(await again.store.writeCount == 0)
+        #expect(try await Standalone.statusTable(again.store).rendered() == table.rendered())
+    }
+
+    @Test("an edited manifest is applied like kubectl apply and reissues; a removed one deletes its Certificate")
+    func manifestChanges() async throws {
+        _ = try await runner().runOnce()
+        let webManifest = "\(manifests)/web.yaml"
+        let edited = try String(contentsOfFile: webManifest, encoding: .utf8)
+            .replacingOccurrences(of: "    - www.example.com\n", with: "    - www.example.com\n    - api.example.com\n")
+        try edited.write(toFile: webManifest, atomically: true, encoding: .utf8)
+        let second = try runner()
+        _ = try await second.runOnce()
+        let web = try #require(try await second.store.get(Certificate.self, namespace: "default", name: "standalone-web"))
+        #expect(web.metadata.generation == 2)
+        #expect(web.status?.revision == 2)
+        #expect(web.spec.dnsNames.contains("api.example.com"))
+
+        try FileManager.default.removeItem(atPath: webManifest)
+        let third = try runner()
+        _ = try await third.runOnce()
+        #expect(try await third.store.get(Certificate.self, namespace: "default", name: "standalone-web") == nil)
+        // The Secret it created is data, not configuration: it stays.
+        #expect(try await third.store.get(Secret.self, namespace: "default", name: "standalone-web-tls") != nil)
+    }
+
+    @Test("a broken manifest is an error naming the file and field, and nothing is written")
+    func brokenManifest() async throws {
+        try "apiVersion: keyward.dev/v1alpha1\nkind: Certificate\nmetadata: {}\nspec: {}\n"
+            .write(toFile: "\(manifests)/zz-broken.yaml", atomically: true, encoding: .utf8)
+        let runner = try runner()
+        await #expect {
+            _ = try await runner.runOnce()
+        } throws: { error in
+            "\(error)".contains("zz-broken.yaml") && "\(error)".contains("metadata.name")
+        }
+        #expect(await runner.store.writeCount == 0)
+    }
+
+    @Test("long-running mode renews on time with an injected clock")
+    func renewsOnTime() async throws {
+        let clock = ManualClock(now: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+        let runner = try runner(clock: clock)
+        let task = Task { try await runner.run(pollInterval: 3600) }
+        defer { task.cancel() }
+        let first = try await eventually { () -> Certificate? in
+            let web = try await runner.store.get(Certificate.self, namespace: "default", name: "standalone-web")
+            return web?.status?.revision == 1 ? web : nil
+        }
+        let renewalTime = try #require(first.status?.renewalTime)
+        // Advance past the renewal time, in steps so the runner's sleeps wake up.
+        try await eventually { () -> Bool? in clock.sleeperCount > 0 ? true : nil }
+        clock.set(to: renewalTime.addingTimeInterval(1))
+        let renewed = try await eventually { () -> Certificate? in
+            let web = try await runner.store.get(Certificate.self, namespace: "default", name: "standalone-web")
+            return (web?.status?.revision ?? 0) >= 2 ? web : nil
+        }
+        #expect(try #require(renewed.status?.notAfter) > first.status!.notAfter!)
+        task.cancel()
+    }
+}
+
+/// Polls `probe` until it returns a value, for at most `seconds` (bounded; not a timing assertion).
+func eventually<T>(seconds: Double = 60, _ probe: () async throws -> T?) async throws -> T {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if let value = try await probe() { return value }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw ExternalTool.Failure(description: "condition not reached within \(seconds)s")
+}
