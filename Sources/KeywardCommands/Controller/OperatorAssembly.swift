@@ -6,6 +6,7 @@ import KeywardCore
 import KubernetesClient
 import KubernetesResources
 import Logging
+import SecretRotationController
 
 /// Builds the operator from its parts: one store, informers feeding work queues, and the reconcilers.
 ///
@@ -78,6 +79,27 @@ public struct OperatorAssembly: Sendable {
         manager.add(certificates)
         manager.add(secrets)
         manager.add(controller)
+
+        // SecretRotations: their own objects, plus their Secrets (annotated with the owner) coming back to them.
+        let rotations = Informer<SecretRotation>(client: client, configuration: InformerConfiguration(scope: scope), clock: clock)
+        store.register(rotations)
+        let rotationQueue = WorkQueue<ObjectKey>(name: "secretrotations", clock: clock, rateLimiter: rateLimiter)
+        await rotations.addHandler { event in
+            await rotationQueue.add(ObjectKey(namespace: event.object.metadata.namespace, name: event.object.metadata.name))
+        }
+        await secrets.addHandler { event in
+            guard let name = event.object.metadata.annotations[KeywardAnnotations.secretRotationName] else { return }
+            await rotationQueue.add(ObjectKey(namespace: event.object.metadata.namespace, name: name))
+        }
+        let rotationReconciler = SecretRotationReconciler(store: store, events: events, clock: clock, metrics: metrics)
+        metrics.registerController("secretrotation")
+        let rotationController = Controller(name: "secretrotation", queue: rotationQueue, reconciler: rotationReconciler,
+                                            concurrency: concurrency, clock: clock) { duration, failed in
+            metrics.observeReconcile(controller: "secretrotation", duration: duration)
+            if failed { metrics.reconcileFailed(controller: "secretrotation") }
+        }
+        manager.add(rotations)
+        manager.add(rotationController)
         return manager
     }
 }

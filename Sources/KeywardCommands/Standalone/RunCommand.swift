@@ -6,6 +6,7 @@ import KeywardAPI
 import KeywardCore
 import KubernetesClient
 import Logging
+import SecretRotationController
 import StandaloneStore
 
 /// `keyward run`: the reconcilers over a folder of manifests, no cluster needed.
@@ -79,8 +80,12 @@ enum Standalone {
         let events = EventRecorder(sink: FileEventSink(path: "\(state)/events.log"), component: "keyward-standalone")
         let certificates = CertificateReconciler(store: store, events: events, clock: clock,
                                                  options: CertificateReconciler.Options(volumeRoot: out))
+        // Standalone consumers are processes, not workloads: the rotation's onChange hooks are how they reload.
+        let rotations = SecretRotationReconciler(store: store, events: events, clock: clock,
+                                                 options: SecretRotationReconciler.Options(runChangeHooks: true))
         return StandaloneRunner(store: store, manifestsDirectory: manifests, lanes: [
             StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificates),
+            StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotations),
         ], clock: clock)
     }
 
