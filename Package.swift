@@ -267,7 +267,8 @@ let package = Package(
         .testTarget(
             name: "KeywardCommandsTests",
             dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
-                           "KeywardCore", "KubeAPIServer", "KubernetesClient", "AtomicDirectory", "KubernetesResources", "ControllerRuntime"],
+                           "KeywardCore", "KubeAPIServer", "KubernetesClient", "AtomicDirectory", "KubernetesResources", "ControllerRuntime",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CertificateController
 import ControllerRuntime
 import Foundation
@@ -55,6 +56,31 @@ struct StandaloneRunnerTests {
         _ = try await again.runOnce()
         #expect(await again.store.writeCount == 0)
         #expect(try await Standalone.statusTable(again.store).rendered() == table.rendered())
+    }
+
+    @Test("keyward wait-for-certs passes on what standalone mode wrote, and times out naming the reason otherwise")
+    func waitForCerts() async throws {
+        _ = try await runner().runOnce()
+        let web = directory.path("out/web")
+        let ready = try WaitForCertsCommand.parse(["--dir", web, "--ca", "\(web)/ca.pem", "--dns-name", "www.example.com",
+                                                   "--min-validity", "24h", "--timeout", "5s"])
+        try await ready.run()
+        let wrongName = try WaitForCertsCommand.parse(["--dir", web, "--dns-name", "mail.example.com", "--timeout", "0s"])
+        await #expect(throws: ExitCode(1)) { try await wrongName.run() }
+        let badOptions = try WaitForCertsCommand.parse(["--dir", web, "--crl", "\(web)/crl.pem"])
+        await #expect(throws: ExitCode(2)) { try await badOptions.run() }
+    }
+
+    @Test("keyward renew --state marks the Certificate and the next run renews it")
+    func manualRenew() async throws {
+        _ = try await runner().runOnce()
+        let renew = try RenewCommand.parse(["standalone-web", "--state", directory.path("state")])
+        try await renew.run()
+        let next = try runner()
+        _ = try await next.runOnce()
+        let web = try #require(try await next.store.get(Certificate.self, namespace: "default", name: "standalone-web"))
+        #expect(web.status?.revision == 2)
+        #expect(web.status?.lastRenewRequest == web.metadata.annotations["keyward.dev/renew"])
     }
 
     @Test("an edited manifest is applied like kubectl apply and reissues; a removed one deletes its Certificate")
