@@ -9,6 +9,7 @@ export PATH="$PWD/.venv-tools/bin:$PATH"
 
 echo "== swift test"
 swift build --build-tests
-swift test --skip-build 2>&1 | tee .build/swift-test.log
+# Bounded: a hung test must fail CI, not stall it.
+timeout --signal=INT --kill-after=60 2400 swift test --skip-build 2>&1 | tee .build/swift-test.log
 echo "== packaging checks"
 bash scripts/check-packaging.sh
