@@ -5,6 +5,8 @@ public enum VerificationOutcome: Sendable, Hashable {
     case passed
     /// `reason` is shown in status and Events: it must name what failed (a status code, a timeout), never a value.
     case failed(reason: String)
+    /// Not decided yet (a verification Job still running): check again by `until`; the phase stays Verifying.
+    case pending(until: Date)
 }
 
 /// Something that happened during a run, reported with the state persisted after it (for conditions, Events,

@@ -39,7 +39,7 @@ public struct RotationRunner: Sendable {
         case idle
         /// Failed; retried at `retryAt`.
         case failed(retryAt: Date)
-        /// Migrating: check again by `until` (the migration deadline, or sooner).
+        /// Migrating or a pending verification: check again by `until`.
         case waiting(until: Date)
         /// The step budget ran out (a bug, or a pathological environment); the caller requeues.
         case stepLimit
@@ -155,6 +155,9 @@ public struct RotationRunner: Sendable {
                 case .failed(let reason):
                     events.append(.verificationFailed(reason: reason))
                     try await persist(machine.verificationFailed(state, now: env.now))
+                case .pending(let until):
+                    if !events.isEmpty { try await persist(state) }
+                    return (.waiting(until: until), state)
                 }
 
             case .promoting:

@@ -1,1 +1,0 @@
-// SecretRotationController: under construction.

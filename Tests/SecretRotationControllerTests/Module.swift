@@ -1,1 +1,0 @@
-// SecretRotationControllerTests: under construction.
