@@ -22,22 +22,25 @@ enum ChangeHooks {
         process.standardError = FileHandle.nullDevice
         let timeout = hook.timeout.duration?.timeInterval ?? 30
         let status: Int32
+        // Started before the process so it exists to be cancelled however the wait ends.
+        let watchdog = Task {
+            try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+            if process.isRunning { process.terminate() }
+        }
+        defer { watchdog.cancel() }
         do {
             status = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Int32, any Error>) in
                 process.terminationHandler = { c.resume(returning: $0.terminationStatus) }
                 do { try process.run() } catch {
                     process.terminationHandler = nil
                     c.resume(throwing: error)
-                    return
-                }
-                // A detached watchdog: the hook's own thread-free wait is the termination handler above.
-                Task.detached {
-                    try? await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
-                    if process.isRunning { process.terminate() }
                 }
             }
         } catch {
             throw Failure(command: name, reason: "could not start: \(error.localizedDescription)")
+        }
+        if process.terminationReason == .uncaughtSignal {
+            throw Failure(command: name, reason: "was killed after \(hook.timeout) (or by signal \(status))")
         }
         if status != 0 { throw Failure(command: name, reason: "exited with status \(status)") }
     }
