@@ -164,7 +164,7 @@ public struct RotationRunner: Sendable {
                 let step = machine.promote(state, data: data, now: now)
                 if let written = step.data { try await write(written) }
                 if step.state.phase != .rollingBack { events.append(.promoted(revision: step.state.revision)) }
-                try await persist(step.state)
+                try await persist(finishingAtOnce(step.state, data: data, now: now, events: &events))
 
             case .migrating:
                 guard let hash = state.candidateHash else {
@@ -179,7 +179,7 @@ public struct RotationRunner: Sendable {
                 let (decision, next) = machine.migrate(state, consumers: consumers, stamp: stamp, now: now)
                 if !decision.toRollOut.isEmpty { try await env.stamp(decision.toRollOut, with: stamp) }
                 events.append(.migration(decision, rolledOut: decision.toRollOut))
-                try await persist(next)
+                try await persist(finishingAtOnce(next, data: data, now: now, events: &events))
                 if next.phase == .migrating {
                     let deadline = machine.migrationDeadline(next)
                     let poll = now.addingTimeInterval(rolloutPollInterval)
@@ -211,6 +211,17 @@ public struct RotationRunner: Sendable {
             }
         }
         return (.stepLimit, state)
+    }
+
+    /// Finalizing that changes nothing in the Secret is folded into the write that enters it (one status write
+    /// fewer). Safe: a crash before that write re-runs the previous phase, which finds its work already done.
+    private func finishingAtOnce(_ state: RotationState, data: SecretData, now: Date,
+                                 events: inout [RotationEvent]) -> RotationState {
+        guard state.phase == .finalizing else { return state }
+        let step = machine.finalize(state, data: data, now: now)
+        guard step.data == nil else { return state }
+        events.append(.finalized(revision: step.state.revision, timedOut: state.cause == .migrationTimedOut))
+        return step.state
     }
 
     /// First values for missing keys (generating only those keys).

@@ -40,8 +40,10 @@ struct RestartTests {
         for strategy in [SecretRotation.StrategyType.immediate, .staged, .dualWrite, .blueGreen] {
             var rotate: [Point] = [.entered(.generating), .secretWritten(.generating), .entered(.verifying),
                                    .entered(.promoting), .secretWritten(.promoting), .entered(.migrating),
-                                   .entered(.finalizing), .entered(.idle)]
-            if strategy == .dualWrite { rotate.append(.secretWritten(.finalizing)) }
+                                   .entered(.idle)]
+            // Finalizing is its own write only where it changes the Secret (dualWrite drops KEY.previous); elsewhere
+            // it is folded into the write that leaves Migrating.
+            if strategy == .dualWrite { rotate += [.entered(.finalizing), .secretWritten(.finalizing)] }
             cases += rotate.map { Case(strategy: strategy, path: .rotate, point: $0) }
             cases += [Point.entered(.rollingBack), .secretWritten(.rollingBack), .entered(.failed)].map {
                 Case(strategy: strategy, path: .verificationFails, point: $0)
