@@ -69,7 +69,11 @@ let package = Package(
         ),
 
         /// Rotation strategies (immediate, staged, dual-write, blue-green) as a pure state machine over Secret data.
-        .target(name: "RotationStrategies", dependencies: ["KeywardCore", "SecretGenerators"], swiftSettings: swiftSettings),
+        .target(
+            name: "RotationStrategies",
+            dependencies: ["KeywardCore", "SecretGenerators", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
 
         /// The `wait-for-certs` gate: decides whether certificate files on disk are ready to serve.
         .target(

@@ -1,5 +1,5 @@
 /// Names of the Secret keys each rotation strategy writes. Consumers depend on these names; they are documented in
-/// docs/secret-layouts.md and must not change within an API version.
+/// docs/secret-rotation.md and must not change within an API version.
 public enum SecretLayout {
     public static let pendingSuffix = ".pending"
     public static let previousSuffix = ".previous"

@@ -1,5 +1,5 @@
 extension SecretRotation {
-    /// How a new value replaces the old one. The Secret layouts are in ``SecretLayout`` and docs/secret-layouts.md.
+    /// How a new value replaces the old one. The Secret layouts are in ``SecretLayout`` and docs/secret-rotation.md.
     public struct Strategy: Codable, Sendable, Hashable {
         public var type: StrategyType
         /// How long the Migrating phase (consumer rollouts) may last before ``Rollback/onMigrationTimeout``
