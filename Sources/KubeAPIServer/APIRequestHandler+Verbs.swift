@@ -250,6 +250,10 @@ extension APIRequestHandler {
             } catch {
                 throw .badRequest("error decoding YAML: \(error.reason)")
             }
+        case KubeProtobuf.mediaType:
+            do { return try KubeProtobuf.decode(call.body) } catch {
+                throw .unsupportedMediaType("application/json, application/yaml (protobuf: \(error.message))")
+            }
         default:
             throw .unsupportedMediaType("application/json, application/yaml")
         }

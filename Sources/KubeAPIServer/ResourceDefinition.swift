@@ -112,6 +112,10 @@ enum BuiltinResources {
                            behavior: .configMap),
         ResourceDefinition(group: "", versions: ["v1"], storageVersion: "v1", plural: "events", singular: "event",
                            kind: "Event", listKind: "EventList", namespaced: true, shortNames: ["ev"], behavior: .event),
+        // Stored apart from core/v1 Events (the real server converts between the two representations).
+        ResourceDefinition(group: "events.k8s.io", versions: ["v1"], storageVersion: "v1", plural: "events",
+                           singular: "event", kind: "Event", listKind: "EventList", namespaced: true, shortNames: ["ev"],
+                           behavior: .event),
         ResourceDefinition(group: "", versions: ["v1"], storageVersion: "v1", plural: "serviceaccounts",
                            singular: "serviceaccount", kind: "ServiceAccount", listKind: "ServiceAccountList",
                            namespaced: true, shortNames: ["sa"], behavior: .serviceAccount),

@@ -289,7 +289,7 @@ extension StructuralSchema {
             if let propSchema = properties[key] {
                 propSchema.validate(child, path: join(path, key), into: &errors)
             } else if let valueSchema = additionalProperties.first {
-                valueSchema.validate(child, path: "\(path)[\(key)]", into: &errors)
+                valueSchema.validate(child, path: join(path, key), into: &errors)
             }
         }
     }

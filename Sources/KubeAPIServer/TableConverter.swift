@@ -65,10 +65,10 @@ enum TableConverter {
         case .lease: return [name, object["spec"]?["holderIdentity"] ?? "", age]
         case .event:
             let last = object["lastTimestamp"] ?? object["eventTime"] ?? object["metadata"]?["creationTimestamp"]
-            let involved = object["involvedObject"] ?? .object([:])
+            let involved = object["involvedObject"] ?? object["regarding"] ?? .object([:])
             let kind = involved["kind"]?.stringValue?.lowercased() ?? ""
             return [.string(self.age(last, now: now)), object["type"] ?? "", object["reason"] ?? "",
-                    .string("\(kind)/\(involved["name"]?.stringValue ?? "")"), object["message"] ?? ""]
+                    .string("\(kind)/\(involved["name"]?.stringValue ?? "")"), object["message"] ?? object["note"] ?? ""]
         case .deployment:
             let replicas = object["spec"]?["replicas"]?.intValue ?? 1
             let ready = object["status"]?["readyReplicas"]?.intValue ?? 0
