@@ -312,7 +312,7 @@ extension ObjectStore {
         object.set(["metadata", "finalizers"], .array(finalizers.map(JSONValue.string)))
         if object == old || target.dryRun { return .pending(present(object, def, target.version)) }
         let stored = commit(.modified, def: def, objectKey: key, object: object, previous: old)
-        scheduleGarbageCollection()
+        if collectorHasWork(deleting: stored, def: def) { scheduleGarbageCollection() }
         return .pending(present(stored, def, target.version))
     }
 
@@ -401,7 +401,7 @@ extension ObjectStore {
             if oldGeneration != new["metadata"]?["generation"]?.intValue { simulateRollout(def: def, object: new) }
         }
         if new.isBeingDeleted {
-            scheduleGarbageCollection()
+            if collectorHasWork(deleting: new, def: def) { scheduleGarbageCollection() }
         } else if ObjectMeta.ownerUIDs(new) != (old.map(ObjectMeta.ownerUIDs) ?? []) {
             // Only this object can have become garbage; skip the full sweep unless it did.
             let owners = ObjectMeta.ownerUIDs(new)
@@ -416,6 +416,31 @@ extension ObjectStore {
             definitions[served.key] = nil
             objects[served.key] = nil
         }
-        scheduleGarbageCollection()
+        if collectorHasWork(deleted: deleted, def: def) { scheduleGarbageCollection() }
+    }
+
+    /// Whether an object that now carries a deletionTimestamp needs a controller: orphaning, foreground
+    /// deletion, namespace and CRD cleanup. Other finalizers belong to clients.
+    func collectorHasWork(deleting object: JSONValue, def: ResourceDefinition) -> Bool {
+        if def.behavior == .namespace || def.behavior == .customResourceDefinition { return true }
+        let finalizers = ObjectMeta.finalizers(object)
+        return finalizers.contains(Self.orphanFinalizer) || finalizers.contains(Self.foregroundFinalizer)
+    }
+
+    /// Whether removing `deleted` can make a difference to the collector: it had dependents, an owner waits for
+    /// it (foreground), or its namespace or CRD is terminating and waits for the last object to go.
+    func collectorHasWork(deleted: JSONValue, def: ResourceDefinition) -> Bool {
+        if def.behavior == .customResourceDefinition || def.behavior == .namespace { return true }
+        if (dependentCounts[deleted.uid] ?? 0) > 0 { return true }
+        for owner in ObjectMeta.ownerUIDs(deleted) {
+            if let location = uidIndex[owner], objects[location.key]?[location.objectKey]?.isBeingDeleted == true { return true }
+        }
+        if let namespace = deleted.namespace, objects["/namespaces"]?["/\(namespace)"]?.isBeingDeleted == true { return true }
+        if def.isCustom,
+           objects["apiextensions.k8s.io/customresourcedefinitions"]?["/\(def.plural).\(def.group)"]?.isBeingDeleted == true
+        {
+            return true
+        }
+        return false
     }
 }

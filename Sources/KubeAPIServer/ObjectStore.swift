@@ -38,6 +38,9 @@ actor ObjectStore {
     var objects: [String: [String: JSONValue]] = [:]
     /// uid → (definition key, object key): owner lookups for garbage collection.
     var uidIndex: [String: (key: String, objectKey: String)] = [:]
+    /// owner uid → how many stored objects name it in ownerReferences, so a delete only wakes the collector when
+    /// something depends on the deleted object.
+    var dependentCounts: [String: Int] = [:]
     var currentRV: Int64 = 100
     var history: [HistoryEntry] = []
     /// Every event with a resourceVersion above this is still in `history`.
@@ -142,6 +145,13 @@ actor ObjectStore {
         currentRV += 1
         var stored = object
         stored.set(["metadata", "resourceVersion"], .string(String(currentRV)))
+        for owner in objects[def.key]?[objectKey].map(ObjectMeta.ownerUIDs) ?? [] {
+            dependentCounts[owner, default: 0] -= 1
+            if dependentCounts[owner] ?? 0 <= 0 { dependentCounts[owner] = nil }
+        }
+        if type != .deleted {
+            for owner in ObjectMeta.ownerUIDs(stored) { dependentCounts[owner, default: 0] += 1 }
+        }
         switch type {
         case .added, .modified:
             objects[def.key, default: [:]][objectKey] = stored
