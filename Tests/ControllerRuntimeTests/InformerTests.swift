@@ -110,13 +110,16 @@ func eventually(attempts: Int = 500, _ condition: () async throws -> Bool) async
         let (server, client) = try await startCluster()
         let clock = ManualClock()
         var configuration = InformerConfiguration(scope: .namespace("default"), pollInterval: 30)
-        configuration.resyncInterval = 0
+        // Resync far beyond the 30 s advanced below. (resyncInterval = 0 would be the natural choice, but
+        // Informer.run() then ends as soon as its resync task returns, cancelling the sync loop: reported.)
+        configuration.resyncInterval = 3600
         let informer = Informer<ConfigMap>(client: client, configuration: configuration, clock: clock)
         let running = Task { await informer.run() }
         await informer.waitForSync()
         _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "polled", namespace: "default")))
         #expect(await informer.cached(namespace: "default", name: "polled") == nil)
-        #expect(await eventually { clock.sleeperCount > 0 })
+        // Both loops parked on the clock: the poll (30 s) and the resync (3600 s).
+        #expect(await eventually { clock.sleeperCount >= 2 })
         clock.advance(by: 30)
         #expect(await eventually { await informer.cached(namespace: "default", name: "polled") != nil })
         #expect(await informer.watchCount == 0)
