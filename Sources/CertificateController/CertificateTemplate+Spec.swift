@@ -13,10 +13,19 @@ extension CertificateTemplate {
                                countries: $0.countries, localities: $0.localities, provinces: $0.provinces)
         } ?? CertificateSubject()
         let usages = try CertificateUsage.parse(spec.usages.map(\.rawValue))
-        self.init(commonName: spec.commonName, dnsNames: spec.dnsNames, ipAddresses: spec.ipAddresses, uris: spec.uris,
+        self.init(commonName: spec.commonName ?? Self.selfSignedCommonName(spec), dnsNames: spec.dnsNames, ipAddresses: spec.ipAddresses, uris: spec.uris,
                   emailAddresses: spec.emailAddresses, subject: subject, duration: spec.effectiveDuration.seconds,
                   isCA: spec.isCA, maxPathLength: spec.maxPathLength, usages: usages,
                   crlDistributionPoints: spec.crlDistributionPoints)
+    }
+
+    /// A self-signed certificate's issuer name is its own subject, and RFC 5280 forbids an empty issuer name; where
+    /// cert-manager users write only `dnsNames`, the first name becomes the common name. Deterministic, so the
+    /// reissue check compares like with like.
+    static func selfSignedCommonName(_ spec: Certificate.Spec) -> String? {
+        guard spec.issuer.selfSigned != nil, spec.subject?.isEmpty ?? true else { return nil }
+        let first = spec.dnsNames.first ?? spec.ipAddresses.first ?? spec.emailAddresses.first ?? spec.uris.first
+        return first.flatMap { $0.count <= Certificate.Spec.maximumCommonNameLength ? $0 : nil }
     }
 }
 

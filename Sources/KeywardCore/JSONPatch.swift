@@ -17,9 +17,13 @@ public enum JSONMergePatch {
 
     /// The merge patch that turns `from` into `to` (objects recurse; removed keys become `null`).
     public static func diff(from: JSONValue, to: JSONValue) -> JSONValue? {
-        guard case .object(let a) = from, case .object(let b) = to else { return from == to ? nil : to }
+        guard case .object(let a) = from, case .object(let b) = to else {
+            // Spelled out: in `from == to ? nil : to` the literal would become JSONValue.null, not "no change".
+            if from == to { return Optional<JSONValue>.none }
+            return to
+        }
         var patch: JSONObject = [:]
-        for (key, old) in a where b[key] == nil { _ = old; patch[key] = .null }
+        for key in a.keys where b.index(forKey: key) == nil { patch[key] = .null }
         for (key, new) in b {
             if let old = a[key] {
                 if let sub = diff(from: old, to: new) { patch[key] = sub }
@@ -27,7 +31,8 @@ public enum JSONMergePatch {
                 patch[key] = new
             }
         }
-        return patch.isEmpty ? nil : .object(patch)
+        if patch.isEmpty { return Optional<JSONValue>.none }
+        return .object(patch)
     }
 }
 

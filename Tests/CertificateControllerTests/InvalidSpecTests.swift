@@ -44,7 +44,6 @@ let invalidSpecCases: [InvalidSpecCase] = [
     .init(name: "world-readable private key file", field: "spec.files.privateKeyMode") {
         $0.files = Certificate.Files(privateKeyMode: "0644")
     },
-    .init(name: "self-signed without a subject", field: "spec.commonName") { $0.commonName = nil },
     .init(name: "unknown failurePolicy", field: "spec.failurePolicy") { $0.failurePolicy = "retry" },
 ]
 

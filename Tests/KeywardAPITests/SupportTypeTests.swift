@@ -16,7 +16,8 @@ struct CronScheduleTests {
         ("@daily", "UTC", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z"),
         ("@monthly", "UTC", "2026-12-15T00:00:00Z", "2027-01-01T00:00:00Z"),
         ("0 0 29 2 *", "UTC", "2026-03-01T00:00:00Z", "2028-02-29T00:00:00Z"),
-        ("30 9 1-7 * MON-FRI", "UTC", "2026-11-23T00:00:00Z", "2026-11-30T09:30:00Z"),  // Vixie OR of day fields
+        // Day-of-month and day-of-week both restricted: either matches (Vixie cron), so Monday the 23rd fires.
+        ("30 9 1-7 * MON-FRI", "UTC", "2026-11-23T00:00:00Z", "2026-11-23T09:30:00Z"),  // Vixie OR of day fields
         ("0 12 * JAN,jul *", "UTC", "2026-11-23T00:00:00Z", "2027-01-01T12:00:00Z"),
         ("5/20 * * * *", "UTC", "2026-11-23T10:46:00Z", "2026-11-23T11:05:00Z"),
         // 02:30 does not exist on 29 March 2026 in Berlin: the next firing is the following day.

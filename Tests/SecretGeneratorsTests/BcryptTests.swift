@@ -35,7 +35,10 @@ private let bcryptVectors: [(password: [UInt8], hash: String)] = [
         #expect(try Bcrypt.hash(vector.password, settings: vector.hash) == vector.hash)
         #expect(try Bcrypt.hash(vector.password, settings: String(vector.hash.prefix(29))) == vector.hash)
         #expect(Bcrypt.verify(vector.password, against: vector.hash))
-        #expect(!Bcrypt.verify(vector.password + [0x21], against: vector.hash))
+        // bcrypt reads at most 72 bytes: a longer password with one more byte hashes the same, by design.
+        if vector.password.count < Bcrypt.maximumPasswordBytes {
+            #expect(!Bcrypt.verify(vector.password + [0x21], against: vector.hash))
+        }
     }
 
     @Test func hashVerifiesAndRejectsWrongPasswords() throws {
@@ -141,7 +144,7 @@ private let bcryptVectors: [(password: [UInt8], hash: String)] = [
         (BasicAuthGenerator(username: "a\nb"), "username"),
         (BasicAuthGenerator(username: "a", password: .init(length: 80, allowRepeat: true)), "password.length"),
         // 60 characters become 80 bytes of base64.
-        (BasicAuthGenerator(username: "a", password: .init(length: 60, encoding: .base64)), "password.length"),
+        (BasicAuthGenerator(username: "a", password: .init(length: 60, allowRepeat: true, encoding: .base64)), "password.length"),
         (BasicAuthGenerator(username: "a", password: PasswordGenerator(length: 0)), "length"),
         (BasicAuthGenerator(username: "a", cost: 3), "cost"),
         (BasicAuthGenerator(username: "a", cost: 32), "cost"),

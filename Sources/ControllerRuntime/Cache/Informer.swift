@@ -116,7 +116,8 @@ public actor Informer<T: KubernetesResource> {
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.syncLoop() }
-            group.addTask { await self.resyncLoop() }
+            // A zero interval disables resync; the sync loop alone then decides when the informer stops.
+            if configuration.resyncInterval > 0 { group.addTask { await self.resyncLoop() } }
             await group.next()
             group.cancelAll()
         }

@@ -33,13 +33,19 @@ public struct Controller<R: Reconciler>: Service {
 
     public func run() async throws {
         let queue = self.queue
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await queue.runDelayLoop() }
-                for _ in 0..<concurrency { group.addTask { await self.worker() } }
-                await group.waitForAll()
+        // Both a graceful shutdown and task cancellation drain the queue: waiting workers park on the queue, not on
+        // the task, so they must be woken by shutting it down.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await queue.runDelayLoop() }
+                    for _ in 0..<concurrency { group.addTask { await self.worker() } }
+                    await group.waitForAll()
+                }
+            } onGracefulShutdown: {
+                Task { await queue.shutDown() }
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             Task { await queue.shutDown() }
         }
     }

@@ -50,9 +50,6 @@ extension Certificate.Spec {
         if isCA {
             // An issuer's subject is every child's issuer name; RFC 5280 forbids it being empty.
             if !hasSubject { v.add("spec.commonName", "a CA certificate needs a subject: set commonName or subject") }
-        } else if issuer.selfSigned != nil && !hasSubject {
-            // A self-signed certificate's issuer name is its own subject, and an issuer name may not be empty.
-            v.add("spec.commonName", "a self-signed certificate needs a subject: set commonName or subject")
         } else if !hasSAN && !hasSubject {
             v.add("spec.dnsNames",
                   "a leaf certificate needs at least one of commonName, dnsNames, ipAddresses, uris or emailAddresses")

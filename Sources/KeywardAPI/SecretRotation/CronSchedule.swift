@@ -93,6 +93,12 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
                 t = t.addingTimeInterval(60)
                 continue
             }
+            // When clocks fall back a wall time happens twice; a schedule fires at the first one only.
+            let hourEarlier = calendar.dateComponents([.day, .hour, .minute], from: t.addingTimeInterval(-3600))
+            if hourEarlier.day == day, hourEarlier.hour == hour, hourEarlier.minute == minute {
+                t = t.addingTimeInterval(60)
+                continue
+            }
             return t
         }
         return nil

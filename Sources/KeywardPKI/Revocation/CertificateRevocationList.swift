@@ -278,7 +278,11 @@ extension CertificateRevocationList {
     }
 
     private static func parseCRLNumber(_ value: ArraySlice<UInt8>) throws -> UInt64 {
-        let bytes = try ArraySlice<UInt8>(derEncoded: try DER.parse(value))
+        // The raw INTEGER content octets: SwiftASN1's unsigned decoding would drop the 0x00 sign byte.
+        let node = try DER.parse(value)
+        guard node.identifier == .integer, case .primitive(let bytes) = node.content else {
+            throw CRLError.malformed(reason: "CRL number is not an INTEGER")
+        }
         guard bytes.first.map({ $0 & 0x80 == 0 }) ?? false else {
             throw CRLError.malformed(reason: "negative CRL number")
         }

@@ -21,7 +21,9 @@ public enum YAMLValue {
         }
         do {
             var result: [JSONValue] = []
-            for node in try Yams.compose_all(yaml: text) {
+            // The parser directly: `compose_all`'s sequence ends quietly on a parse error instead of throwing.
+            let parser = try Parser(yaml: text)
+            while let node = try parser.nextRoot() {
                 var budget = maximumNodes
                 let value = try convert(node, budget: &budget)
                 if value != .null { result.append(value) }
@@ -30,7 +32,7 @@ public enum YAMLValue {
         } catch let error as Error {
             throw error
         } catch {
-            throw Error(reason: "\(error)")
+            throw Error(reason: "not valid YAML: \(error)")
         }
     }
 
