@@ -56,9 +56,10 @@ struct LeaderElectionTests {
     @Test func aStandbyTakesOverOnlyAfterTheLeaseOfAKilledLeaderExpires() async throws {
         let cluster = try await ReplicaCluster.start(replicas: ["replica-a", "replica-b"])
         let activity = ReconcileActivity()
-        let duration: TimeInterval = 3
-        let a = await Self.replica("replica-a", cluster, duration: duration, renewDeadline: 2, activity: activity)
-        let b = await Self.replica("replica-b", cluster, duration: duration, renewDeadline: 2, activity: activity)
+        // Generous: a leader starved by a loaded machine must not lose the Lease before the test kills it.
+        let duration: TimeInterval = 12
+        let a = await Self.replica("replica-a", cluster, duration: duration, renewDeadline: 10, activity: activity)
+        let b = await Self.replica("replica-b", cluster, duration: duration, renewDeadline: 10, activity: activity)
         a.start()
         #expect(await waitUntil { a.elector?.isLeader == true })
         b.start()
