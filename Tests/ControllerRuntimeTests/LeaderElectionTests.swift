@@ -158,7 +158,8 @@ struct LeaderElectionTests {
     @Test func aLeaderThatCannotRenewStopsReconcilingAndExits() async throws {
         let cluster = try await ReplicaCluster.start(replicas: ["replica-a", "replica-b"])
         let activity = ReconcileActivity()
-        let a = await Self.replica("replica-a", cluster, duration: 3, renewDeadline: 1.5, activity: activity, retry: .none)
+        // Long enough that a loaded machine cannot starve the leader before the test cuts it off.
+        let a = await Self.replica("replica-a", cluster, duration: 8, renewDeadline: 6, activity: activity, retry: .none)
         a.start()
         #expect(await waitUntil { a.elector?.isLeader == true })
         try await Self.createInputs(cluster, ["early"])
@@ -172,7 +173,7 @@ struct LeaderElectionTests {
         let events = a.leaderEvents.all
         #expect(events.firstIndex(of: .startedLeading).map { $0 < (events.lastIndex(of: .stoppedLeading) ?? -1) } == true)
 
-        switch await a.finished(timeout: 15) {
+        switch await a.finished(timeout: 30) {
         case .failure(let error)?:
             let lost = if case .lostLease(.renewDeadlineExceeded)? = error as? LeaderElectionError { true } else { false }
             #expect(lost, "the manager must end with lostLease, not \(error)")
@@ -186,7 +187,7 @@ struct LeaderElectionTests {
         // New work while nobody leads, then b takes the expired Lease: a must not touch any of it.
         try await Self.createInputs(cluster, ["orphan"])
         await cluster.server.faults.reset()
-        let b = await Self.replica("replica-b", cluster, duration: 3, renewDeadline: 1.5, activity: activity)
+        let b = await Self.replica("replica-b", cluster, duration: 8, renewDeadline: 6, activity: activity)
         b.start()
         try await Self.createInputs(cluster, ["late"])
         #expect(await waitUntil { await Self.allMirrored(cluster, ["early", "orphan", "late"]) })

@@ -128,6 +128,8 @@ struct OperatorEndpointTests {
                 "openssl lists the revoked serial \(oldSerial)")
         #expect(try await get("/crl/\(namespace)/web.crl").status == 404, "a leaf is not a CA and has no CRL")
 
+        // Close our keep-alive connection first: a graceful HTTP shutdown waits for open connections.
+        transport.shutdown()
         #expect(await operatorUnderTest.stop())
         await cluster.stop()
     }

@@ -254,8 +254,9 @@ final class InProcessOperator: Sendable {
         var logger = Logger(label: "keyward.test.operator")
         logger.logLevel = .critical
         let elector = leaderElection ? LeaderElector(
-            configuration: LeaderElectionConfiguration(namespace: "keyward-system", leaseDuration: 4, renewDeadline: 3,
-                                                       retryPeriod: 0.5),
+            // Generous: a leader starved by a loaded machine must not lose the Lease in the middle of a test.
+            configuration: LeaderElectionConfiguration(namespace: "keyward-system", leaseDuration: 30, renewDeadline: 20,
+                                                       retryPeriod: 1),
             client: client, logger: logger, metrics: metrics, health: health) : nil
         let assembly = OperatorAssembly(client: client, scope: scope, maxIssuanceRate: maxIssuanceRate, metrics: metrics)
         let manager = await assembly.makeManager(elector: elector, health: health)
