@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "keyward", targets: ["keyward"]),
         .executable(name: "keyward-apiserver", targets: ["keyward-apiserver"]),
         .executable(name: "keyward-bench", targets: ["keyward-bench"]),
+        .executable(name: "keyward-fuzz", targets: ["keyward-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -219,6 +220,19 @@ let package = Package(
                 "KeywardCore", "SecretGenerators", "AtomicDirectory", "StandaloneStore", "KeywardPKI", "KubernetesClient",
                 "KubeAPIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// libFuzzer's entry point when scripts/fuzz.sh links it; a corpus replayer otherwise.
+        .target(name: "CFuzzDriver"),
+        /// Fuzz targets for what Keyward parses from outside: PEM/DER, watch streams, durations, manifests, kubeconfigs.
+        .executableTarget(
+            name: "keyward-fuzz",
+            dependencies: [
+                "CFuzzDriver", "KeywardPKI", "KeywardAPI", "KeywardCore", "KubernetesClient", "KubernetesResources",
+                "StandaloneStore", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -45,6 +45,11 @@ public enum ManifestDirectory {
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw .unreadableManifest(file: file, reason: error.localizedDescription)
         }
+        return try parse(text, file: file)
+    }
+
+    /// The manifests in one file's text; `file` only names it in errors.
+    public static func parse(_ text: String, file: String) throws(StandaloneStoreError) -> [Manifest] {
         let documents: [JSONValue]
         do { documents = try YAMLValue.documents(text) } catch { throw .unreadableManifest(file: file, reason: "\(error)") }
         var result: [Manifest] = []

@@ -28,9 +28,7 @@ enum DiscoveryMode: Sendable, CustomStringConvertible {
 /// The operator, running inside the bench process against the bench's API server, authenticated as `keyward` so
 /// the server's log holds its requests apart from the bench's.
 ///
-/// Watch mode is `OperatorAssembly`, the same wiring `keyward controller` runs. Poll mode needs informers with a
-/// poll interval, which `OperatorAssembly` does not take yet, so ``PollingAssembly`` repeats its wiring with that one
-/// difference.
+/// Both modes are `OperatorAssembly`, the same wiring `keyward controller` runs (poll mode is its `--poll-interval`).
 final class OperatorRunner: Sendable {
     let metrics = KeywardMetrics()
     let client: KubernetesClient
@@ -41,17 +39,15 @@ final class OperatorRunner: Sendable {
     init(cluster: BenchCluster, mode: DiscoveryMode = .watch, concurrency: Int = 4, maxIssuanceRate: Double = 1_000_000,
          clock: any WallClock = SystemClock()) async {
         client = cluster.controllerClient(metrics: metrics)
-        let manager: Manager
+        let pollInterval: TimeInterval?
         switch mode {
-        case .watch:
-            let assembly = OperatorAssembly(client: client, scope: .namespace(BenchCluster.namespace), concurrency: concurrency,
-                                            maxIssuanceRate: maxIssuanceRate, metrics: metrics, clock: clock)
-            manager = await assembly.makeManager(elector: nil, health: HealthState())
-        case .poll(let interval):
-            manager = await PollingAssembly.makeManager(client: client, namespace: BenchCluster.namespace, pollInterval: interval,
-                                                        concurrency: concurrency, maxIssuanceRate: maxIssuanceRate,
-                                                        metrics: metrics, clock: clock)
+        case .watch: pollInterval = nil
+        case .poll(let interval): pollInterval = interval
         }
+        let assembly = OperatorAssembly(client: client, scope: .namespace(BenchCluster.namespace), concurrency: concurrency,
+                                        maxIssuanceRate: maxIssuanceRate, pollInterval: pollInterval, metrics: metrics,
+                                        clock: clock)
+        let manager = await assembly.makeManager(elector: nil, health: HealthState())
         group = ServiceGroup(configuration: .init(services: [manager], logger: Logger(label: "keyward.bench.operator")))
     }
 
@@ -81,54 +77,6 @@ final class OperatorRunner: Sendable {
             if let value = line.split(separator: " ").last.flatMap({ Double($0) }) { return Int(value) }
         }
         return 0
-    }
-}
-
-/// `OperatorAssembly.makeManager` with informers that poll instead of watching. Keep in step with OperatorAssembly
-/// until it takes a poll interval itself.
-enum PollingAssembly {
-    static func makeManager(client: KubernetesClient, namespace: String, pollInterval: TimeInterval, concurrency: Int,
-                            maxIssuanceRate: Double, metrics: KeywardMetrics, clock: any WallClock) async -> Manager {
-        var manager = Manager(elector: nil, health: HealthState())
-        let store = KubernetesStore(client: client)
-        let scope = NamespaceSelector.namespace(namespace)
-        let certificates = Informer<Certificate>(
-            client: client, configuration: InformerConfiguration(scope: scope, pollInterval: pollInterval), clock: clock)
-        let secrets = Informer<Secret>(
-            client: client,
-            configuration: InformerConfiguration(scope: scope, labelSelector: [KeywardLabels.owned: KeywardLabels.ownedValue],
-                                                 pollInterval: pollInterval),
-            clock: clock)
-        store.register(certificates)
-        store.register(secrets)
-        let queue = WorkQueue<ObjectKey>(name: "certificates", clock: clock)
-        await certificates.addHandler { event in
-            let certificate = event.object
-            await queue.add(ObjectKey(namespace: certificate.metadata.namespace, name: certificate.metadata.name))
-            if certificate.spec.isCA, case .updated(let old, let new) = event, old.status?.revision != new.status?.revision {
-                for leaf in await certificates.list(namespace: certificate.metadata.namespace)
-                where leaf.spec.issuer.ca?.certificateRef == certificate.metadata.name {
-                    await queue.add(ObjectKey(namespace: leaf.metadata.namespace, name: leaf.metadata.name))
-                }
-            }
-        }
-        await secrets.addHandler { event in
-            guard let name = event.object.metadata.annotations[KeywardAnnotations.certificateName] else { return }
-            await queue.add(ObjectKey(namespace: event.object.metadata.namespace, name: name))
-        }
-        let reconciler = CertificateReconciler(
-            store: store, events: EventRecorder(sink: KubernetesEventSink(client: client), clock: clock), clock: clock,
-            limiter: IssuanceRateLimiter(perSecond: maxIssuanceRate, burst: max(1, Int(maxIssuanceRate)), clock: clock))
-        metrics.registerController("certificate")
-        let controller = Controller(name: "certificate", queue: queue, reconciler: reconciler, concurrency: concurrency,
-                                    clock: clock) { duration, failed in
-            metrics.observeReconcile(controller: "certificate", duration: duration)
-            if failed { metrics.reconcileFailed(controller: "certificate") }
-        }
-        manager.add(certificates)
-        manager.add(secrets)
-        manager.add(controller)
-        return manager
     }
 }
 

@@ -83,6 +83,37 @@ import Testing
         }
     }
 
+    /// Every example users copy (examples/** and manifests/examples/**) is accepted as a whole file by the server,
+    /// with the CRDs installed, and reading the same file back (`kubectl get -f`) finds every object in it.
+    @Test func everyExampleIsAccepted() async throws {
+        try await withServer({ $0.crdDirectories = [repositoryRoot().appendingPathComponent("crds")] }) { server in
+            let kubectl = try kubectl(for: server)
+            let root = repositoryRoot()
+            var files: [String] = []
+            for directory in ["examples", "examples/standalone", "manifests/examples"] {
+                let names = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(directory).path)
+                files += names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(directory)/\($0)" }
+            }
+            // The quickstart creates the keyward-demo namespace the other examples live in, so it goes first.
+            files.sort { ($0 == "examples/quickstart.yaml" ? 0 : 1, $0) < ($1 == "examples/quickstart.yaml" ? 0 : 1, $1) }
+            var keywardObjects: [String] = []
+            for file in files {
+                let path = root.appendingPathComponent(file).path
+                let applied = try await kubectl("apply", "-f", path)
+                #expect(applied.exitCode == 0, "\(file): \(applied.errors)")
+                let readBack = try await kubectl("get", "-f", path, "-o", "name")
+                let names = readBack.output.split(separator: "\n").map(String.init)
+                let appliedCount = applied.output.split(separator: "\n").count
+                #expect(names.count == appliedCount, "\(file): applied \(applied.output), read back \(readBack.output)")
+                keywardObjects += names.filter { $0.contains(".keyward.dev/") }.map { "\(file): \($0)" }
+            }
+            #expect(keywardObjects.contains { $0.contains("certificate.keyward.dev/") })
+            #expect(keywardObjects.contains { $0.contains("secretrotation.keyward.dev/") })
+            #expect(Set(keywardObjects.map { $0.split(separator: ":")[0] }).count == files.count,
+                    "a file without a Keyward resource: \(keywardObjects)")
+        }
+    }
+
     @Test func serverSideValidationErrorsReachKubectl() async throws {
         try await withServer({ $0.crdDirectories = [repositoryRoot().appendingPathComponent("crds")] }) { server in
             let kubectl = try kubectl(for: server)

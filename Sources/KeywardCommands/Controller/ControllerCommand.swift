@@ -52,12 +52,20 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Root folder of a shared volume for Certificates with a `files` section.")
     var volumeRoot: String?
 
+    @Option(help: "List every this many seconds instead of watching (for API paths where watch is unavailable).")
+    var pollInterval: Double?
+
+    @Option(help: "Seconds between resyncs that reconcile every cached object again without new requests.")
+    var resyncInterval: Double = 600
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard qps > 0, burst >= 1 else { throw ValidationError("--qps must be positive and --burst at least 1") }
         guard maxIssuanceRate > 0 else { throw ValidationError("--max-issuance-rate must be positive") }
+        if let pollInterval, !(pollInterval >= 0.1) { throw ValidationError("--poll-interval must be at least 0.1 seconds") }
+        guard resyncInterval >= 1 else { throw ValidationError("--resync-interval must be at least 1 second") }
         do { _ = try MetricsAddress(parsing: metricsAddress) } catch {
             throw ValidationError("--metrics-address: \(error)")
         }
@@ -83,7 +91,8 @@ struct ControllerCommand: AsyncParsableCommand {
         let assembly = OperatorAssembly(
             client: client, scope: namespace.map { .namespace($0) } ?? .allNamespaces, concurrency: concurrency,
             rateLimiter: RateLimiterConfiguration(qps: qps, burst: burst), maxIssuanceRate: maxIssuanceRate,
-            volumeRoot: volumeRoot, metrics: metrics, clock: SystemClock())
+            volumeRoot: volumeRoot, pollInterval: pollInterval, resyncInterval: resyncInterval, metrics: metrics,
+            clock: SystemClock())
         let manager = await assembly.makeManager(elector: elector, health: health)
         let http = OperatorHTTPServer(address: try MetricsAddress(parsing: metricsAddress) ?? MetricsAddress(host: "0.0.0.0", port: 9465),
                                       metrics: metrics, health: health, crlProvider: CertificateCRLProvider(store: assembly.store))
@@ -93,6 +102,7 @@ struct ControllerCommand: AsyncParsableCommand {
         logger.info("keyward controller starting", metadata: [
             "version": "\(KeywardVersion.current)", "server": "\(clientConfiguration.server)",
             "namespace": "\(namespace ?? "(all)")", "leaderElection": "\(leaderElect)",
+            "discovery": "\(pollInterval.map { "poll every \($0) s" } ?? "watch")",
         ])
         try await group.run()
     }

@@ -18,6 +18,10 @@ public struct OperatorAssembly: Sendable {
     public let concurrency: Int
     public let rateLimiter: RateLimiterConfiguration
     public let volumeRoot: String?
+    /// When set, informers list every this many seconds instead of watching (`--poll-interval`).
+    public let pollInterval: TimeInterval?
+    /// How often every cached object is reconciled again without new requests (`--resync-interval`).
+    public let resyncInterval: TimeInterval
     public let metrics: KeywardMetrics
     public let clock: any WallClock
     let limiter: IssuanceRateLimiter
@@ -25,13 +29,16 @@ public struct OperatorAssembly: Sendable {
 
     public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, concurrency: Int = 4,
                 rateLimiter: RateLimiterConfiguration = RateLimiterConfiguration(), maxIssuanceRate: Double = 20,
-                volumeRoot: String? = nil, metrics: KeywardMetrics = KeywardMetrics(), clock: any WallClock = SystemClock()) {
+                volumeRoot: String? = nil, pollInterval: TimeInterval? = nil, resyncInterval: TimeInterval = 600,
+                metrics: KeywardMetrics = KeywardMetrics(), clock: any WallClock = SystemClock()) {
         self.client = client
         self.store = KubernetesStore(client: client)
         self.scope = scope
         self.concurrency = concurrency
         self.rateLimiter = rateLimiter
         self.volumeRoot = volumeRoot
+        self.pollInterval = pollInterval
+        self.resyncInterval = resyncInterval
         self.metrics = metrics
         self.clock = clock
         self.limiter = IssuanceRateLimiter(perSecond: maxIssuanceRate, burst: max(1, Int(maxIssuanceRate)), clock: clock)
@@ -41,12 +48,17 @@ public struct OperatorAssembly: Sendable {
     public func makeManager(elector: LeaderElector?, health: HealthState?) async -> Manager {
         var manager = Manager(elector: elector, health: health)
 
-        let certificates = Informer<Certificate>(client: client, configuration: InformerConfiguration(scope: scope), clock: clock)
+        let all = InformerConfiguration(scope: scope, resyncInterval: resyncInterval, pollInterval: pollInterval)
+        let certificates = Informer<Certificate>(client: client, configuration: all, clock: clock)
         // Only Keyward's own Secrets and ConfigMaps are cached; a user's CA Secret is read on demand.
-        let owned = InformerConfiguration(scope: scope, labelSelector: [KeywardLabels.owned: KeywardLabels.ownedValue])
+        let owned = InformerConfiguration(scope: scope, labelSelector: [KeywardLabels.owned: KeywardLabels.ownedValue],
+                                          resyncInterval: resyncInterval, pollInterval: pollInterval)
         let secrets = Informer<Secret>(client: client, configuration: owned, clock: clock)
+        // The CRL ConfigMaps: a CA's steady-state resync then reads its CRL from the cache, not with a GET.
+        let configMaps = Informer<ConfigMap>(client: client, configuration: owned, clock: clock)
         store.register(certificates)
         store.register(secrets)
+        store.register(configMaps)
 
         let certificateQueue = WorkQueue<ObjectKey>(name: "certificates", clock: clock, rateLimiter: rateLimiter)
         await certificates.addHandler { event in
@@ -66,6 +78,13 @@ public struct OperatorAssembly: Sendable {
             await certificateQueue.add(ObjectKey(namespace: event.object.metadata.namespace, name: name))
         }
 
+        // A CRL ConfigMap edited or deleted behind our back brings its CA back to re-publish it.
+        await configMaps.addHandler { event in
+            for owner in event.object.metadata.ownerReferences where owner.kind == Certificate.kind {
+                await certificateQueue.add(ObjectKey(namespace: event.object.metadata.namespace, name: owner.name))
+            }
+        }
+
         let reconciler = CertificateReconciler(
             store: store, events: events, clock: clock, options: CertificateReconciler.Options(volumeRoot: volumeRoot),
             limiter: limiter, observer: CertificateMetricsObserver(metrics: metrics))
@@ -78,10 +97,11 @@ public struct OperatorAssembly: Sendable {
         }
         manager.add(certificates)
         manager.add(secrets)
+        manager.add(configMaps)
         manager.add(controller)
 
         // SecretRotations: their own objects, plus their Secrets (annotated with the owner) coming back to them.
-        let rotations = Informer<SecretRotation>(client: client, configuration: InformerConfiguration(scope: scope), clock: clock)
+        let rotations = Informer<SecretRotation>(client: client, configuration: all, clock: clock)
         store.register(rotations)
         let rotationQueue = WorkQueue<ObjectKey>(name: "secretrotations", clock: clock, rateLimiter: rateLimiter)
         await rotations.addHandler { event in

@@ -12,40 +12,17 @@ public struct WatchStream<Object: KubernetesResource>: AsyncSequence, Sendable {
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var chunks: AsyncThrowingStream<Data, any Error>.AsyncIterator
-        var buffer = Data()
-        let decoder = KubeJSON.makeDecoder()
+        var lines = WatchLineDecoder<Object>()
 
         public mutating func next() async throws -> WatchEvent<Object>? {
             while true {
-                if let newline = buffer.firstIndex(of: 0x0A) {
-                    let line = buffer[buffer.startIndex..<newline]
-                    buffer = Data(buffer[buffer.index(after: newline)...])
-                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
-                    return try decode(line)
-                }
+                if let event = try lines.next() { return event }
                 let chunk: Data?
                 do { chunk = try await chunks.next() } catch let error as TransportError {
                     throw KubernetesError.transport(error)
                 }
-                guard let chunk else {
-                    // A final line without a newline is still a complete event if it decodes.
-                    guard !buffer.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }) else { return nil }
-                    let rest = buffer
-                    buffer = Data()
-                    return try decode(rest)
-                }
-                buffer.append(chunk)
-            }
-        }
-
-        private func decode(_ line: Data) throws -> WatchEvent<Object> {
-            let parsed: WatchLine<Object>
-            do { parsed = try decoder.decode(WatchLine<Object>.self, from: line) } catch {
-                throw KubernetesError.decoding(type: "watch event of \(Object.kind)", detail: "\(error)")
-            }
-            switch parsed.decoded {
-            case .event(let event): return event
-            case .error(let status): throw KubernetesError(code: status.code ?? 500, status: status)
+                guard let chunk else { return try lines.finish() }
+                lines.append(chunk)
             }
         }
     }
