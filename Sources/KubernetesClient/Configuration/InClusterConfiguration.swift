@@ -31,8 +31,8 @@ public enum InClusterConfiguration {
         do { ca = try Data(contentsOf: URL(fileURLWithPath: caPath)) } catch {
             throw .unreadableFile(path: caPath, reason: error.localizedDescription)
         }
-        guard String(decoding: ca, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
-            throw .invalidField(path: caPath, field: "ca.crt", reason: "no PEM certificate found")
+        if let problem = PEMArmor.problem(in: ca, kind: .certificate) {
+            throw .invalidField(path: caPath, field: "ca.crt", reason: "holds \(problem)")
         }
         let namespace = (try? String(contentsOfFile: directory + "/namespace", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)

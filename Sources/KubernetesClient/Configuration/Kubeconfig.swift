@@ -26,6 +26,11 @@ public struct Kubeconfig: Sendable {
                 if paths.count == 1 { throw .unreadableFile(path: path, reason: "no such file") }
                 continue
             }
+            // Refused before reading: a kubeconfig path pointing at a huge file (or a device) must not be slurped.
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            guard size <= YAMLValue.maximumBytes else {
+                throw .invalidYAML(path: path, reason: "the file is \(size) bytes; the limit is \(YAMLValue.maximumBytes)")
+            }
             let text: String
             do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
                 throw .unreadableFile(path: path, reason: error.localizedDescription)
@@ -57,10 +62,15 @@ public struct Kubeconfig: Sendable {
                 throw .invalidField(path: file, field: section, reason: "expected a list, found \(value.typeName)")
             }
             for (index, entry) in list.enumerated() {
-                guard let name = entry["name"]?.stringValue, !name.isEmpty else {
+                guard let entryObject = entry.objectValue else {
+                    throw .invalidField(path: file, field: "\(section)[\(index)]", reason: "expected a mapping, found \(entry.typeName)")
+                }
+                guard let name = try Self.string(entryObject, "name", file: file, field: "\(section)[\(index)]"),
+                    !name.isEmpty
+                else {
                     throw .missingField(path: file, field: "\(section)[\(index)].name")
                 }
-                let body = entry[key]
+                let body = entryObject[key]
                 guard let bodyObject = body?.objectValue ?? (body == nil || body == .null ? [:] : nil) else {
                     throw .invalidField(path: file, field: "\(section)[\(index)].\(key)",
                                         reason: "expected a mapping, found \(body?.typeName ?? "nothing")")
@@ -73,7 +83,9 @@ public struct Kubeconfig: Sendable {
                 }
             }
         }
-        if currentContext == nil, let current = root["current-context"]?.stringValue, !current.isEmpty {
+        if currentContext == nil, let current = try Self.string(root, "current-context", file: file, field: nil),
+            !current.isEmpty
+        {
             currentContext = (current, file)
         }
     }
@@ -89,14 +101,14 @@ public struct Kubeconfig: Sendable {
             throw .contextNotFound(path: currentContext?.file ?? primary, context: contextName)
         }
         let contextField = "contexts[\(contextName)].context"
-        guard let clusterName = context.body["cluster"]?.stringValue, !clusterName.isEmpty else {
+        guard let clusterName = try Self.string(context, "cluster", field: contextField), !clusterName.isEmpty else {
             throw .missingField(path: context.file, field: "\(contextField).cluster")
         }
         guard let cluster = clusters[clusterName] else {
             throw .invalidField(path: context.file, field: "\(contextField).cluster",
                                 reason: "cluster '\(clusterName)' is not defined in clusters")
         }
-        let userName = context.body["user"]?.stringValue
+        let userName = try Self.string(context, "user", field: contextField)
         var user: Named?
         if let userName, !userName.isEmpty {
             guard let found = users[userName] else {
@@ -108,10 +120,10 @@ public struct Kubeconfig: Sendable {
 
         // Cluster: server and trust.
         let clusterField = "clusters[\(clusterName)].cluster"
-        guard let serverText = cluster.body["server"]?.stringValue, !serverText.isEmpty else {
+        guard let serverText = try Self.string(cluster, "server", field: clusterField), !serverText.isEmpty else {
             throw .missingField(path: cluster.file, field: "\(clusterField).server")
         }
-        guard let server = URL(string: serverText), let scheme = server.scheme, server.host != nil,
+        guard let server = URL(string: serverText), let scheme = server.scheme, server.host?.isEmpty == false,
             scheme == "https" || scheme == "http"
         else {
             throw .invalidField(path: cluster.file, field: "\(clusterField).server",
@@ -120,15 +132,15 @@ public struct Kubeconfig: Sendable {
         var tls = TLSSettings()
         tls.insecureSkipVerify = try bool(cluster, "insecure-skip-tls-verify", field: clusterField) ?? false
         tls.caPEM = try pem(cluster, dataKey: "certificate-authority-data", fileKey: "certificate-authority",
-                            field: clusterField, marker: "CERTIFICATE")
+                            field: clusterField, kind: .certificate)
 
         // User: token, token file or client certificate.
         var credentials = Credentials.none
         if let user {
             let userField = "users[\(user.name)].user"
-            if let token = user.body["token"]?.stringValue, !token.isEmpty {
+            if let token = try Self.string(user, "token", field: userField), !token.isEmpty {
                 credentials = .token(token)
-            } else if let tokenFile = user.body["tokenFile"]?.stringValue, !tokenFile.isEmpty {
+            } else if let tokenFile = try Self.string(user, "tokenFile", field: userField), !tokenFile.isEmpty {
                 let path = resolve(tokenFile, relativeTo: user.file)
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     throw .invalidField(path: user.file, field: "\(userField).tokenFile", reason: "cannot read \(path)")
@@ -136,9 +148,9 @@ public struct Kubeconfig: Sendable {
                 credentials = .tokenFile(path: path, refreshInterval: 60)
             }
             let cert = try pem(user, dataKey: "client-certificate-data", fileKey: "client-certificate",
-                               field: userField, marker: "CERTIFICATE")
+                               field: userField, kind: .certificate)
             let key = try pem(user, dataKey: "client-key-data", fileKey: "client-key", field: userField,
-                              marker: "PRIVATE KEY")
+                              kind: .privateKey)
             switch (cert, key) {
             case (let c?, let k?):
                 tls.clientCertificatePEM = c
@@ -152,7 +164,8 @@ public struct Kubeconfig: Sendable {
                                     reason: "exec credential plugins are not supported; use token, tokenFile or a client certificate")
             }
         }
-        let namespace = context.body["namespace"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let namespace = try Self.string(context, "namespace", field: contextField).flatMap { $0.isEmpty ? nil : $0 }
+            ?? "default"
         return ClientConfiguration(server: server, tls: tls, credentials: credentials, namespace: namespace,
                                    source: "kubeconfig \(context.file) context \(contextName)")
     }
@@ -164,34 +177,49 @@ public struct Kubeconfig: Sendable {
         throw .invalidField(path: entry.file, field: "\(field).\(key)", reason: "expected true or false")
     }
 
-    /// Reads a PEM from `<key>-data` (base64) or from a file path; checks it holds the expected PEM block.
-    private func pem(_ entry: Named, dataKey: String, fileKey: String, field: String, marker: String)
+    /// Reads a PEM from `<key>-data` (base64) or from a file path; checks its armour holds the expected block.
+    private func pem(_ entry: Named, dataKey: String, fileKey: String, field: String, kind: PEMArmor.Kind)
         throws(ConfigurationError) -> Data?
     {
-        if let encoded = entry.body[dataKey]?.stringValue, !encoded.isEmpty {
+        if let encoded = try Self.string(entry, dataKey, field: field), !encoded.isEmpty {
             let cleaned = encoded.filter { !$0.isWhitespace }
             guard let data = Data(base64Encoded: cleaned) else {
                 throw .invalidField(path: entry.file, field: "\(field).\(dataKey)", reason: "not valid base64")
             }
-            guard String(decoding: data, as: UTF8.self).contains(marker) else {
-                throw .invalidField(path: entry.file, field: "\(field).\(dataKey)",
-                                    reason: "decoded data holds no PEM \(marker.lowercased()) block")
+            if let problem = PEMArmor.problem(in: data, kind: kind) {
+                throw .invalidField(path: entry.file, field: "\(field).\(dataKey)", reason: "decoded data holds \(problem)")
             }
             return data
         }
-        if let path = entry.body[fileKey]?.stringValue, !path.isEmpty {
+        if let path = try Self.string(entry, fileKey, field: field), !path.isEmpty {
             let resolved = resolve(path, relativeTo: entry.file)
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: resolved)) } catch {
                 throw .invalidField(path: entry.file, field: "\(field).\(fileKey)", reason: "cannot read \(resolved)")
             }
-            guard String(decoding: data, as: UTF8.self).contains(marker) else {
-                throw .invalidField(path: entry.file, field: "\(field).\(fileKey)",
-                                    reason: "\(resolved) holds no PEM \(marker.lowercased()) block")
+            if let problem = PEMArmor.problem(in: data, kind: kind) {
+                throw .invalidField(path: entry.file, field: "\(field).\(fileKey)", reason: "\(resolved) holds \(problem)")
             }
             return data
         }
         return nil
+    }
+
+    private static func string(_ entry: Named, _ key: String, field: String) throws(ConfigurationError) -> String? {
+        try string(entry.body, key, file: entry.file, field: field)
+    }
+
+    /// A string field; nil when absent or null. Any other type is an error naming the field (as kubectl's strict
+    /// decoding does), rather than being read as "not set".
+    private static func string(_ object: JSONObject, _ key: String, file: String, field: String?)
+        throws(ConfigurationError) -> String?
+    {
+        guard let value = object[key], value != .null else { return nil }
+        guard let text = value.stringValue else {
+            throw .invalidField(path: file, field: field.map { "\($0).\(key)" } ?? key,
+                                reason: "expected a string, found \(value.typeName)")
+        }
+        return text
     }
 
     private func resolve(_ path: String, relativeTo file: String) -> String {
