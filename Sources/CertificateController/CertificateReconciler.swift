@@ -117,7 +117,7 @@ public struct CertificateReconciler: Reconciler {
 
         var reasons = ReissuePolicy.reasons(
             current: CertificateSecret.stored(in: secret), desired: template, keyAlgorithm: algorithm,
-            expectedIssuer: issuer.certificate, now: now, renewBefore: certificate.spec.effectiveRenewBefore.seconds,
+            expectedIssuer: issuer.certificate, now: now, renewBefore: renewBefore(certificate),
             jitterSeed: certificate.metadata.uid ?? certificate.metadata.key)
         if reasons.isEmpty, !manualRenew, !forceNewKey, let secret {
             return try await upToDate(certificate, secret: secret, issuer: issuer, now: now)
@@ -165,6 +165,9 @@ public struct CertificateReconciler: Reconciler {
             throw error  // conflicts and races: the queue retries with fresh reads
         } catch let error as KubernetesError {
             throw error
+        } catch IssuanceError.invalidIssuer(let reason) {
+            // The CA passed resolution but cannot sign now (e.g. it expired): say which issuer.
+            return try await issuanceFailed(certificate, message: "issuer \(issuer.displayName) cannot sign: \(reason)", now: now)
         } catch {
             return try await issuanceFailed(certificate, message: "\(error)", now: now)
         }
@@ -234,11 +237,18 @@ public struct CertificateReconciler: Reconciler {
                                     crlOwnerName: certificate.metadata.name, caCertificate: certificate, caSecret: secret))
     }
 
+    /// An explicit `spec.renewBefore`, else nil so the schedule takes a third of the certificate's *actual* lifetime
+    /// (as cert-manager does). A CA that expires before `duration` is up clips the lifetime; a third of `duration`
+    /// would then leave the certificate due for renewal the moment it is issued, and reissued on every pass.
+    private func renewBefore(_ certificate: Certificate) -> TimeInterval? {
+        certificate.spec.renewBefore == nil ? nil : certificate.spec.effectiveRenewBefore.seconds
+    }
+
     /// Writes the status of a valid, current certificate; returns its renewal time.
     private func writeIssuedStatus(_ certificate: Certificate, info: CertificateInfo, issuer: IssuerContext, revision: Int,
                                    renewRequest: String?, now: Date, event: PendingEvent?) async throws -> Date {
         let renewalTime = seconds(RenewalSchedule.renewalTime(
-            notBefore: info.notBefore, notAfter: info.notAfter, renewBefore: certificate.spec.effectiveRenewBefore.seconds,
+            notBefore: info.notBefore, notAfter: info.notAfter, renewBefore: renewBefore(certificate),
             jitterSeed: certificate.metadata.uid ?? certificate.metadata.key))
         let issuerFingerprint = issuer.certificate.flatMap { try? CertificateInfo($0).sha256Fingerprint }
         try await writeStatus(certificate, event: event) { status in
