@@ -97,7 +97,12 @@ public struct StrategyLayout: Sendable, Hashable {
             }
         }
         if strategy == .blueGreen {
-            let side = activeSide(in: out) ?? .blue
+            // A missing or garbled marker is repaired to the side KEY already mirrors, so the live value does not
+            // silently change; only when neither side matches (a switch to blueGreen) does blue take KEY's value.
+            let mirrored = Side.allCases.first { side in
+                valueKeys.allSatisfy { out[Names.side($0, side)] != nil && out[Names.side($0, side)] == out[$0] }
+            }
+            let side = activeSide(in: out) ?? mirrored ?? .blue
             if activeSide(in: out) == nil { out[Names.activeMarkerKey] = Data(side.rawValue.utf8) }
             for key in valueKeys {
                 if let live = out[Names.side(key, side)] { out[key] = live } else { out[Names.side(key, side)] = out[key] }
