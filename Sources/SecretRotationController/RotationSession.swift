@@ -14,8 +14,12 @@ final class RotationSession: RotationEnvironment {
     let machine: RotationMachine
     private(set) var rotation: SecretRotation
     private(set) var secret: Secret?
-    /// The `keyward.dev/rotate` value this reconcile consumes (recorded with every status write).
+    /// The `keyward.dev/rotate` value this reconcile consumes, recorded with every status write once it is acted on.
     let rotateRequest: String?
+    /// Whether this reconcile acts on the rotate request: a rotation was in flight when it began (and satisfies the
+    /// request) or one has started. Recorded any earlier (with the first values of a new SecretRotation, say), a
+    /// crash before the rotation starts would lose the request.
+    private var rotateHandled: Bool
     /// The `keyward.dev/rollback` value; recorded once the runner has acted on it.
     let rollbackRequest: String?
     private var rollbackHandled = false
@@ -31,6 +35,7 @@ final class RotationSession: RotationEnvironment {
         self.secret = secret
         self.rotateRequest = rotateRequest
         self.rollbackRequest = rollbackRequest
+        self.rotateHandled = rotation.status?.phase?.isInProgress ?? false
         self.tracker = ConsumerTracker(store: context.store, patcher: context.patcher)
     }
 
@@ -55,11 +60,12 @@ final class RotationSession: RotationEnvironment {
         for event in events {
             if case .rollbackStarted = event { rollbackHandled = true }
             if case .rollbackUnavailable = event { rollbackHandled = true }
+            if case .rotationStarted = event { rotateHandled = true }
         }
         var status = rotation.status ?? SecretRotation.Status()
         RotationStatus.apply(state, to: &status)
         status.observedGeneration = rotation.metadata.generation
-        if let rotateRequest { status.lastRotateRequest = rotateRequest }
+        if rotateHandled, let rotateRequest { status.lastRotateRequest = rotateRequest }
         if rollbackHandled, let rollbackRequest { status.lastRollbackRequest = rollbackRequest }
         let data = secret?.data ?? [:]
         status.activeEnvironment = machine.layout.activeSide(in: data).flatMap {

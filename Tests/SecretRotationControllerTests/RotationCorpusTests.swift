@@ -5,6 +5,7 @@ import KeywardCore
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
+@testable import SecretRotationController
 import Testing
 
 // Bad-input corpus for SecretRotations (issue 8), at the reconciler: invalid specs (refused by the CRD schema at
@@ -132,6 +133,29 @@ struct RotationCorpusTests {
             let fixed = try await h.status("db")
             #expect(fixed.revision == (revision ?? 0) + 1 && fixed.conditions[type: SecretRotation.ConditionType.ready]?.status == .true)
             #expect(try await h.data("db")["password.previous"] == values["password"])
+        }
+    }
+
+    /// Found by the operator crash-chaos test: a rotate request that came with a new SecretRotation was recorded as
+    /// handled by the status write of the first values, so a crash before the rotation began lost it.
+    @Test("a rotate request is not consumed by a crash between the first values and the rotation it asks for",
+          arguments: [SecretRotation.StrategyType.immediate, .staged, .dualWrite, .blueGreen])
+    func rotateRequestSurvivesCrash(_ strategy: SecretRotation.StrategyType) async throws {
+        try await Harness.with { h in
+            try await h.create("db", .db(strategy), annotations: [KeywardAnnotations.rotate: "first"])
+            // Dies right after the first status write: the one recording the first values.
+            let crashing = CrashingStore(h.store) { write, _ in if case .status = write { true } else { false } }
+            await #expect(throws: Killed.self) { try await h.reconcile("db", with: h.reconciler(store: crashing)) }
+            let provisioned = try await h.status("db")
+            #expect(provisioned.revision == 1 && provisioned.phase == .idle)
+            #expect(provisioned.lastRotateRequest == nil, "the request was recorded before anything acted on it")
+
+            try await h.settle("db")
+            let status = try await h.status("db")
+            #expect(status.revision == 2 && status.lastRotateRequest == "first" && status.phase == .idle)
+            // Acted on once: another pass does not rotate again.
+            try await h.reconcile("db")
+            #expect(try await h.status("db").revision == 2)
         }
     }
 
