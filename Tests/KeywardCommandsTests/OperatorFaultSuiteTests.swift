@@ -64,10 +64,12 @@ struct OperatorFaultSuiteTests {
         await cluster.stop()
     }
 
-    /// Crash chaos: 200 Certificates, and `keyward controller` SIGKILLed at random moments while it issues them, ten
-    /// times, with spec edits in between; then one last run. Afterwards every Certificate is Ready with a matching
-    /// key, there are no orphaned or duplicate Secrets, revisions only ever grew, and no log line, Event or status
-    /// ever showed a private key.
+    /// Crash chaos: 200 Certificates and 20 SecretRotations (every strategy, a rotation requested before each run),
+    /// and `keyward controller` SIGKILLed at random moments while it works, ten times, with spec edits in between;
+    /// then one last run. Afterwards every Certificate is Ready with a matching key, every rotation is Idle and
+    /// Ready having done the last rotation asked of it, no rotation ever lost both its old and its new value (checked
+    /// after every kill by ``RotationLedger``), there are no orphaned or duplicate Secrets, revisions only ever grew,
+    /// and no log line, Event or status ever showed a private key or a generated secret value.
     @Test func crashChaosLeavesEveryCertificateConsistent() async throws {
         let namespace = "chaos"
         let cluster = try await OperatorCluster.start(users: ["keyward"], namespaces: [namespace])
@@ -75,6 +77,8 @@ struct OperatorFaultSuiteTests {
         let names = [FaultWorkload.caName] + (0..<200).map { "leaf-\($0)" }
         try await cluster.create(FaultWorkload.ca(namespace))
         for name in names.dropFirst() { try await cluster.create(FaultWorkload.leaf(name, namespace)) }
+        for name in RotationWorkload.names { try await cluster.create(RotationWorkload.rotation(name, namespace)) }
+        var ledger = RotationLedger()
 
         var random = SeededRandom(seed: 0x6b65_7977)
         var logs: [String] = []
@@ -83,6 +87,8 @@ struct OperatorFaultSuiteTests {
         var revisionsAtEdit: [String: Revisions] = [:]
         for round in 0..<10 {
             let before = await cluster.server.requestLog().filter { $0.user == "keyward" }.count
+            // Every run finds a rotation to do (or to finish) for every SecretRotation.
+            try await cluster.requestRotations("round-\(round)", namespace: namespace)
             let controller = try ControllerProcess(
                 kubeconfig: kubeconfig, logPath: cluster.directory.path("controller-\(round).log"),
                 extraArguments: ["--max-issuance-rate", "40"])
@@ -94,6 +100,7 @@ struct OperatorFaultSuiteTests {
             try await Task.sleep(for: .milliseconds(Int(random.next() % 1_500)))
             await controller.kill()
             logs.append(controller.log)
+            ledger.record(try await cluster.rotationSnapshots(namespace: namespace), at: "round \(round)")
 
             let now = try await revisions(cluster, namespace: namespace)
             for (name, seen) in now {
@@ -111,11 +118,18 @@ struct OperatorFaultSuiteTests {
             }
         }
 
+        let beforeLast = try await cluster.rotationSnapshots(namespace: namespace)
+        try await cluster.requestRotations("final", namespace: namespace)
         let last = try ControllerProcess(kubeconfig: kubeconfig, logPath: cluster.directory.path("controller-last.log"),
                                          extraArguments: ["--max-issuance-rate", "40"])
         var problems: [String] = []
         let converged = await within(120) {
             problems = (try? await convergenceProblems(cluster, namespace: namespace, expected: names)) ?? ["cannot list"]
+            let rotations = (try? await cluster.rotationSnapshots(namespace: namespace)) ?? [:]
+            problems += RotationWorkload.names.filter { name in
+                guard let r = rotations[name] else { return true }
+                return r.phase != .idle || !r.ready || r.lastRotateRequest != "final"
+            }.map { "\($0): not Idle and Ready after the final rotation" }
             return problems.isEmpty
         }
         let status = await last.terminate()
@@ -130,6 +144,27 @@ struct OperatorFaultSuiteTests {
             }
         }
         #expect(shrinking.isEmpty, "\(shrinking.prefix(10))")
+
+        // Rotations: consistent across every kill, and the final request rotated each one that was Idle before it.
+        let rotated = try await cluster.rotationSnapshots(namespace: namespace)
+        ledger.record(rotated, at: "final")
+        #expect(ledger.problems.isEmpty, "\(ledger.problems.prefix(10))")
+        for name in RotationWorkload.names {
+            guard let before = beforeLast[name], before.phase == .idle, let after = rotated[name] else { continue }
+            #expect(after.revision == (before.revision ?? 0) + 1, "\(name): \(before) → \(after)")
+            #expect(after.committed != nil && after.committed != before.committed, "\(name) was not rotated by the last run")
+        }
+        // One Secret per rotation, created once, naming its rotation; no other Secret claims a rotation.
+        let rotationSecrets = try await cluster.admin.listAll(Secret.self, in: .namespace(namespace)).items
+            .filter { $0.metadata.annotations[KeywardAnnotations.secretRotationName] != nil }
+        #expect(Set(rotationSecrets.map(\.metadata.name)) == Set(RotationWorkload.names.map(RotationWorkload.secretName)))
+        #expect(rotationSecrets.allSatisfy {
+            $0.metadata.name == RotationWorkload.secretName($0.metadata.annotations[KeywardAnnotations.secretRotationName] ?? "")
+        })
+        let rotationSecretCreates = await cluster.writes(by: "keyward", resources: ["secrets"], namespace: namespace)
+            .filter { $0.verb == .create && ($0.name ?? "").hasSuffix("-values") }
+        #expect(Dictionary(grouping: rotationSecretCreates, by: { $0.name ?? "" }).mapValues(\.count)
+                == Dictionary(uniqueKeysWithValues: RotationWorkload.names.map { (RotationWorkload.secretName($0), 1) }))
         for i in 0..<10 {
             let name = "leaf-\(i)"
             let edited = try await cluster.admin.get(Certificate.self, name: name, namespace: namespace)
@@ -147,14 +182,20 @@ struct OperatorFaultSuiteTests {
         #expect(keyLines.count > 200)
         let events = try await cluster.admin.listAll(KubernetesResources.Event.self, in: .namespace(namespace)).items
         let certificates = try await cluster.admin.listAll(Certificate.self, in: .namespace(namespace)).items
+        let rotations = try await cluster.admin.listAll(SecretRotation.self, in: .namespace(namespace)).items
         var corpus = logs
         corpus += try events.map { try JSONValue(encoding: $0).jsonString }
         corpus += try certificates.map { try JSONValue(encoding: $0.status).jsonString }
+        corpus += try rotations.map { try JSONValue(encoding: $0).jsonString }
         #expect(events.count > 0 && corpus.joined().count > 10_000, "the scanned corpus is not empty")
         let leaks = corpus.enumerated().filter { _, text in
             text.contains("PRIVATE KEY") || keyLines.contains { text.contains($0) }
         }
         #expect(leaks.isEmpty, "private key material in \(leaks.count) scanned texts")
+        // …nor any value a SecretRotation generated, current or replaced, raw or base64.
+        #expect(ledger.values.count >= RotationWorkload.count * RotationWorkload.valueKeys.count * 2)
+        let valueLeaks = secretValueLeaks(ledger.values, in: corpus)
+        #expect(valueLeaks.isEmpty, "generated secret values in \(valueLeaks.prefix(5))")
         await cluster.stop()
     }
 
