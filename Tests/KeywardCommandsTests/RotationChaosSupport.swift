@@ -4,6 +4,7 @@ import KeywardCore
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
+import Testing
 
 /// SecretRotations the crash-chaos test keeps in flight next to its Certificates: every strategy, two keys each.
 enum RotationWorkload {
@@ -239,4 +240,17 @@ func secretValueLeaks(_ values: Set<Data>, in texts: [String]) -> [String] {
         }
     }
     return leaks
+}
+
+@Suite("Secret value scan")
+struct SecretValueScanTests {
+    @Test("finds a value raw or base64 anywhere in a text, and nothing in texts without it")
+    func scan() {
+        let value = Data("s3cr3t-value-for-the-scanner-01".utf8)
+        let base64 = value.base64EncodedString()
+        let texts = ["s3cr3t-value-for-the-scanner-01 at the start", "{\"data\":{\"k\":\"\(base64)\"}}",
+                     "ends with s3cr3t-value-for-the-scanner-01", "s3cr3t-value-for-the-scanner-0 (one short)", "", "tiny"]
+        #expect(secretValueLeaks([value], in: texts) == ["text 0 at byte 0", "text 1 at byte 14", "text 2 at byte 10"])
+        #expect(secretValueLeaks([value], in: Array(texts.suffix(3))).isEmpty)
+    }
 }
