@@ -41,6 +41,11 @@ public enum ManifestDirectory {
     }
 
     static func parse(file: String) throws(StandaloneStoreError) -> [Manifest] {
+        // Checked before reading, so a huge file is refused without being loaded.
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        guard size <= YAMLValue.maximumBytes else {
+            throw .unreadableManifest(file: file, reason: "file is \(size) bytes; the limit is \(YAMLValue.maximumBytes)")
+        }
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw .unreadableManifest(file: file, reason: error.localizedDescription)

@@ -168,6 +168,22 @@ struct WatchLineCorpusTests {
         #expect(try decoder.finish() == nil)
     }
 
+    @Test("a stream that never sends a newline is cut off at the line limit instead of growing without bound")
+    func endlessLineIsBounded() throws {
+        var decoder = WatchLineDecoder<ConfigMap>(maximumLineBytes: 4096)
+        let chunk = Data(repeating: UInt8(ascii: "a"), count: 1000)
+        var thrown: (any Error)?
+        for _ in 0..<10 where thrown == nil {
+            decoder.append(chunk)
+            do { _ = try decoder.next() } catch { thrown = error }
+        }
+        let error = try #require(thrown as? KubernetesError, "no error after 10,000 bytes without a newline")
+        #expect("\(error)".contains("without a newline (limit 4096)"), "\(error)")
+        // The oversized line is dropped; a good line after it still decodes.
+        decoder.append(Data(("\n" + configMap("ADDED", "after") + "\n").utf8))
+        #expect(try decoder.next()?.object?.metadata.name == "after")
+    }
+
     @Test("a half line stays buffered until its end arrives; nothing is decoded twice")
     func partialLineWaits() throws {
         var decoder = WatchLineDecoder<ConfigMap>()

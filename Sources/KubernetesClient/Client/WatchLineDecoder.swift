@@ -6,18 +6,29 @@ import Foundation
 public struct WatchLineDecoder<Object: KubernetesResource> {
     private var buffer = Data()
     private let decoder = KubeJSON.makeDecoder()
+    /// The longest line held while waiting for its newline. Kubernetes objects are capped near 1.5 MiB by etcd; a
+    /// stream that sends far more without a newline is broken or hostile, and must not grow memory without bound.
+    public let maximumLineBytes: Int
 
-    public init() {}
+    public init(maximumLineBytes: Int = 16 << 20) { self.maximumLineBytes = maximumLineBytes }
 
     public mutating func append(_ chunk: Data) { buffer.append(chunk) }
 
-    /// The next complete event, or nil when no whole line is buffered yet. Blank lines are skipped.
+    /// The next complete event, or nil when no whole line is buffered yet. Blank lines are skipped. Throws
+    /// ``KubernetesError/decoding(type:detail:)`` once a line outgrows ``maximumLineBytes`` (the buffer is dropped;
+    /// the caller resumes the watch from its last resourceVersion).
     public mutating func next() throws -> WatchEvent<Object>? {
         while let newline = buffer.firstIndex(of: 0x0A) {
             let line = buffer[buffer.startIndex..<newline]
             buffer = Data(buffer[buffer.index(after: newline)...])
             if Self.isBlank(line) { continue }
             return try decode(line)
+        }
+        if buffer.count > maximumLineBytes {
+            let size = buffer.count
+            buffer = Data()
+            throw KubernetesError.decoding(type: "watch event of \(Object.kind)",
+                                           detail: "a line of over \(size) bytes without a newline (limit \(maximumLineBytes))")
         }
         return nil
     }
