@@ -56,20 +56,6 @@ enum YAMLDocuments {
     }
 
     private static func scalarValue(_ scalar: Node.Scalar) -> JSONValue {
-        let s = scalar.string
-        guard scalar.style == .plain else { return .string(s) }
-        switch s {
-        case "", "~", "null", "Null", "NULL": return .null
-        case "true", "True", "TRUE": return .bool(true)
-        case "false", "False", "FALSE": return .bool(false)
-        default: break
-        }
-        if let i = Int64(s) { return .int(i) }
-        if s.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true, let d = Double(s),
-           !s.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" })
-        {
-            return .double(d)
-        }
-        return .string(s)
+        scalar.style == .plain ? JSONValue(plainYAMLScalar: scalar.string) : .string(scalar.string)
     }
 }

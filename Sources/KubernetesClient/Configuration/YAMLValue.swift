@@ -97,7 +97,7 @@ public enum YAMLValue {
                     let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length),
                                       as: UTF8.self)
                     let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && Self.string(scalar.tag) != "tag:yaml.org,2002:str"
-                    let composed = Composed(value: plain ? Self.resolve(text) : .string(text), nodes: 1, scalarText: text)
+                    let composed = Composed(value: plain ? JSONValue(plainYAMLScalar: text) : .string(text), nodes: 1, scalarText: text)
                     if let anchor = Self.string(scalar.anchor) { anchors[anchor] = composed }
                     try add(composed, line: line)
                 case YAML_ALIAS_EVENT:
@@ -173,23 +173,6 @@ public enum YAMLValue {
                 reason += " (\(context) started at line \(parser.context_mark.line + 1))"
             }
             return Error(reason: reason)
-        }
-
-        /// YAML 1.2 core-schema resolution for plain scalars; quoted scalars stay strings.
-        private static func resolve(_ s: String) -> JSONValue {
-            switch s {
-            case "", "~", "null", "Null", "NULL": return .null
-            case "true", "True", "TRUE": return .bool(true)
-            case "false", "False", "FALSE": return .bool(false)
-            default: break
-            }
-            if let i = Int64(s) { return .int(i) }
-            if s.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true, let d = Double(s),
-                !s.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" })
-            {
-                return .double(d)
-            }
-            return .string(s)
         }
     }
 }
