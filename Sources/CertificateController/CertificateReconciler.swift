@@ -96,14 +96,14 @@ public struct CertificateReconciler: Reconciler {
             return ReconcileResult(requeueAfter: options.issuerRetry)
         }
 
-        let secret = try await store.get(Secret.self, namespace: certificate.metadata.namespace, name: certificate.spec.secretName)
+        // Keyward's own Secrets are all in the label-selected cache, so the first issuance needs no GET; a foreign
+        // Secret of that name surfaces when the create says it exists (see `issue`). Adoption reads it directly.
+        let secretName = certificate.spec.secretName
+        let secret = certificate.spec.adoptExistingSecret
+            ? try await store.get(Secret.self, namespace: certificate.metadata.namespace, name: secretName)
+            : try await store.getOwned(Secret.self, namespace: certificate.metadata.namespace, name: secretName)
         if let secret, !CertificateSecret.isOwned(secret, by: certificate) {
-            let message = "Secret \(secret.metadata.name) exists and is not managed by this Certificate; set spec.adoptExistingSecret to take it over"
-            try await writeStatus(certificate, event: (.warning, Certificate.Reason.secretNotOwned, message)) { status in
-                status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.secretNotOwned, message, certificate, now))
-                status.state = .failed
-            }
-            return ReconcileResult(requeueAfter: options.foreignSecretRetry)
+            return try await foreignSecret(certificate, secret, now: now)
         }
 
         // Triggers: manual renew (annotation value not yet handled) and revoke.
@@ -162,6 +162,12 @@ public struct CertificateReconciler: Reconciler {
             written = secret == nil ? try await store.create(updated) : try await store.update(updated)
         } catch let error as StoreError {
             if case .invalid(_, _, let reason) = error { return try await issuanceFailed(certificate, message: reason, now: now) }
+            if case .alreadyExists = error, secret == nil,
+               let existing = try await store.get(Secret.self, namespace: certificate.metadata.namespace,
+                                                  name: certificate.spec.secretName),
+               !CertificateSecret.isOwned(existing, by: certificate) {
+                return try await foreignSecret(certificate, existing, now: now)
+            }
             throw error  // conflicts and races: the queue retries with fresh reads
         } catch let error as KubernetesError {
             throw error
@@ -186,6 +192,16 @@ public struct CertificateReconciler: Reconciler {
         logger.info("certificate issued", metadata: ["object": "\(certificate.metadata.key)", "serial": "\(info.serialHex)",
                                                       "revision": "\(revision)"])
         return ReconcileResult(requeueAfter: max(1, renewalTime.timeIntervalSince(now)))
+    }
+
+    /// The Secret exists and is someone else's: never touched, Ready=False until it goes or adoption is allowed.
+    private func foreignSecret(_ certificate: Certificate, _ secret: Secret, now: Date) async throws -> ReconcileResult {
+        let message = "Secret \(secret.metadata.name) exists and is not managed by this Certificate; set spec.adoptExistingSecret to take it over"
+        try await writeStatus(certificate, event: (.warning, Certificate.Reason.secretNotOwned, message)) { status in
+            status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.secretNotOwned, message, certificate, now))
+            status.state = .failed
+        }
+        return ReconcileResult(requeueAfter: options.foreignSecretRetry)
     }
 
     private func issuanceFailed(_ certificate: Certificate, message: String, now: Date) async throws -> ReconcileResult {

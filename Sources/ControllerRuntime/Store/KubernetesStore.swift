@@ -34,6 +34,17 @@ public final class KubernetesStore: ResourceStore {
         }
     }
 
+    /// Once the type's informer has synced, its cache is the answer,
+    /// a miss included. Every object Keyward creates carries the informer's label, and its own writes enter the
+    /// cache at once, so a miss is an object that is not Keyward's (or none): no GET for a Certificate's Secret
+    /// before its first issuance.
+    public func getOwned<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T? {
+        if let informer = informer(for: T.self), await informer.hasSynced {
+            return await informer.cached(namespace: namespace, name: name)
+        }
+        return try await get(type, namespace: namespace, name: name)
+    }
+
     public func list<T: KubernetesResource>(_ type: T.Type, namespace: String?, labels: [String: String]) async throws -> [T] {
         if let informer = informer(for: T.self), await informer.hasSynced, await informer.covers(labels: labels) {
             return await informer.list(namespace: namespace).filter { labelsMatch($0.metadata.labels, labels) }

@@ -8,6 +8,10 @@ import KubernetesClient
 public protocol ResourceStore: Sendable {
     /// The object, or `nil` when it does not exist.
     func get<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T?
+    /// Reads an object Keyward creates and labels itself. Stores that cache only Keyward's own objects may answer
+    /// a miss with nil without asking: a foreign object of that name is then reported by `create` as
+    /// ``StoreError/alreadyExists(kind:key:)``, and the caller reads it with ``get(_:namespace:name:)``.
+    func getOwned<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T?
     /// Objects of a type in a namespace (or all), optionally filtered by exact label matches.
     func list<T: KubernetesResource>(_ type: T.Type, namespace: String?, labels: [String: String]) async throws -> [T]
     func create<T: KubernetesResource>(_ object: T) async throws -> T
@@ -20,6 +24,11 @@ public protocol ResourceStore: Sendable {
 extension ResourceStore {
     public func list<T: KubernetesResource>(_ type: T.Type, namespace: String?) async throws -> [T] {
         try await list(type, namespace: namespace, labels: [:])
+    }
+
+    /// Without a cache of its own objects, a store reads them like any other.
+    public func getOwned<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T? {
+        try await get(type, namespace: namespace, name: name)
     }
 }
 
