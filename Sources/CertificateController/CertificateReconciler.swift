@@ -371,6 +371,8 @@ public struct CertificateReconciler: Reconciler {
         var updated = certificate
         updated.status = status
         _ = try await store.updateStatus(updated)
+        // The gauges follow every status change at once (the echo of our own write triggers no later reconcile).
+        await observer?.observe(updated)
         if let event { await events.record(event.type, reason: event.reason, message: event.message, regarding: certificate) }
     }
 

@@ -90,7 +90,8 @@ public struct OperatorAssembly: Sendable {
             limiter: limiter, observer: CertificateMetricsObserver(metrics: metrics))
         metrics.registerController("certificate")
         let metrics = self.metrics
-        let controller = Controller(name: "certificate", queue: certificateQueue, reconciler: reconciler,
+        let fanOut = IssuerFanOutReconciler(inner: reconciler, certificates: certificates, queue: certificateQueue)
+        let controller = Controller(name: "certificate", queue: certificateQueue, reconciler: fanOut,
                                     concurrency: concurrency, clock: clock) { duration, failed in
             metrics.observeReconcile(controller: "certificate", duration: duration)
             if failed { metrics.reconcileFailed(controller: "certificate") }
