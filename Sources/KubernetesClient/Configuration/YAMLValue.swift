@@ -73,14 +73,21 @@ public enum YAMLValue {
         var documents: [JSONValue] = []
 
         mutating func compose(_ input: UnsafeBufferPointer<UInt8>) throws -> [JSONValue] {
-            var parser = yaml_parser_t()
-            guard yaml_parser_initialize(&parser) == 1 else { throw Error(reason: "cannot start the YAML parser") }
-            defer { yaml_parser_delete(&parser) }
-            yaml_parser_set_input_string(&parser, input.baseAddress, input.count)
+            // On the heap, at one address for the parser's whole life: libyaml keeps a pointer to the parser inside
+            // it (the string reader's handler data), which a Swift `var` moved between calls would leave dangling.
+            let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+            parser.initialize(to: yaml_parser_t())
+            defer { parser.deallocate() }
+            guard yaml_parser_initialize(parser) == 1 else { throw Error(reason: "cannot start the YAML parser") }
+            defer { yaml_parser_delete(parser) }
+            yaml_parser_set_input_string(parser, input.baseAddress, input.count)
+            let event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
+            defer { event.deallocate() }
             while true {
-                var event = yaml_event_t()
-                guard yaml_parser_parse(&parser, &event) == 1 else { throw Self.parserError(parser) }
-                defer { yaml_event_delete(&event) }
+                event.initialize(to: yaml_event_t())
+                guard yaml_parser_parse(parser, event) == 1 else { throw Self.parserError(parser.pointee) }
+                defer { yaml_event_delete(event) }
+                let event = event.pointee
                 let line = event.start_mark.line + 1
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
