@@ -250,7 +250,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ControllerRuntimeTests",
-            dependencies: ["ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "KeywardCore"],
+            dependencies: ["KeywardTestSupport", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -96,17 +96,6 @@ struct ReplicaCluster {
     }
 }
 
-/// Polls `condition` every 20 ms until it holds or `timeout` seconds of real time pass. The bound only keeps a
-/// broken build from hanging; tests assert on the outcome, never on how long it took.
-func waitUntil(timeout: TimeInterval = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 /// Who is inside a reconcile right now, across replicas: any moment with two replicas reconciling is recorded.
 final class ReconcileActivity: Sendable {
     private struct State {

@@ -1,5 +1,6 @@
 import ControllerRuntime
 import Foundation
+import KeywardTestSupport
 import KeywardCore
 import KubeAPIServer
 import KubernetesClient
@@ -36,7 +37,7 @@ struct FaultToleranceTests {
         let seen = await Self.recordValues(of: informer, name: "counter")
         let running = Task { await informer.run() }
         await informer.waitForSync()
-        #expect(await waitUntil { await cluster.server.openWatchCount() == 1 })
+        #expect(await within(30) { await cluster.server.openWatchCount() == 1 })
 
         try await cluster.createInput("counter", namespace: "cut", data: ["v": "0"])
         for value in 1...20 {
@@ -44,7 +45,7 @@ struct FaultToleranceTests {
             // Cut right after every other change: the change must arrive through the resumed stream.
             if value % 2 == 0 { await cluster.server.faults.cutWatches() }
         }
-        #expect(await waitUntil { seen.all.last == "20" })
+        #expect(await within(30) { seen.all.last == "20" })
 
         // Every intermediate version was delivered, in order, exactly once.
         #expect(seen.all == (0...20).map(String.init))
@@ -73,30 +74,30 @@ struct FaultToleranceTests {
         try await cluster.createInput("dropped", namespace: "gone", data: ["v": "1"])
         let running = Task { await informer.run() }
         await informer.waitForSync()
-        #expect(await waitUntil { await cluster.server.openWatchCount() == 1 })
+        #expect(await within(30) { await cluster.server.openWatchCount() == 1 })
 
         // Keep the informer away while history moves on and is then forgotten: it can only learn of these changes
         // by listing again.
         await cluster.server.faults.failNext(10_000, verb: .watch, resource: "configmaps", code: 500)
         await cluster.server.faults.cutWatches()
-        #expect(await waitUntil { await cluster.server.openWatchCount() == 0 })
+        #expect(await within(30) { await cluster.server.openWatchCount() == 0 })
         try await cluster.updateInput("kept", namespace: "gone", data: ["v": "2"])
         try await cluster.admin.delete(ConfigMap.self, name: "dropped", namespace: "gone")
         try await cluster.createInput("added", namespace: "gone", data: ["v": "1"])
         await cluster.server.faults.expireResourceVersions()
         await cluster.server.faults.reset()
 
-        #expect(await waitUntil { await informer.listCount == 2 })
-        #expect(await waitUntil { kept.all.last == "2" && dropped.all.last == "deleted" && added.all.last == "1" })
+        #expect(await within(30) { await informer.listCount == 2 })
+        #expect(await within(30) { kept.all.last == "2" && dropped.all.last == "deleted" && added.all.last == "1" })
         #expect(kept.all == ["1", "2"])
         #expect(dropped.all == ["1", "deleted"])
         #expect(added.all == ["1"])
         #expect(await informer.list(namespace: "gone").map(\.metadata.name).sorted() == ["added", "kept"])
 
         // After the relist the informer watches again from the new list's version.
-        #expect(await waitUntil { await cluster.server.openWatchCount() == 1 })
+        #expect(await within(30) { await cluster.server.openWatchCount() == 1 })
         try await cluster.updateInput("kept", namespace: "gone", data: ["v": "3"])
-        #expect(await waitUntil { kept.all.last == "3" })
+        #expect(await within(30) { kept.all.last == "3" })
         #expect(await informer.listCount == 2)
 
         running.cancel()
@@ -111,7 +112,7 @@ struct FaultToleranceTests {
         let cluster = try await ReplicaCluster.start(replicas: ["replica"])
         let replica = await Replica("replica", cluster: cluster, inputNamespace: "in", outputNamespace: "out", lease: nil)
         replica.start()
-        #expect(await waitUntil { replica.health.cachesSynced })
+        #expect(await within(30) { replica.health.cachesSynced })
 
         await cluster.server.faults.setFailRate(0.05, seed: 42)
         await cluster.server.faults.setDelay(.milliseconds(2))
@@ -125,7 +126,7 @@ struct FaultToleranceTests {
         for name in names { try await cluster.createInput(name, namespace: "in", data: ["v": "1"]) }
         for name in names.prefix(30) { try await cluster.updateInput(name, namespace: "in", data: ["v": "2"]) }
 
-        let converged = await waitUntil(timeout: 90) {
+        let converged = await within(90) {
             for (index, name) in names.enumerated() {
                 let expected = index < 30 ? "2" : "1"
                 if await cluster.storedData(name, namespace: "out")?["v"] != expected { return false }

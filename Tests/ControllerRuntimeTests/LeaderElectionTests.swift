@@ -1,5 +1,6 @@
 import ControllerRuntime
 import Foundation
+import KeywardTestSupport
 import KeywardCore
 import KubeAPIServer
 import KubernetesClient
@@ -61,13 +62,13 @@ struct LeaderElectionTests {
         let a = await Self.replica("replica-a", cluster, duration: duration, renewDeadline: 10, activity: activity)
         let b = await Self.replica("replica-b", cluster, duration: duration, renewDeadline: 10, activity: activity)
         a.start()
-        #expect(await waitUntil { a.elector?.isLeader == true })
+        #expect(await within(30) { a.elector?.isLeader == true })
         b.start()
-        #expect(await waitUntil { b.health.cachesSynced && b.health.leaderElectionRunning })
+        #expect(await within(30) { b.health.cachesSynced && b.health.leaderElectionRunning })
 
         let before = (0..<10).map { "before-\($0)" }
         try await Self.createInputs(cluster, before)
-        #expect(await waitUntil { await Self.allMirrored(cluster, before) })
+        #expect(await within(30) { await Self.allMirrored(cluster, before) })
         #expect(b.elector?.isLeader == false)
         #expect(activity.reconciles(by: "replica-b") == 0)
 
@@ -79,8 +80,8 @@ struct LeaderElectionTests {
 
         let after = (0..<10).map { "after-\($0)" }
         try await Self.createInputs(cluster, after)
-        #expect(await waitUntil { b.elector?.isLeader == true })
-        #expect(await waitUntil { await Self.allMirrored(cluster, before + after) })
+        #expect(await within(30) { b.elector?.isLeader == true })
+        #expect(await within(30) { await Self.allMirrored(cluster, before + after) })
 
         let taken = try await Self.readLease(cluster)
         #expect(taken.spec.holderIdentity == "replica-b")
@@ -112,9 +113,9 @@ struct LeaderElectionTests {
         let a = await Self.replica("replica-a", cluster, duration: duration, renewDeadline: 10, activity: activity)
         let b = await Self.replica("replica-b", cluster, duration: duration, renewDeadline: 10, activity: activity)
         a.start()
-        #expect(await waitUntil { a.elector?.isLeader == true })
+        #expect(await within(30) { a.elector?.isLeader == true })
         b.start()
-        #expect(await waitUntil { b.health.cachesSynced && b.health.leaderElectionRunning })
+        #expect(await within(30) { b.health.cachesSynced && b.health.leaderElectionRunning })
 
         let before = (0..<20).map { "before-\($0)" }
         try await Self.createInputs(cluster, before)
@@ -131,8 +132,8 @@ struct LeaderElectionTests {
 
         let after = (0..<10).map { "after-\($0)" }
         try await Self.createInputs(cluster, after)
-        #expect(await waitUntil(timeout: 20) { b.elector?.isLeader == true })
-        #expect(await waitUntil { await Self.allMirrored(cluster, before + after) })
+        #expect(await within(20) { b.elector?.isLeader == true })
+        #expect(await within(30) { await Self.allMirrored(cluster, before + after) })
 
         // Taken over after a release, not an expiry: b acquired well inside a's 60 s Lease.
         let taken = try await Self.readLease(cluster)
@@ -161,13 +162,13 @@ struct LeaderElectionTests {
         // Long enough that a loaded machine cannot starve the leader before the test cuts it off.
         let a = await Self.replica("replica-a", cluster, duration: 8, renewDeadline: 6, activity: activity, retry: .none)
         a.start()
-        #expect(await waitUntil { a.elector?.isLeader == true })
+        #expect(await within(30) { a.elector?.isLeader == true })
         try await Self.createInputs(cluster, ["early"])
-        #expect(await waitUntil { await Self.allMirrored(cluster, ["early"]) })
+        #expect(await within(30) { await Self.allMirrored(cluster, ["early"]) })
 
         // Every Lease request fails from now on: renewals cannot succeed, while other requests still work.
         await cluster.server.faults.failNext(1_000_000, resource: "leases", code: 500)
-        #expect(await waitUntil { a.leaderEvents.all.contains(.stoppedLeading) })
+        #expect(await within(30) { a.leaderEvents.all.contains(.stoppedLeading) })
         #expect(a.elector?.isLeader == false)
         #expect(a.health.isLeader == false)
         let events = a.leaderEvents.all
@@ -190,7 +191,7 @@ struct LeaderElectionTests {
         let b = await Self.replica("replica-b", cluster, duration: 8, renewDeadline: 6, activity: activity)
         b.start()
         try await Self.createInputs(cluster, ["late"])
-        #expect(await waitUntil { await Self.allMirrored(cluster, ["early", "orphan", "late"]) })
+        #expect(await within(30) { await Self.allMirrored(cluster, ["early", "orphan", "late"]) })
         #expect(await Self.outputWrites(cluster).filter { $0.user == "replica-a" }.count == writesByA)
         #expect(await cluster.storedAnnotation("orphan", namespace: "out", MirrorReconciler.writerAnnotation) == "replica-b")
         #expect(await cluster.storedAnnotation("late", namespace: "out", MirrorReconciler.writerAnnotation) == "replica-b")

@@ -1,5 +1,6 @@
 import ControllerRuntime
 import Foundation
+import KeywardTestSupport
 import KeywardCore
 import Synchronization
 import Testing
@@ -91,7 +92,7 @@ struct WorkQueueConcurrencyTests {
             }
         }
 
-        let settled = await waitUntil(timeout: 60) { await Self.isIdle(queue) }
+        let settled = await within(60) { await Self.isIdle(queue) }
         #expect(settled)
         await controller.shutDown()
         #expect(await result(of: running, timeout: 30) != nil)
@@ -138,8 +139,8 @@ struct WorkQueueConcurrencyTests {
                 group.addTask { for i in 0..<300 { await queue.add(keys[(p + i) % keys.count]) } }
             }
         }
-        #expect(await waitUntil(timeout: 60) { reconciler.runs.withLock { $0 } >= 2_000 })
-        #expect(await waitUntil(timeout: 30) { await Self.isIdle(queue) })
+        #expect(await within(60) { reconciler.runs.withLock { $0 } >= 2_000 })
+        #expect(await within(30) { await Self.isIdle(queue) })
         await controller.shutDown()
         #expect(await result(of: running, timeout: 30) != nil)
         #expect(reconciler.doubleRuns.withLock { $0 } == 0)

@@ -169,16 +169,6 @@ func convergenceProblems(_ cluster: OperatorCluster, namespace: String, expected
     return problems
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass. Bounds a wait; never measures one.
-func within(_ timeout: TimeInterval, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}
-
 /// `keyward` built next to this test bundle (`swift build` builds it with the tests).
 func keywardExecutable() throws -> String {
     let bundle = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

@@ -1,5 +1,6 @@
 import Foundation
 import KeywardAPI
+import KeywardTestSupport
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources

@@ -13,13 +13,17 @@ struct IssuerFanOutReconciler<Inner: Reconciler>: Reconciler {
     func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
         let before = await certificates.cached(namespace: key.namespace, name: key.name)?.status?.revision
         let result = try await inner.reconcile(key)
-        guard let after = await certificates.cached(namespace: key.namespace, name: key.name), after.spec.isCA,
-              after.status?.revision != before
-        else { return result }
-        for leaf in await certificates.list(namespace: key.namespace)
-        where leaf.spec.issuer.ca?.certificateRef == key.name {
-            await queue.add(ObjectKey(namespace: leaf.metadata.namespace, name: leaf.metadata.name))
+        if let after = await certificates.cached(namespace: key.namespace, name: key.name), after.spec.isCA,
+           after.status?.revision != before {
+            await enqueueLeaves(of: key, certificates: certificates, queue: queue)
         }
         return result
+    }
+}
+
+/// Enqueues every Certificate in the CA's namespace that names it as `issuer.ca.certificateRef`.
+func enqueueLeaves(of ca: ObjectKey, certificates: Informer<Certificate>, queue: WorkQueue<ObjectKey>) async {
+    for leaf in await certificates.list(namespace: ca.namespace) where leaf.spec.issuer.ca?.certificateRef == ca.name {
+        await queue.add(ObjectKey(namespace: leaf.metadata.namespace, name: leaf.metadata.name))
     }
 }

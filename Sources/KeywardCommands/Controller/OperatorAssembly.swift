@@ -63,13 +63,11 @@ public struct OperatorAssembly: Sendable {
         let certificateQueue = WorkQueue<ObjectKey>(name: "certificates", clock: clock, rateLimiter: rateLimiter)
         await certificates.addHandler { event in
             let certificate = event.object
-            await certificateQueue.add(ObjectKey(namespace: certificate.metadata.namespace, name: certificate.metadata.name))
-            // A CA that changed may need its leaves reissued: enqueue the Certificates it issues.
+            let key = ObjectKey(namespace: certificate.metadata.namespace, name: certificate.metadata.name)
+            await certificateQueue.add(key)
+            // A CA changed elsewhere (another replica, a restore) may need its leaves reissued.
             if certificate.spec.isCA, case .updated(let old, let new) = event, old.status?.revision != new.status?.revision {
-                for leaf in await certificates.list(namespace: certificate.metadata.namespace)
-                where leaf.spec.issuer.ca?.certificateRef == certificate.metadata.name {
-                    await certificateQueue.add(ObjectKey(namespace: leaf.metadata.namespace, name: leaf.metadata.name))
-                }
+                await enqueueLeaves(of: key, certificates: certificates, queue: certificateQueue)
             }
         }
         // A Secret changed or deleted behind our back brings its Certificate back to check it.
