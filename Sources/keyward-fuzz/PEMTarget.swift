@@ -10,7 +10,7 @@ enum PEMTarget {
         let certificates = (try? PEMBundle.certificates(from: text)) ?? []
         for certificate in certificates { _ = try? CertificateInfo(certificate) }
         _ = try? CertificateInfo(pemEncoded: text)
-        if let certificate = try? Certificate(derEncoded: input.bytes) { _ = try? CertificateInfo(certificate) }
+        if let certificate = try? PEMBundle.certificate(derEncoded: input.bytes) { _ = try? CertificateInfo(certificate) }
         if let key = try? PrivateKey(pemEncoded: text), let certificate = certificates.first {
             _ = key.matches(certificate)
         }

@@ -20,7 +20,10 @@ public enum PEMBundle {
                 )
             }
             do {
+                try RSAKeyScreen.check(certificateDER: document.derBytes)
                 certificates.append(try Certificate(derEncoded: document.derBytes))
+            } catch let failure as RSAKeyScreen.ScreenFailure {
+                throw .invalidCertificate(index: index, reason: failure.reason)
             } catch {
                 throw .invalidCertificate(index: index, reason: String(describing: error))
             }
@@ -29,6 +32,18 @@ public enum PEMBundle {
     }
 
     /// The PEM text for `certificates`, each block newline-terminated; empty input yields "".
+    /// A certificate from DER, with the same screening as ``certificates(from:)``.
+    public static func certificate(derEncoded der: [UInt8]) throws(PEMError) -> Certificate {
+        do {
+            try RSAKeyScreen.check(certificateDER: der)
+            return try Certificate(derEncoded: der)
+        } catch let failure as RSAKeyScreen.ScreenFailure {
+            throw .invalidCertificate(index: 0, reason: failure.reason)
+        } catch {
+            throw .invalidCertificate(index: 0, reason: String(describing: error))
+        }
+    }
+
     public static func pemEncoded(_ certificates: [Certificate]) -> String {
         certificates.map(pemEncoded).joined()
     }
