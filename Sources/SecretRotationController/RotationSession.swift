@@ -158,8 +158,10 @@ final class RotationSession: RotationEnvironment {
             case .finalized(let revision, let timedOut):
                 addHistory(&status, revision: revision, result: .rotated, now: now)
                 status.lastError = timedOut ? status.lastError : nil
+                // The gauge shows the same moment as status.lastRotationTime (the promotion), not this cleanup.
                 context.metrics?.secretRotated(name: rotation.metadata.name, namespace: namespace,
-                                               strategy: spec.strategy.type.rawValue, result: .success, at: now)
+                                               strategy: spec.strategy.type.rawValue, result: .success,
+                                               at: RotationStatus.seconds(status.lastRotationTime ?? now))
             case .rolledBack(let effect, let cause, let revision):
                 let attempted = switch effect {
                 case .discardedCandidate: revision + 1
