@@ -197,7 +197,7 @@ final class ControllerProcess: Sendable {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runSerialized()
         self.logPath = logPath
         self.pid = process.processIdentifier
         self.process = Mutex(process)

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardTestSupport
 import KeywardCore
 import Testing
 
@@ -36,7 +37,7 @@ import Testing
                              "--kubeconfig", kubeconfig.path, "--token", "exe-token"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runSerialized()
         defer { if process.isRunning { process.terminate() } }
 
         // Bounded wait for the kubeconfig the server writes once it listens.

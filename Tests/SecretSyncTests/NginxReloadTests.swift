@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import KeywardTestSupport
 import KeywardPKI
 import SecretSync
 import Testing
@@ -143,7 +144,7 @@ final class NginxProcess: Sendable {
         process.standardError = FileHandle.nullDevice
     }
 
-    func start() throws { try process.run() }
+    func start() throws { try process.runSerialized() }
 
     var isRunning: Bool { process.isRunning }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import KeywardTestSupport
 import KeywardCore
 import KeywardPKI
 import SecretSync
@@ -138,7 +139,7 @@ enum Tool {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runSerialized()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline {

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardTestSupport
 import KeywardCore
 import Synchronization
 import Testing
@@ -57,7 +58,7 @@ enum ExternalTool {
         process.standardError = err
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
+            do { try process.runSerialized() } catch { continuation.resume(throwing: error) }
         }
         try? out.close()
         try? err.close()
@@ -111,7 +112,7 @@ final class StreamingRequest: Sendable {
         process.arguments = arguments + ["-N", "-o", output.path, "-D", headerDump.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runSerialized()
         self.process = Mutex(process)
     }
 
