@@ -64,7 +64,7 @@ mapfile -t manifest_files < <(find manifests -name '*.yaml' ! -name kustomizatio
 run validate "${manifest_files[@]}"
 if command -v kubectl >/dev/null; then
   mkdir -p "$out/kustomize"
-  for dir in manifests manifests/namespaced manifests/shared-volume; do
+  for dir in crds manifests manifests/namespaced manifests/shared-volume; do
     build="$out/kustomize/$(echo "$dir" | tr / -).yaml"
     run kubectl kustomize "$dir" -o "$build"
     [ -s "$build" ] && run validate "$build"

@@ -83,6 +83,23 @@ import Testing
         }
     }
 
+    /// `kubectl apply -f crds/` (what every operator's README says) installs exactly the CRDs on a fresh server: the
+    /// folder's kustomization is named `Kustomization`, which `-f` skips; `kubectl apply -k crds/` installs the same.
+    @Test func crdsFolderAppliesWithFileAndWithKustomize() async throws {
+        let expected = ["customresourcedefinition.apiextensions.k8s.io/certificates.keyward.dev created",
+                        "customresourcedefinition.apiextensions.k8s.io/secretrotations.keyward.dev created"]
+        for flag in ["-f", "-k"] {
+            try await withServer { server in
+                let kubectl = try kubectl(for: server)
+                let applied = try await kubectl("apply", flag, repositoryRoot().appendingPathComponent("crds").path)
+                let lines = applied.output.split(separator: "\n").map(String.init).sorted()
+                #expect(lines == expected, "kubectl apply \(flag) crds/: \(applied.output) \(applied.errors)")
+                let served = try await kubectl("get", "crds", "-o", "name")
+                #expect(served.output.contains("certificates.keyward.dev") && served.output.contains("secretrotations.keyward.dev"))
+            }
+        }
+    }
+
     /// Every Keyward custom resource in the examples users copy (examples/** and manifests/examples/**) is accepted
     /// by the server with the CRDs installed, and reading the same objects back (`kubectl get -f`) finds each one.
     /// Only the Keyward documents (and the Namespaces they live in) are applied: the test server does not serve

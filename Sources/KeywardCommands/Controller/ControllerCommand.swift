@@ -31,7 +31,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Name of the leader election Lease.")
     var leaseName = "keyward-controller"
 
-    @Option(help: "Namespace of the Lease (default: $POD_NAMESPACE, else keyward-system).")
+    /// `--leader-election-namespace` is cert-manager's and controller-runtime's spelling.
+    @Option(name: [.long, .customLong("leader-election-namespace")],
+            help: "Namespace of the Lease (default: $POD_NAMESPACE, else keyward-system).")
     var leaseNamespace: String?
 
     @Option(help: "Objects reconciled in parallel per controller.")
@@ -46,7 +48,10 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "New certificate signatures per second at most (spreads renewal storms).")
     var maxIssuanceRate: Double = 20
 
-    @Option(help: "Address of the metrics, health and CRL endpoint ([host]:port; port 0 picks one).")
+    /// controller-runtime's `--metrics-bind-address` and cert-manager's `--metrics-listen-address` spellings. Health
+    /// probes share this endpoint, so there is no separate `--health-probe-bind-address`.
+    @Option(name: [.long, .customLong("metrics-bind-address"), .customLong("metrics-listen-address")],
+            help: "Address of the metrics, health and CRL endpoint ([host]:port; port 0 picks one).")
     var metricsAddress = MetricsAddress.defaultValue
 
     @Option(help: "Root folder of a shared volume for Certificates with a `files` section.")
