@@ -13,13 +13,17 @@ public final class KubernetesClient: Sendable {
     private let clock: any WallClock
     private let observer: (@Sendable (RequestRecord) -> Void)?
     private let baseURL: String
+    private let throttle: RequestThrottle?
 
+    /// `rateLimit` caps requests per second client-side (nil: no cap beyond the server's own throttling).
     public init(configuration: ClientConfiguration, retryPolicy: RetryPolicy = .default,
-                clock: any WallClock = SystemClock(), observer: (@Sendable (RequestRecord) -> Void)? = nil) {
+                clock: any WallClock = SystemClock(), rateLimit: RequestRateLimit? = nil,
+                observer: (@Sendable (RequestRecord) -> Void)? = nil) {
         self.configuration = configuration
         self.retryPolicy = retryPolicy
         self.clock = clock
         self.observer = observer
+        self.throttle = rateLimit.map { RequestThrottle($0, clock: clock) }
         self.transport = CurlTransport(tls: configuration.tls)
         self.tokens = TokenProvider(credentials: configuration.credentials, clock: clock)
         var base = configuration.server.absoluteString
@@ -30,11 +34,28 @@ public final class KubernetesClient: Sendable {
     /// Stops the transport; in-flight requests fail with ``TransportError/shutdown``.
     public func shutdown() { transport.shutdown() }
 
+    /// Requests so far that waited for the client-side rate limit (0 without one).
+    public var throttledRequests: Int { throttle?.delayedRequests ?? 0 }
+
     // MARK: Verbs
 
     public func get<T: KubernetesResource>(_ type: T.Type, name: String, namespace: String? = nil) async throws -> T {
         let path = Self.path(T.self, namespace: namespace ?? defaultNamespace(T.self), name: name)
         return try await decode(T.self, from: request(.get, path: path, verb: "get", resource: T.plural))
+    }
+
+    /// A GET whose response may be at most `maxBytes`: a larger object throws ``ResponseTooLarge`` and is never
+    /// decoded (objects a tenant can inflate, read after the cache kept only their metadata).
+    public func get<T: KubernetesResource>(_ type: T.Type, name: String, namespace: String? = nil,
+                                           maxBytes: Int) async throws -> T {
+        let ns = namespace ?? defaultNamespace(T.self)
+        let path = Self.path(T.self, namespace: ns, name: name)
+        let response = try await request(.get, path: path, verb: "get", resource: T.plural)
+        guard response.body.count <= maxBytes else {
+            throw ResponseTooLarge(kind: T.kind, key: ns.map { "\($0)/\(name)" } ?? name, bytes: response.body.count,
+                                   limit: maxBytes)
+        }
+        return try decode(T.self, from: response)
     }
 
     /// One page of a list.
@@ -120,6 +141,7 @@ public final class KubernetesClient: Sendable {
         if let s = options.fieldSelector { query.append(("fieldSelector", s)) }
         let path = Self.path(T.self, namespace: namespace(for: T.self, scope))
         let url = try makeURL(path: path, query: query)
+        try await throttle?.acquire()
         let started = clock.now
         var request = HTTPRequest(method: .get, url: url, headers: try headers(contentType: nil), timeout: nil)
         // The server ends the stream after timeoutSeconds; a dead connection is cut a minute later.
@@ -221,6 +243,7 @@ public final class KubernetesClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
+            try await throttle?.acquire()
             let started = clock.now
             let request = HTTPRequest(method: method, url: url, headers: try headers(contentType: body == nil ? nil : contentType),
                                       body: body)

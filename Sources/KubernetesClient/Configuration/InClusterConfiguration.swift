@@ -37,7 +37,7 @@ public enum InClusterConfiguration {
         let namespace = (try? String(contentsOfFile: directory + "/namespace", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return ClientConfiguration(
-            server: url, tls: TLSSettings(caPEM: ca), credentials: .tokenFile(path: tokenPath, refreshInterval: 60),
+            server: url, tls: TLSSettings(caPEM: ca, caFile: caPath), credentials: .tokenFile(path: tokenPath, refreshInterval: 60),
             namespace: namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default", source: "in-cluster")
     }
 }

@@ -75,12 +75,14 @@ extension CurlTransport {
         private let multi: UnsafeMutableRawPointer
         private let queue = Mutex(Queue())
         private let tls: TLSSettings
+        private let caBundle: CABundleFile?
         private let http2: Bool
         private var active: [Int: CurlTransfer] = [:]
         private let finishedThread = Mutex(false)
 
         init(tls: TLSSettings, http2: Bool) {
             self.tls = tls
+            self.caBundle = tls.caFile.map { CABundleFile(path: $0, initial: tls.caPEM) }
             self.http2 = http2
             multi = curl_multi_init()
             ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
@@ -94,6 +96,8 @@ extension CurlTransport {
 
         func submit(id: Int, request: HTTPRequest, completion: CurlTransfer.Completion) {
             let transfer: CurlTransfer
+            var tls = self.tls
+            if let caBundle { tls.caPEM = caBundle.current() }
             do {
                 transfer = try CurlTransfer(id: id, request: request, tls: tls, http2: http2, completion: completion)
             } catch {

@@ -35,14 +35,18 @@ public struct HTTPResponse: Sendable {
 public struct TLSSettings: Sendable, Hashable {
     /// PEM bundle of trusted roots; `nil` uses the system store.
     public var caPEM: Data?
+    /// A CA bundle file that may be replaced while the process runs (the in-cluster `ca.crt`): re-read whenever it
+    /// changes, its latest valid content replacing `caPEM` for new connections.
+    public var caFile: String?
     public var insecureSkipVerify: Bool
     /// Client certificate and key (PEM) for mutual TLS.
     public var clientCertificatePEM: Data?
     public var clientKeyPEM: Data?
 
-    public init(caPEM: Data? = nil, insecureSkipVerify: Bool = false, clientCertificatePEM: Data? = nil,
-                clientKeyPEM: Data? = nil) {
+    public init(caPEM: Data? = nil, caFile: String? = nil, insecureSkipVerify: Bool = false,
+                clientCertificatePEM: Data? = nil, clientKeyPEM: Data? = nil) {
         self.caPEM = caPEM
+        self.caFile = caFile
         self.insecureSkipVerify = insecureSkipVerify
         self.clientCertificatePEM = clientCertificatePEM
         self.clientKeyPEM = clientKeyPEM

@@ -1,0 +1,23 @@
+import Foundation
+
+/// A token bucket on an injected timeline: `reserve(at:)` returns how long the caller must wait for its token.
+/// Reservations are never refused, only delayed, so a burst of failures is spread out instead of dropped.
+public struct TokenBucket: Sendable {
+    public let rate: Double
+    public let burst: Double
+    private var tokens: Double
+    private var last: Date?
+
+    public init(rate: Double, burst: Int) {
+        self.rate = max(rate, 0.000_001)
+        self.burst = Double(max(burst, 1))
+        self.tokens = Double(max(burst, 1))
+    }
+
+    public mutating func reserve(at now: Date) -> TimeInterval {
+        if let last { tokens = min(burst, tokens + now.timeIntervalSince(last) * rate) }
+        last = now
+        tokens -= 1
+        return tokens >= 0 ? 0 : -tokens / rate
+    }
+}
