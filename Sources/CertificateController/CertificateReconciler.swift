@@ -99,9 +99,15 @@ public struct CertificateReconciler: Reconciler {
         // Keyward's own Secrets are all in the label-selected cache, so the first issuance needs no GET; a foreign
         // Secret of that name surfaces when the create says it exists (see `issue`). Adoption reads it directly.
         let secretName = certificate.spec.secretName
-        let secret = certificate.spec.adoptExistingSecret
-            ? try await store.get(Secret.self, namespace: certificate.metadata.namespace, name: secretName)
-            : try await store.getOwned(Secret.self, namespace: certificate.metadata.namespace, name: secretName)
+        let secret: Secret?
+        do {
+            secret = certificate.spec.adoptExistingSecret
+                ? try await store.get(Secret.self, namespace: certificate.metadata.namespace, name: secretName)
+                : try await store.getOwned(Secret.self, namespace: certificate.metadata.namespace, name: secretName)
+        } catch StoreError.invalid(_, _, let reason) {
+            // Too large to read (someone inflated it): never written over, reported until it shrinks or goes.
+            return try await invalidSpec(certificate, field: "spec.secretName", reason: reason)
+        }
         if let secret, !CertificateSecret.isOwned(secret, by: certificate) {
             return try await foreignSecret(certificate, secret, now: now)
         }
@@ -155,8 +161,13 @@ public struct CertificateReconciler: Reconciler {
         let issued: IssuedCertificate
         let key: PrivateKey
         do {
-            key = try reuseKey ? existingKey! : PrivateKey.generate(algorithm)
-            issued = try issuer.issuer.issue(template: template, subjectKey: key, now: now)
+            // Key generation and signing (RSA-4096 takes seconds) run on the crypto threads, never the cooperative pool.
+            let signer = issuer.issuer
+            let reused = reuseKey ? existingKey : nil
+            (key, issued) = try await HeavyWorkPool.crypto.perform {
+                let key = try reused ?? PrivateKey.generate(algorithm)
+                return (key, try signer.issue(template: template, subjectKey: key, now: now))
+            }
             let updated = try CertificateSecret.build(existing: secret, certificate: certificate, issued: issued, key: key,
                                                       revision: revision, issuerName: issuer.displayName)
             written = secret == nil ? try await store.create(updated) : try await store.update(updated)

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardCore
 import SecretGenerators
 
 /// One rotated key of a Secret and the generator that makes its values.
@@ -59,6 +60,12 @@ public struct RotatedKey: Sendable, Hashable {
             }
             return [name: line, Self.usernameKey(name): user, Self.passwordKey(name): password]
         }
+    }
+
+    /// ``generateAll(_:)`` on the crypto threads (``HeavyWorkPool/crypto``): RSA keys and bcrypt never run on the
+    /// cooperative pool, and at most the pool's thread count of them run at once across all rotations.
+    public static func generateAllOffloaded(_ keys: [RotatedKey]) async throws(GeneratorError) -> [String: Data] {
+        try await HeavyWorkPool.crypto.run { Result { () throws(GeneratorError) in try generateAll(keys) } }.get()
     }
 
     /// Fresh values for all `keys`, as Secret data.

@@ -105,7 +105,7 @@ public struct RotationRunner: Sendable {
             }
             switch state.phase {
             case .idle, .failed:
-                if let step = try provision(state, data: data, now: now) {
+                if let step = try await provision(state, data: data, now: now) {
                     events.append(.provisioned(keys: machine.layout.missingKeys(in: data)))
                     try await write(step.data!)
                     try await persist(step.state)
@@ -133,7 +133,7 @@ public struct RotationRunner: Sendable {
                     continue
                 }
                 let candidate: SecretData
-                do { candidate = try RotatedKey.generateAll(keys) } catch {
+                do { candidate = try await RotatedKey.generateAllOffloaded(keys) } catch {
                     events.append(.generationFailed(reason: "\(error)"))
                     try await persist(machine.abandon(state, cause: .generationFailed, now: now))
                     continue
@@ -225,12 +225,12 @@ public struct RotationRunner: Sendable {
     }
 
     /// First values for missing keys (generating only those keys).
-    private func provision(_ state: RotationState, data: SecretData, now: Date) throws -> RotationMachine.Step? {
+    private func provision(_ state: RotationState, data: SecretData, now: Date) async throws -> RotationMachine.Step? {
         let missing = Set(machine.layout.missingKeys(in: data))
         guard !missing.isEmpty else { return nil }
         let needed = keys.filter { key in key.valueKeys.contains(where: missing.contains) }
         let fresh: SecretData
-        do { fresh = try RotatedKey.generateAll(needed) } catch {
+        do { fresh = try await RotatedKey.generateAllOffloaded(needed) } catch {
             throw RotationRunError.provisioningFailed(reason: "\(error)")
         }
         return machine.provision(state, data: data, fresh: fresh, now: now)
