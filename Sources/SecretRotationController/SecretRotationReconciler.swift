@@ -75,7 +75,13 @@ public struct SecretRotationReconciler: Reconciler {
             return try await invalidSpec(rotation, message: conflict)
         }
 
-        let secret = try await store.get(Secret.self, namespace: namespace, name: rotation.spec.secretName)
+        let secret: Secret?
+        do {
+            secret = try await store.get(Secret.self, namespace: namespace, name: rotation.spec.secretName)
+        } catch StoreError.invalid(_, _, let reason) {
+            // Too large to read (someone inflated it): never written over, reported until it shrinks or goes.
+            return try await invalidSpec(rotation, message: "spec.secretName: \(reason)")
+        }
         let now = RotationStatus.seconds(clock.now)
         var state = RotationStatus.state(from: rotation.status)
         if state.phase == .failed, rotation.status?.observedGeneration != rotation.metadata.generation {

@@ -44,8 +44,9 @@ final class OperatorRunner: Sendable {
         case .watch: pollInterval = nil
         case .poll(let interval): pollInterval = interval
         }
+        // Manual triggers unlimited: the rotation suite requests rotations of one object back to back on purpose.
         let assembly = OperatorAssembly(client: client, scope: .namespace(BenchCluster.namespace), concurrency: concurrency,
-                                        maxIssuanceRate: maxIssuanceRate, pollInterval: pollInterval, metrics: metrics,
+                                        manualTriggerInterval: 0, maxIssuanceRate: maxIssuanceRate, pollInterval: pollInterval, metrics: metrics,
                                         clock: clock)
         let manager = await assembly.makeManager(elector: nil, health: HealthState())
         group = ServiceGroup(configuration: .init(services: [manager], logger: Logger(label: "keyward.bench.operator")))

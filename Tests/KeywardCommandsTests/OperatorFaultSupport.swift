@@ -237,7 +237,8 @@ final class InProcessOperator: Sendable {
     private let running = Mutex<Task<Void, any Error>?>(nil)
 
     init(_ cluster: OperatorCluster, user: String, scope: NamespaceSelector, leaderElection: Bool = false,
-         serveHTTP: Bool = false, maxIssuanceRate: Double = 100) async {
+         serveHTTP: Bool = false, maxIssuanceRate: Double = 100, namespaces: [String] = [],
+         manualTriggerInterval: TimeInterval = OperatorAssembly.defaultManualTriggerInterval) async {
         let metrics = KeywardMetrics()
         let health = HealthState(leaderElectionEnabled: leaderElection)
         let client = cluster.client(for: user, metrics: metrics)
@@ -248,7 +249,9 @@ final class InProcessOperator: Sendable {
             configuration: LeaderElectionConfiguration(namespace: "keyward-system", leaseDuration: 30, renewDeadline: 20,
                                                        retryPeriod: 1),
             client: client, logger: logger, metrics: metrics, health: health) : nil
-        let assembly = OperatorAssembly(client: client, scope: scope, maxIssuanceRate: maxIssuanceRate, metrics: metrics)
+        let assembly = OperatorAssembly(client: client, scope: scope, namespaces: namespaces,
+                                        manualTriggerInterval: manualTriggerInterval, maxIssuanceRate: maxIssuanceRate,
+                                        metrics: metrics)
         let manager = await assembly.makeManager(elector: elector, health: health)
         var services: [any Service] = [manager]
         var http: OperatorHTTPServer?

@@ -21,6 +21,9 @@ public enum InformerEvent<T: KubernetesResource>: Sendable {
 
 public struct InformerConfiguration: Sendable {
     public var scope: NamespaceSelector = .allNamespaces
+    /// When not empty, one list+watch per namespace instead of `scope` (`keyward controller --namespaces a,b`): the
+    /// operator then needs access to those namespaces only.
+    public var namespaces: [String] = []
     /// Exact-match labels the server filters by; Secrets are watched only through Keyward's own label so memory
     /// stays flat in clusters full of other Secrets.
     public var labelSelector: [String: String] = [:]
@@ -33,38 +36,52 @@ public struct InformerConfiguration: Sendable {
     public var errorBackoff = Backoff(base: 0.5, cap: 30, jitter: 0.5)
     public var pageSize = 500
 
-    public init(scope: NamespaceSelector = .allNamespaces, labelSelector: [String: String] = [:],
+    public init(scope: NamespaceSelector = .allNamespaces, namespaces: [String] = [], labelSelector: [String: String] = [:],
                 resyncInterval: TimeInterval = 600, pollInterval: TimeInterval? = nil) {
         self.scope = scope
+        self.namespaces = namespaces
         self.labelSelector = labelSelector
         self.resyncInterval = resyncInterval
         self.pollInterval = pollInterval
     }
+
+    /// What each list+watch covers: the namespaces of `namespaces`, else `scope`.
+    var scopes: [NamespaceSelector] { namespaces.isEmpty ? [scope] : namespaces.map { .namespace($0) } }
 }
 
 /// A list+watch cache of one resource type.
 ///
 /// Lists once, then watches from the list's resourceVersion with bookmarks. A stream that ends or breaks resumes
 /// from the last version seen; a 410 Gone relists (and reports the differences as events); other errors back off
-/// with jitter. Handlers run in order on the informer's executor.
+/// with jitter. Handlers run in order on the informer's executor. With several namespaces, each has its own
+/// list+watch loop over the one cache.
+///
+/// A ``CachePolicy`` decides what is kept of each object: fields nobody reads are dropped, and an object over its
+/// size bound is kept as metadata only and marked truncated (see ``entry(namespace:name:)``).
 public actor Informer<T: KubernetesResource> {
     public nonisolated let configuration: InformerConfiguration
     private let client: KubernetesClient
     private let clock: any WallClock
     private let logger: Logger
+    private let policy: CachePolicy<T>?
     private var cache: [String: T] = [:]
+    /// Keys whose cached object is metadata only (over the policy's size bound).
+    private var truncated: Set<String> = []
     private var handlers: [@Sendable (InformerEvent<T>) async -> Void] = []
     private var synced = false
-    private var lastResourceVersion: String?
+    private var syncedScopes: Set<Int> = []
+    private var lastResourceVersions: [Int: String] = [:]
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
     /// Counters for tests and benchmarks.
     public private(set) var listCount = 0
     public private(set) var watchCount = 0
 
     public init(client: KubernetesClient, configuration: InformerConfiguration = InformerConfiguration(),
+                cachePolicy: CachePolicy<T>? = nil,
                 clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "keyward.informer")) {
         self.client = client
         self.configuration = configuration
+        self.policy = cachePolicy
         self.clock = clock
         var logger = logger
         logger[metadataKey: "resource"] = "\(T.qualifiedPlural)"
@@ -82,11 +99,36 @@ public actor Informer<T: KubernetesResource> {
         await withCheckedContinuation { syncWaiters.append($0) }
     }
 
-    public func cached(namespace: String?, name: String) -> T? { cache[Self.key(namespace, name)] }
+    /// The cached object; nil when absent or cached as metadata only (read those with ``entry(namespace:name:)``).
+    public func cached(namespace: String?, name: String) -> T? {
+        let key = Self.key(namespace, name)
+        return truncated.contains(key) ? nil : cache[key]
+    }
 
+    /// The cached object and whether it is metadata only (its payload was over the cache policy's bound).
+    public func entry(namespace: String?, name: String) -> (object: T, truncated: Bool)? {
+        let key = Self.key(namespace, name)
+        return cache[key].map { ($0, truncated.contains(key)) }
+    }
+
+    /// Objects cached as metadata only.
+    public var truncatedCount: Int { truncated.count }
+
+    /// Whether a namespace is watched at all (always, without a `namespaces` list).
+    public func watches(namespace: String?) -> Bool {
+        configuration.namespaces.isEmpty || namespace.map(configuration.namespaces.contains) == true
+    }
+
+    /// Cached objects, without those cached as metadata only (``truncatedObjects(namespace:)`` lists them).
     public func list(namespace: String?) -> [T] {
-        guard let namespace else { return Array(cache.values) }
-        return cache.values.filter { $0.metadata.namespace == namespace }
+        cache.compactMap { key, object in
+            truncated.contains(key) || (namespace != nil && object.metadata.namespace != namespace) ? nil : object
+        }
+    }
+
+    /// The metadata-only entries (payload over the cache policy's bound) of a namespace, or of all.
+    public func truncatedObjects(namespace: String?) -> [T] {
+        truncated.compactMap { cache[$0] }.filter { namespace == nil || $0.metadata.namespace == namespace }
     }
 
     /// Whether every object of the type is visible to this informer (no label selector).
@@ -99,8 +141,27 @@ public actor Informer<T: KubernetesResource> {
 
     /// Records the result of our own write so reads see it before its watch event arrives.
     func observeWrite(_ object: T) {
-        guard labelsMatch(object.metadata.labels, configuration.labelSelector) else { return }
-        cache[Self.key(object.metadata.namespace, object.metadata.name)] = object
+        guard labelsMatch(object.metadata.labels, configuration.labelSelector),
+              watches(namespace: object.metadata.namespace) else { return }
+        store(object, at: Self.key(object.metadata.namespace, object.metadata.name))
+    }
+
+    /// Puts what the cache policy admits of `object` under `key`.
+    @discardableResult
+    private func store(_ object: T, at key: String) -> T {
+        guard let policy else {
+            cache[key] = object
+            return object
+        }
+        let (kept, isTruncated) = policy.admit(object)
+        cache[key] = kept
+        if isTruncated { truncated.insert(key) } else { truncated.remove(key) }
+        return kept
+    }
+
+    private func remove(_ key: String) -> T? {
+        truncated.remove(key)
+        return cache.removeValue(forKey: key)
     }
 
     static func key(_ namespace: String?, _ name: String) -> String { namespace.map { "\($0)/\(name)" } ?? name }
@@ -115,7 +176,7 @@ public actor Informer<T: KubernetesResource> {
     /// Runs until cancelled.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.syncLoop() }
+            for index in configuration.scopes.indices { group.addTask { await self.syncLoop(index) } }
             // A zero interval disables resync; the sync loop alone then decides when the informer stops.
             if configuration.resyncInterval > 0 { group.addTask { await self.resyncLoop() } }
             await group.next()
@@ -123,22 +184,22 @@ public actor Informer<T: KubernetesResource> {
         }
     }
 
-    private func syncLoop() async {
+    private func syncLoop(_ index: Int) async {
         var needsList = true
         var failures = 0
         while !Task.isCancelled {
             do {
                 if let poll = configuration.pollInterval {
-                    try await relist()
+                    try await relist(index)
                     failures = 0
                     try await clock.sleep(for: .seconds(poll))
                     continue
                 }
                 if needsList {
-                    try await relist()
+                    try await relist(index)
                     needsList = false
                 }
-                try await watchOnce()
+                try await watchOnce(index)
                 failures = 0
             } catch is CancellationError {
                 return
@@ -155,16 +216,22 @@ public actor Informer<T: KubernetesResource> {
         }
     }
 
-    private func relist() async throws {
-        let list = try await client.listAll(T.self, in: configuration.scope,
+    private func relist(_ index: Int) async throws {
+        let scope = configuration.scopes[index]
+        let list = try await client.listAll(T.self, in: scope,
                                             options: ListOptions(labelSelector: selectorString, limit: configuration.pageSize))
         listCount += 1
+        // Only this scope's part of the cache is replaced: other namespaces have their own loops.
+        let inScope: (T) -> Bool = { object in scope.name.map { object.metadata.namespace == $0 } ?? true }
+        var old: [String: T] = [:]
+        for (key, item) in cache where inScope(item) { old[key] = remove(key) }
         var fresh: [String: T] = [:]
         fresh.reserveCapacity(list.items.count)
-        for item in list.items { fresh[Self.key(item.metadata.namespace, item.metadata.name)] = item }
-        let old = cache
-        cache = fresh
-        lastResourceVersion = list.metadata.resourceVersion
+        for item in list.items {
+            let key = Self.key(item.metadata.namespace, item.metadata.name)
+            fresh[key] = store(item, at: key)
+        }
+        lastResourceVersions[index] = list.metadata.resourceVersion
         for (key, item) in fresh {
             if let previous = old[key] {
                 if previous.metadata.resourceVersion != item.metadata.resourceVersion {
@@ -175,7 +242,8 @@ public actor Informer<T: KubernetesResource> {
             }
         }
         for (key, item) in old where fresh[key] == nil { await dispatch(.deleted(item)) }
-        if !synced {
+        syncedScopes.insert(index)
+        if !synced, syncedScopes.count == configuration.scopes.count {
             synced = true
             let waiters = syncWaiters
             syncWaiters = []
@@ -183,16 +251,16 @@ public actor Informer<T: KubernetesResource> {
         }
     }
 
-    private func watchOnce() async throws {
+    private func watchOnce(_ index: Int) async throws {
         let stream = try await client.watch(
-            T.self, in: configuration.scope,
-            options: WatchOptions(labelSelector: selectorString, resourceVersion: lastResourceVersion,
+            T.self, in: configuration.scopes[index],
+            options: WatchOptions(labelSelector: selectorString, resourceVersion: lastResourceVersions[index],
                                   allowBookmarks: true, timeoutSeconds: configuration.watchTimeoutSeconds))
         watchCount += 1
         for try await event in stream {
             try Task.checkCancellation()
             apply(event)
-            if let rv = event.resourceVersion, !rv.isEmpty { lastResourceVersion = rv }
+            if let rv = event.resourceVersion, !rv.isEmpty { lastResourceVersions[index] = rv }
             await flushPending()
         }
     }
@@ -205,19 +273,18 @@ public actor Informer<T: KubernetesResource> {
         case .added(let object), .modified(let object):
             let key = Self.key(object.metadata.namespace, object.metadata.name)
             if let previous = cache[key] {
-                cache[key] = object
+                let kept = store(object, at: key)
                 // Our own writes are already cached: the echo of the same version changes nothing.
                 if previous.metadata.resourceVersion != object.metadata.resourceVersion {
-                    pending.append(.updated(old: previous, new: object))
+                    pending.append(.updated(old: previous, new: kept))
                 }
             } else {
-                cache[key] = object
-                pending.append(.added(object))
+                pending.append(.added(store(object, at: key)))
             }
         case .deleted(let object):
             let key = Self.key(object.metadata.namespace, object.metadata.name)
-            let previous = cache.removeValue(forKey: key)
-            pending.append(.deleted(previous ?? object))
+            let previous = remove(key)
+            pending.append(.deleted(previous ?? policy.map { $0.admit(object).stored } ?? object))
         }
     }
 

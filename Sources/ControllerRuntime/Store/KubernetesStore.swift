@@ -8,9 +8,17 @@ import Synchronization
 /// sees it even before the watch event arrives.
 public final class KubernetesStore: ResourceStore {
     public let client: KubernetesClient
+    /// The largest response (JSON bytes) of a live read of an object the cache kept only the metadata of (over its
+    /// ``CachePolicy`` bound): larger is refused as ``StoreError/invalid(kind:key:reason:)``. 1 MiB of JSON holds
+    /// any certificate or rotated Secret and a CRL of tens of thousands of entries; a tenant's Secret filled to the
+    /// API server's 1 MiB data limit is more (base64).
+    public let liveReadLimit: Int
     private let caches = Mutex<[ObjectIdentifier: any Sendable]>([:])
 
-    public init(client: KubernetesClient) { self.client = client }
+    public init(client: KubernetesClient, liveReadLimit: Int = 1024 * 1024) {
+        self.client = client
+        self.liveReadLimit = liveReadLimit
+    }
 
     /// Routes reads of `T` to `informer` (for objects it can see: its label selector must match).
     public func register<T: KubernetesResource>(_ informer: Informer<T>) {
@@ -23,7 +31,9 @@ public final class KubernetesStore: ResourceStore {
 
     public func get<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T? {
         if let informer = informer(for: T.self), await informer.hasSynced {
-            if let cached = await informer.cached(namespace: namespace, name: name) { return cached }
+            if let entry = await informer.entry(namespace: namespace, name: name) {
+                return entry.truncated ? try await boundedGet(T.self, namespace: namespace, name: name) : entry.object
+            }
             // A miss may be an object outside the informer's label selector (e.g. a user's CA Secret).
             if await informer.coversAllObjects { return nil }
         }
@@ -40,14 +50,38 @@ public final class KubernetesStore: ResourceStore {
     /// before its first issuance.
     public func getOwned<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T? {
         if let informer = informer(for: T.self), await informer.hasSynced {
-            return await informer.cached(namespace: namespace, name: name)
+            guard let entry = await informer.entry(namespace: namespace, name: name) else { return nil }
+            return entry.truncated ? try await boundedGet(T.self, namespace: namespace, name: name) : entry.object
         }
         return try await get(type, namespace: namespace, name: name)
     }
 
+    /// A live read of an object the cache holds as metadata only, refused past ``liveReadLimit``.
+    private func boundedGet<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T? {
+        do {
+            return try await client.get(T.self, name: name, namespace: namespace, maxBytes: liveReadLimit)
+        } catch let error as KubernetesError where error.isNotFound {
+            return nil
+        } catch let error as ResponseTooLarge {
+            throw StoreError.invalid(kind: T.kind, key: error.key, reason: error.description)
+        }
+    }
+
     public func list<T: KubernetesResource>(_ type: T.Type, namespace: String?, labels: [String: String]) async throws -> [T] {
         if let informer = informer(for: T.self), await informer.hasSynced, await informer.covers(labels: labels) {
-            return await informer.list(namespace: namespace).filter { labelsMatch($0.metadata.labels, labels) }
+            var objects = await informer.list(namespace: namespace).filter { labelsMatch($0.metadata.labels, labels) }
+            // Objects cached as metadata only are read live; those over the live bound too are left out (a get
+            // of one says why).
+            for stub in await informer.truncatedObjects(namespace: namespace) where labelsMatch(stub.metadata.labels, labels) {
+                do {
+                    if let full = try await boundedGet(T.self, namespace: stub.metadata.namespace, name: stub.metadata.name) {
+                        objects.append(full)
+                    }
+                } catch StoreError.invalid {
+                    continue
+                }
+            }
+            return objects
         }
         let selector = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         let scope: NamespaceSelector = namespace.map { .namespace($0) } ?? .allNamespaces

@@ -25,6 +25,16 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Watch only this namespace (default: all namespaces).")
     var namespace: String?
 
+    @Option(help: ArgumentHelp("Watch only these namespaces, comma-separated or repeated (informers per namespace; RBAC in those namespaces suffices).",
+                               valueName: "a,b"))
+    var namespaces: [String] = []
+
+    @Option(help: "Keyward-labelled Secrets and ConfigMaps larger than this are cached as metadata only and read live, bounded, when needed.")
+    var maxCachedObjectBytes = OperatorAssembly.defaultMaxCachedObjectBytes
+
+    @Option(help: "Seconds between manual triggers (renew, revoke, rotate, rollback) acted on for one object; requests in between are coalesced (0: no limit).")
+    var manualTriggerInterval = OperatorAssembly.defaultManualTriggerInterval
+
     @Flag(help: "Run leader election so only one replica reconciles at a time.")
     var leaderElect = false
 
@@ -39,10 +49,10 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Objects reconciled in parallel per controller.")
     var concurrency = 4
 
-    @Option(help: "Overall rate of reconciles per second across all objects.")
+    @Option(help: "Kubernetes API requests per second at most, every request counted (a client-side token bucket).")
     var qps: Double = 10
 
-    @Option(help: "Burst of reconciles above --qps.")
+    @Option(help: "API requests allowed at once above --qps (the token bucket's size).")
     var burst = 100
 
     @Option(help: "New certificate signatures per second at most (spreads renewal storms).")
@@ -71,9 +81,28 @@ struct ControllerCommand: AsyncParsableCommand {
         guard maxIssuanceRate > 0 else { throw ValidationError("--max-issuance-rate must be positive") }
         if let pollInterval, !(pollInterval >= 0.1) { throw ValidationError("--poll-interval must be at least 0.1 seconds") }
         guard resyncInterval >= 1 else { throw ValidationError("--resync-interval must be at least 1 second") }
+        guard manualTriggerInterval >= 0 else { throw ValidationError("--manual-trigger-interval must not be negative") }
+        guard maxCachedObjectBytes >= 1024 else { throw ValidationError("--max-cached-object-bytes must be at least 1024") }
+        for name in watchedNamespaces where !Self.isNamespaceName(name) {
+            throw ValidationError("--namespaces: '\(name)' is not a namespace name (a DNS label: lower-case letters, digits, '-', at most 63)")
+        }
         do { _ = try MetricsAddress(parsing: metricsAddress) } catch {
             throw ValidationError("--metrics-address: \(error)")
         }
+    }
+
+    /// --namespace and every --namespaces entry, in order, without repeats; empty for all namespaces.
+    var watchedNamespaces: [String] {
+        var seen: [String] = []
+        let given = (namespace.map { [$0] } ?? []) + namespaces.flatMap { $0.split(separator: ",").map(String.init) }
+        for name in given.map({ $0.trimmingCharacters(in: .whitespaces) }) where !seen.contains(name) { seen.append(name) }
+        return seen
+    }
+
+    static func isNamespaceName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
     }
 
     func run() async throws {
@@ -85,17 +114,23 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         let metrics = KeywardMetrics()
         let health = HealthState(leaderElectionEnabled: leaderElect)
-        let client = KubernetesClient(configuration: clientConfiguration, observer: { metrics.observeAPIRequest($0) })
+        let client = KubernetesClient(configuration: clientConfiguration, rateLimit: RequestRateLimit(qps: qps, burst: burst),
+                                      observer: { metrics.observeAPIRequest($0) })
         defer { client.shutdown() }
+        // The Lease has a client of its own, outside --qps: a queue of throttled reconcile requests must never delay
+        // a renewal past the lease's deadline.
+        let leaseClient = KubernetesClient(configuration: clientConfiguration, observer: { metrics.observeAPIRequest($0) })
+        defer { leaseClient.shutdown() }
 
         let elector = leaderElect ? LeaderElector(
             configuration: LeaderElectionConfiguration(
                 namespace: leaseNamespace ?? ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? "keyward-system",
                 name: leaseName),
-            client: client, metrics: metrics, health: health) : nil
+            client: leaseClient, metrics: metrics, health: health) : nil
         let assembly = OperatorAssembly(
-            client: client, scope: namespace.map { .namespace($0) } ?? .allNamespaces, concurrency: concurrency,
-            rateLimiter: RateLimiterConfiguration(qps: qps, burst: burst), maxIssuanceRate: maxIssuanceRate,
+            client: client, scope: namespace.map { .namespace($0) } ?? .allNamespaces, namespaces: watchedNamespaces,
+            maxCachedObjectBytes: maxCachedObjectBytes, concurrency: concurrency, manualTriggerInterval: manualTriggerInterval,
+            maxIssuanceRate: maxIssuanceRate,
             volumeRoot: volumeRoot, pollInterval: pollInterval, resyncInterval: resyncInterval, metrics: metrics,
             clock: SystemClock())
         let manager = await assembly.makeManager(elector: elector, health: health)
@@ -106,7 +141,7 @@ struct ControllerCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("keyward controller starting", metadata: [
             "version": "\(KeywardVersion.current)", "server": "\(clientConfiguration.server)",
-            "namespace": "\(namespace ?? "(all)")", "leaderElection": "\(leaderElect)",
+            "namespace": "\(watchedNamespaces.isEmpty ? "(all)" : watchedNamespaces.joined(separator: ","))", "leaderElection": "\(leaderElect)",
             "discovery": "\(pollInterval.map { "poll every \($0) s" } ?? "watch")",
         ])
         try await group.run()

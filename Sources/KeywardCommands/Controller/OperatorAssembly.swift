@@ -15,7 +15,15 @@ public struct OperatorAssembly: Sendable {
     public let client: KubernetesClient
     public let store: KubernetesStore
     public let scope: NamespaceSelector
+    /// When not empty, informers per namespace for just these (`--namespaces`), instead of `scope`.
+    public let namespaces: [String]
+    /// Keyward-labelled Secrets and ConfigMaps over this many bytes are cached as metadata only
+    /// (`--max-cached-object-bytes`); nil caches them whole.
+    public let maxCachedObjectBytes: Int?
     public let concurrency: Int
+    /// At most one manual trigger (renew, revoke, rotate, rollback) acted on per object per this many seconds
+    /// (`--manual-trigger-interval`); 0 turns the limit off.
+    public let manualTriggerInterval: TimeInterval
     public let rateLimiter: RateLimiterConfiguration
     public let volumeRoot: String?
     /// When set, informers list every this many seconds instead of watching (`--poll-interval`).
@@ -27,14 +35,19 @@ public struct OperatorAssembly: Sendable {
     let limiter: IssuanceRateLimiter
     let events: EventRecorder
 
-    public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, concurrency: Int = 4,
+    public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, namespaces: [String] = [],
+                maxCachedObjectBytes: Int? = OperatorAssembly.defaultMaxCachedObjectBytes, concurrency: Int = 4,
+                manualTriggerInterval: TimeInterval = OperatorAssembly.defaultManualTriggerInterval,
                 rateLimiter: RateLimiterConfiguration = RateLimiterConfiguration(), maxIssuanceRate: Double = 20,
                 volumeRoot: String? = nil, pollInterval: TimeInterval? = nil, resyncInterval: TimeInterval = 600,
                 metrics: KeywardMetrics = KeywardMetrics(), clock: any WallClock = SystemClock()) {
         self.client = client
         self.store = KubernetesStore(client: client)
         self.scope = scope
+        self.namespaces = namespaces
+        self.maxCachedObjectBytes = maxCachedObjectBytes
         self.concurrency = concurrency
+        self.manualTriggerInterval = manualTriggerInterval
         self.rateLimiter = rateLimiter
         self.volumeRoot = volumeRoot
         self.pollInterval = pollInterval
@@ -45,17 +58,26 @@ public struct OperatorAssembly: Sendable {
         self.events = EventRecorder(sink: KubernetesEventSink(client: client), clock: clock)
     }
 
+    /// 256 KiB: far above any certificate Secret or rotated Secret, and a CRL of thousands of entries.
+    public static let defaultMaxCachedObjectBytes = 256 * 1024
+    public static let defaultManualTriggerInterval: TimeInterval = 30
+
     public func makeManager(elector: LeaderElector?, health: HealthState?) async -> Manager {
         var manager = Manager(elector: elector, health: health)
 
-        let all = InformerConfiguration(scope: scope, resyncInterval: resyncInterval, pollInterval: pollInterval)
-        let certificates = Informer<Certificate>(client: client, configuration: all, clock: clock)
-        // Only Keyward's own Secrets and ConfigMaps are cached; a user's CA Secret is read on demand.
-        let owned = InformerConfiguration(scope: scope, labelSelector: [KeywardLabels.owned: KeywardLabels.ownedValue],
+        let all = InformerConfiguration(scope: scope, namespaces: namespaces, resyncInterval: resyncInterval,
+                                        pollInterval: pollInterval)
+        let certificates = Informer<Certificate>(client: client, configuration: all, cachePolicy: .stripping(), clock: clock)
+        // Only Keyward's own Secrets and ConfigMaps are cached; a user's CA Secret is read on demand. Anyone may put
+        // the label on their own objects, so those over the size bound are cached as metadata only.
+        let owned = InformerConfiguration(scope: scope, namespaces: namespaces,
+                                          labelSelector: [KeywardLabels.owned: KeywardLabels.ownedValue],
                                           resyncInterval: resyncInterval, pollInterval: pollInterval)
-        let secrets = Informer<Secret>(client: client, configuration: owned, clock: clock)
+        let secrets = Informer<Secret>(client: client, configuration: owned,
+                                       cachePolicy: .secrets(maxObjectBytes: maxCachedObjectBytes), clock: clock)
         // The CRL ConfigMaps: a CA's steady-state resync then reads its CRL from the cache, not with a GET.
-        let configMaps = Informer<ConfigMap>(client: client, configuration: owned, clock: clock)
+        let configMaps = Informer<ConfigMap>(client: client, configuration: owned,
+                                             cachePolicy: .configMaps(maxObjectBytes: maxCachedObjectBytes), clock: clock)
         store.register(certificates)
         store.register(secrets)
         store.register(configMaps)
@@ -89,7 +111,16 @@ public struct OperatorAssembly: Sendable {
         metrics.registerController("certificate")
         let metrics = self.metrics
         let fanOut = IssuerFanOutReconciler(inner: reconciler, certificates: certificates, queue: certificateQueue)
-        let controller = Controller(name: "certificate", queue: certificateQueue, reconciler: fanOut,
+        let store = self.store
+        let certificateGate = ManualTriggerGate(
+            inner: fanOut, limiter: ManualTriggerLimiter(window: manualTriggerInterval, clock: clock), events: events
+        ) { key in
+            guard let certificate = try await store.get(Certificate.self, namespace: key.namespace, name: key.name) else {
+                return nil
+            }
+            return Self.pendingRequest(certificate).map { ($0, Event.ObjectReference(certificate)) }
+        }
+        let controller = Controller(name: "certificate", queue: certificateQueue, reconciler: certificateGate,
                                     concurrency: concurrency, clock: clock) { duration, failed in
             metrics.observeReconcile(controller: "certificate", duration: duration)
             if failed { metrics.reconcileFailed(controller: "certificate") }
@@ -100,7 +131,7 @@ public struct OperatorAssembly: Sendable {
         manager.add(controller)
 
         // SecretRotations: their own objects, plus their Secrets (annotated with the owner) coming back to them.
-        let rotations = Informer<SecretRotation>(client: client, configuration: all, clock: clock)
+        let rotations = Informer<SecretRotation>(client: client, configuration: all, cachePolicy: .stripping(), clock: clock)
         store.register(rotations)
         let rotationQueue = WorkQueue<ObjectKey>(name: "secretrotations", clock: clock, rateLimiter: rateLimiter)
         await rotations.addHandler { event in
@@ -112,7 +143,16 @@ public struct OperatorAssembly: Sendable {
         }
         let rotationReconciler = SecretRotationReconciler(store: store, events: events, clock: clock, metrics: metrics)
         metrics.registerController("secretrotation")
-        let rotationController = Controller(name: "secretrotation", queue: rotationQueue, reconciler: rotationReconciler,
+        let rotationGate = ManualTriggerGate(
+            inner: rotationReconciler, limiter: ManualTriggerLimiter(window: manualTriggerInterval, clock: clock),
+            events: events
+        ) { key in
+            guard let rotation = try await store.get(SecretRotation.self, namespace: key.namespace, name: key.name) else {
+                return nil
+            }
+            return Self.pendingRequest(rotation).map { ($0, Event.ObjectReference(rotation)) }
+        }
+        let rotationController = Controller(name: "secretrotation", queue: rotationQueue, reconciler: rotationGate,
                                             concurrency: concurrency, clock: clock) { duration, failed in
             metrics.observeReconcile(controller: "secretrotation", duration: duration)
             if failed { metrics.reconcileFailed(controller: "secretrotation") }
@@ -120,5 +160,28 @@ public struct OperatorAssembly: Sendable {
         manager.add(rotations)
         manager.add(rotationController)
         return manager
+    }
+
+    /// A Certificate's unhandled manual request: a revoke (pending until the annotation is cleared, so a revoke that
+    /// takes several reconciles is one request) or a renew value not yet recorded as handled.
+    static func pendingRequest(_ certificate: Certificate) -> String? {
+        let annotations = certificate.metadata.annotations
+        if let revoke = annotations[KeywardAnnotations.revoke] { return "revoke=\(revoke)" }
+        if let renew = annotations[KeywardAnnotations.renew], renew != certificate.status?.lastRenewRequest {
+            return "renew=\(renew)"
+        }
+        return nil
+    }
+
+    /// A SecretRotation's unhandled manual request: a rotate or rollback value not yet recorded as handled.
+    static func pendingRequest(_ rotation: SecretRotation) -> String? {
+        let annotations = rotation.metadata.annotations
+        if let rotate = annotations[KeywardAnnotations.rotate], rotate != rotation.status?.lastRotateRequest {
+            return "rotate=\(rotate)"
+        }
+        if let rollback = annotations[KeywardAnnotations.rollback], rollback != rotation.status?.lastRollbackRequest {
+            return "rollback=\(rollback)"
+        }
+        return nil
     }
 }
