@@ -87,6 +87,20 @@ def rbac(rendered: pathlib.Path | None) -> None:
           and chart_role["metadata"].get("namespace") == "team-a",
           "chart (watchNamespace) Role rules in the watched namespace == manifests ClusterRole rules")
     check(find(all_on, "ClusterRole") is None, "chart (watchNamespace) renders no ClusterRole")
+    if (rendered / "chart-namespaces").is_dir():
+        spread = documents(rendered / "chart-namespaces")
+        roles = [d for d in spread if d.get("kind") == "Role" and not d["metadata"]["name"].endswith("-leader-election")]
+        bindings = [d for d in spread if d.get("kind") == "RoleBinding"
+                    and not d["metadata"]["name"].endswith("-leader-election")]
+        check(sorted(r["metadata"].get("namespace", "") for r in roles) == ["team-a", "team-b"]
+              and all(normalized(r["rules"]) == reference for r in roles)
+              and sorted(b["metadata"].get("namespace", "") for b in bindings) == ["team-a", "team-b"],
+              "chart (watchNamespaces) a Role and RoleBinding with the manifests rules in each watched namespace")
+        check(not any(d.get("kind") in ("ClusterRole", "ClusterRoleBinding") for d in spread),
+              "chart (watchNamespaces) renders no ClusterRole or ClusterRoleBinding")
+        deployment = find(spread, "Deployment")
+        check(deployment is not None and "--namespaces=team-a,team-b" in controller_container(deployment)["args"],
+              "chart (watchNamespaces) passes --namespaces=team-a,team-b")
     check(chart_election is not None and normalized(chart_election["rules"]) == normalized(election["rules"]),
           "chart leader election Role rules == manifests/base leader election Role rules")
 

@@ -62,34 +62,46 @@ app.kubernetes.io/component: controller
 {{- end }}
 
 {{/*
-What the controller may do, as a ClusterRole or (with watchNamespace) a Role. The same rules as
-manifests/cluster-rbac/rbac.yaml; scripts/check-packaging.sh compares them.
+What the controller may do, as a ClusterRole or (with watchNamespace/watchNamespaces) a Role in each watched
+namespace. The same rules as manifests/cluster-rbac/rbac.yaml; scripts/check-packaging.sh compares them. Every verb
+is one the code uses (docs/security.md has the table).
 */}}
 {{- define "keyward.rules" -}}
 - apiGroups: ["keyward.dev"]
   resources: ["certificates", "secretrotations"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["get", "list", "watch", "update"]
 - apiGroups: ["keyward.dev"]
   resources: ["certificates/status", "secretrotations/status"]
-  verbs: ["get", "update", "patch"]
+  verbs: ["update"]
 - apiGroups: ["keyward.dev"]
   resources: ["certificates/finalizers", "secretrotations/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch"]
+  verbs: ["get", "list", "watch", "create", "update"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["get", "list", "patch"]
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  verbs: ["get", "create", "delete"]
+{{- end }}
+
+{{/*
+The namespaces the controller watches (watchNamespace and watchNamespaces together, without repeats), comma-joined;
+empty for every namespace.
+*/}}
+{{- define "keyward.watchNamespaces" -}}
+{{- $all := list -}}
+{{- with .Values.watchNamespace }}{{ $all = append $all . }}{{ end -}}
+{{- range .Values.watchNamespaces }}{{ $all = append $all . }}{{ end -}}
+{{- $all | uniq | join "," -}}
 {{- end }}
 
 {{/*
