@@ -17,8 +17,8 @@ private let systemRead = Darwin.read
 
 /// Reads a whole file, telling "not there yet" apart from "there but unreadable": the first is the normal state
 /// before the certificate service has run, the second usually a permissions mistake worth printing.
-enum FileProbe {
-    enum Outcome: Sendable, Hashable {
+public enum FileProbe {
+    public enum Outcome: Sendable, Hashable {
         case missing
         case unreadable(String)
         case contents(Data)
@@ -26,9 +26,9 @@ enum FileProbe {
 
     /// Files larger than this are not certificate material; refusing them keeps a mistaken `--dir` (a huge log)
     /// from exhausting memory.
-    static let maximumSize = 16 << 20
+    public static let maximumSize = 16 << 20
 
-    static func read(_ path: String) -> Outcome {
+    public static func read(_ path: String) -> Outcome {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let code = errno

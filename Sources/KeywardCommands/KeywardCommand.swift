@@ -9,7 +9,7 @@ public struct KeywardCommand: AsyncParsableCommand {
         abstract: "Certificates and secret rotation for Kubernetes, or for a folder of files.",
         version: KeywardVersion.current,
         subcommands: [ControllerCommand.self, RunCommand.self, StatusCommand.self, WaitForCertsCommand.self, SyncCommand.self,
-                      RenewCommand.self, RevokeCommand.self, RotateCommand.self]
+                      RenewCommand.self, RevokeCommand.self, RotateCommand.self, InspectCommand.self, VerifyCommand.self]
     )
     public init() {}
 }
