@@ -1,17 +1,27 @@
 import ArgumentParser
+import Foundation
 import ControllerRuntime
 import Logging
 
 /// `keyward`: the controller, standalone mode and the tools pods run next to their workloads.
 public struct KeywardCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "keyward",
+        commandName: invokedName,
         abstract: "Certificates and secret rotation for Kubernetes, or for a folder of files.",
         version: KeywardVersion.current,
         subcommands: [ControllerCommand.self, RunCommand.self, StatusCommand.self, WaitForCertsCommand.self, SyncCommand.self,
-                      RenewCommand.self, RevokeCommand.self, RotateCommand.self, InspectCommand.self, VerifyCommand.self]
+                      RenewCommand.self, RevokeCommand.self, RotateCommand.self, InspectCommand.self, VerifyCommand.self,
+                      VersionCommand.self]
     )
     public init() {}
+
+    /// `kubectl keyward` when kubectl runs this binary as its plugin (installed or symlinked as `kubectl-keyward`,
+    /// kubectl's plugin convention), so usage and help show the command the user typed.
+    static let invokedName: String = {
+        // argv[0] as kubectl passed it (ProcessInfo resolves symlinks through /proc/self/exe).
+        let executable = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent }
+        return executable == "kubectl-keyward" ? "kubectl keyward" : "keyward"
+    }()
 }
 
 public enum KeywardVersion {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import KeywardTestSupport
 @testable import KeywardCommands
+import KeywardPKI
 import Testing
 
 /// The command tree as users type it: flag spellings from other operators, version, completion.
@@ -19,5 +21,47 @@ import Testing
         let native = try #require(try KeywardCommand.parseAsRoot(["controller", "--lease-namespace", "kw", "--metrics-address", ":1"])
             as? ControllerCommand)
         #expect(native.leaseNamespace == "kw" && native.metricsAddress == ":1")
+    }
+
+    @Test func versionPrintsBuildInformation() async throws {
+        let text = try await ExternalTool.run(try keywardExecutable(), ["version"])
+        #expect(text.status == 0 && text.stdout.hasPrefix("keyward \(KeywardVersion.current) (Swift "), "\(text)")
+        let json = try await ExternalTool.run(try keywardExecutable(), ["version", "-o", "json"])
+        let info = try JSONDecoder().decode(VersionCommand.BuildInfo.self, from: Data(json.stdout.utf8))
+        #expect(info == VersionCommand.buildInfo)
+        #expect(info.configuration == "debug" && !info.swiftCompiler.isEmpty && info.architecture != "unknown")
+        let flag = try await ExternalTool.run(try keywardExecutable(), ["--version"])
+        #expect(flag.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == KeywardVersion.current)
+    }
+
+    /// swift-argument-parser's completion scripts know every subcommand, including the new ones.
+    @Test func completionScriptsForEveryShell() async throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try await ExternalTool.run(try keywardExecutable(), ["--generate-completion-script", shell])
+            #expect(script.status == 0, "\(shell): \(script)")
+            for command in ["inspect", "verify", "status", "certificate", "convert", "version"] {
+                #expect(script.stdout.contains(command), "\(shell) completion lacks \(command)")
+            }
+        }
+        let bash = try await ExternalTool.run(try keywardExecutable(), ["--generate-completion-script", "bash"])
+        let syntax = try await ExternalTool.run("/bin/bash", ["-n", "-c", bash.stdout])
+        #expect(syntax.status == 0, "bash parses the script: \(syntax)")
+    }
+
+    /// Colour only on a terminal (a pty from script(1)), never with NO_COLOR set, never into a pipe or file.
+    @Test func colourOnlyOnTerminalsWithoutNoColor() async throws {
+        let directory = try TemporaryDirectory(prefix: "keyward-colour")
+        let key = try PrivateKey.generate(.ecdsaP256)
+        let issued = try Issuer.selfSigned.issue(template: CertificateTemplate(commonName: "colour.test", dnsNames: ["colour.test"]),
+                                                 subjectKey: key, now: Date())
+        let file = try directory.write("cert.pem", issued.certificatePEM)
+        let command = "'\(try keywardExecutable())' inspect '\(file)'"
+        let escape = "\u{1B}["
+        let terminal = try await ExternalTool.run("/usr/bin/env", ["-u", "NO_COLOR", "script", "-qec", command, "/dev/null"])
+        #expect(terminal.status == 0 && terminal.stdout.contains(escape + "32mvalid"), "\(terminal)")
+        let noColor = try await ExternalTool.run("/usr/bin/env", ["NO_COLOR=1", "script", "-qec", command, "/dev/null"])
+        #expect(noColor.status == 0 && noColor.stdout.contains("valid") && !noColor.stdout.contains(escape), "\(noColor)")
+        let piped = try await ExternalTool.run(try keywardExecutable(), ["inspect", file])
+        #expect(!piped.stdout.contains(escape), "no colour into a file")
     }
 }

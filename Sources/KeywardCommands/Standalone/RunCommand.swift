@@ -59,12 +59,17 @@ struct RunCommand: AsyncParsableCommand {
 /// `keyward status --state DIR`: the standalone status table, read back from state.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Print the status table of a standalone state folder.")
+        commandName: "status", abstract: "Print the status table of a standalone state folder.",
+        discussion: "`keyward status certificate|secretrotation NAME` explains one object, in a cluster or with --state.",
+        subcommands: [CertificateStatusCommand.self, SecretRotationStatusCommand.self])
 
+    /// Optional so `status certificate|secretrotation` (which read it through `@ParentCommand`: ArgumentParser gives
+    /// an option to the first command declaring it) can tell a cluster (no --state) from a state folder.
     @Option(help: "The --state folder of `keyward run`.")
-    var state: String
+    var state: String?
 
     func run() async throws {
+        guard let state else { throw ValidationError("--state is required for the status table") }
         guard FileManager.default.fileExists(atPath: state) else {
             throw ValidationError("--state \(state): no such folder (run `keyward run` first)")
         }

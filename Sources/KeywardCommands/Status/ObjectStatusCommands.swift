@@ -1,0 +1,72 @@
+import ArgumentParser
+import ControllerRuntime
+import Foundation
+import KeywardAPI
+
+/// Options of `keyward status certificate|secretrotation`. `--state` itself belongs to the parent `status` command
+/// (ArgumentParser hands an option to the first command declaring it), so the object commands read it from there.
+struct ObjectStatusOptions: ParsableArguments {
+    @Argument(help: "Name of the object.")
+    var name: String
+
+    @Option(name: .shortAndLong, help: "Namespace of the object (default: the kubeconfig's namespace, or default).")
+    var namespace: String?
+
+    @Option(help: "Path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config).")
+    var kubeconfig: String?
+
+    @Option(help: "kubeconfig context.")
+    var context: String?
+
+    @Option(name: .shortAndLong, help: "Output format: text, json or yaml.")
+    var output: OutputFormat = .text
+
+    func source(state: String?) throws -> ObjectSource {
+        try ObjectSource.open(namespace: namespace, kubeconfig: kubeconfig, context: context, state: state)
+    }
+
+    /// Prints a report in the chosen format.
+    func emit<Report: Encodable>(_ report: Report, text: () -> String) throws {
+        print(output == .text ? text() : try output.render(report))
+    }
+}
+
+struct CertificateStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certificate", abstract: "Why a Certificate is (not) Ready: conditions, Secret, issuer chain, CRL, Events.",
+        aliases: ["certificates", "cert", "kwcert"])
+
+    @ParentCommand var status: StatusCommand
+    @OptionGroup var options: ObjectStatusOptions
+
+    func run() async throws {
+        let source = try options.source(state: status.state)
+        defer { source.shutdown() }
+        guard let certificate = try await source.store.get(Certificate.self, namespace: source.namespace, name: options.name) else {
+            throw ValidationError("Certificate \(source.namespace)/\(options.name) not found")
+        }
+        let now = Date()
+        let report = try await CertificateStatusReport.build(certificate, source: source, now: now)
+        try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
+    }
+}
+
+struct SecretRotationStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secretrotation", abstract: "Why a SecretRotation is (not) Ready: conditions, phase, Secret, Events.",
+        aliases: ["secretrotations", "srot"])
+
+    @ParentCommand var status: StatusCommand
+    @OptionGroup var options: ObjectStatusOptions
+
+    func run() async throws {
+        let source = try options.source(state: status.state)
+        defer { source.shutdown() }
+        guard let rotation = try await source.store.get(SecretRotation.self, namespace: source.namespace, name: options.name) else {
+            throw ValidationError("SecretRotation \(source.namespace)/\(options.name) not found")
+        }
+        let now = Date()
+        let report = try await SecretRotationStatusReport.build(rotation, source: source, now: now)
+        try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
+    }
+}
