@@ -197,7 +197,7 @@ let package = Package(
         .executableTarget(
             name: "keyward-apiserver",
             dependencies: [
-                "KubeAPIServer",
+                "KubeAPIServer", "KeywardCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

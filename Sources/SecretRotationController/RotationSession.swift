@@ -329,8 +329,23 @@ final class RotationSession: RotationEnvironment {
     private func runHooks() async {
         let environment = ["KEYWARD_SECRET_NAME": spec.secretName, "KEYWARD_SECRETROTATION": rotation.metadata.name,
                            "KEYWARD_NAMESPACE": namespace]
+        // The hook's output is logged (bounded), never with a value of the Secret in it.
+        let values = (secret.map { Array($0.data.values) } ?? []).compactMap { String(data: $0, encoding: .utf8) }
+            .filter { $0.count >= 4 }
+        func redacted(_ output: String) -> String {
+            values.reduce(SecretScrubber.scrub(output)) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+        }
+        let object = "\(namespace)/\(rotation.metadata.name)"
         for hook in spec.onChange {
-            do { try await ChangeHooks.run(hook, environment: environment) } catch {
+            do {
+                if let ran = try await ChangeHooks.run(hook, environment: environment) {
+                    context.logger.info("onChange hook ran", metadata: [
+                        "object": "\(object)", "command": "\(ran.command)", "exitCode": "0", "output": "\(redacted(ran.output))"])
+                }
+            } catch {
+                context.logger.warning("onChange hook failed", metadata: [
+                    "object": "\(object)", "command": "\(error.command)", "error": "\(error.reason)",
+                    "output": "\(redacted(error.output))"])
                 await context.events.record(.warning, reason: "HookFailed", message: error.description, regarding: rotation)
             }
         }

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
+import KeywardCore
 import KubeAPIServer
 
 /// `keyward-apiserver`: the test API server as a process, for kubectl sessions and scripts.
 ///
-/// Serves until SIGTERM or SIGINT. Fault injection and the request log are reachable over HTTPS at `/_keyward/*`
+/// Serves until SIGTERM or SIGINT (and exits within --graceful-shutdown-timeout of one, whatever it is doing); a
+/// failure to start is one line on stderr naming the cause and the flag, and exit status 1. Fault injection and the request log are reachable over HTTPS at `/_keyward/*`
 /// for the admin token (see `APIRequestHandler+Admin.swift`).
 @main
 struct KeywardAPIServerCommand: AsyncParsableCommand {
@@ -44,6 +46,9 @@ struct KeywardAPIServerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also accept TLS client certificates signed by the server's CA.")
     var clientCertificates = false
 
+    @Option(name: .long, help: "Seconds a shutdown (SIGTERM, SIGINT) may take before the process exits regardless.")
+    var gracefulShutdownTimeout: Double = 10
+
     mutating func run() async throws {
         var configuration = APIServerConfiguration()
         if let listen {
@@ -61,20 +66,26 @@ struct KeywardAPIServerCommand: AsyncParsableCommand {
         configuration.bookmarkInterval = try Self.duration(bookmarkInterval, option: "--bookmark-interval")
         configuration.clientCA = clientCertificates ? .serverCA : nil
 
-        // Signals are handled by the stream below, not by the default action.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
+        // Signals from here on: the first starts the shutdown below and arms the hard deadline.
         let (stops, stop) = AsyncStream.makeStream(of: Int32.self)
-        let sources = [SIGTERM, SIGINT].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { stop.yield(number) }
-            source.resume()
-            return source
-        }
+        let signals = TerminationSignals(gracePeriod: gracefulShutdownTimeout) { stop.yield($0) }
 
-        let server = try await APIServer.start(configuration)
+        let server: APIServer
+        do {
+            server = try await APIServer.start(configuration)
+        } catch let error as APIServerError {
+            let hint = switch error {
+            case .listenFailed, .notLoopback: "; choose another address with --listen HOST:PORT or --port (0 picks a free one)"
+            case .customResourceDefinition: "; check the --crds directories"
+            default: ""
+            }
+            Self.fail("\(error)\(hint)")
+        }
         if let kubeconfig {
-            try server.writeKubeconfig(to: URL(fileURLWithPath: kubeconfig))
+            do { try server.writeKubeconfig(to: URL(fileURLWithPath: kubeconfig)) } catch {
+                await server.shutdown()
+                Self.fail("cannot write --kubeconfig \(kubeconfig): \(error)")
+            }
         }
         Self.say("keyward-apiserver serving on \(server.url.absoluteString)")
         if let kubeconfig { Self.say("kubeconfig: \(kubeconfig)") }
@@ -82,7 +93,13 @@ struct KeywardAPIServerCommand: AsyncParsableCommand {
         let received = await stopIterator.next()
         Self.say("keyward-apiserver stopping (signal \(received ?? 0))")
         await server.shutdown()
-        for source in sources { source.cancel() }
+        signals.cancel()
+    }
+
+    /// A startup failure: one line on stderr, exit status 1.
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("keyward-apiserver: error: \(message)\n".utf8))
+        Foundation.exit(1)
     }
 
     /// Unbuffered, so scripts waiting on the "serving" line see it at once even when stdout is a file.

@@ -132,13 +132,17 @@ struct MetricsEndpointTests {
             #expect(response.status == 200)
             #expect(String(decoding: response.body, as: UTF8.self) == "ok\n")
         }
-        // Without leader election, synced caches are enough.
+        // Without leader election: synced caches and running controllers.
         let standalone = HealthState()
         try await withServer(health: standalone) { get, _ in
             let before = try await get("/readyz")
             standalone.setCachesSynced(true)
+            let synced = try await get("/readyz")
+            standalone.setControllersRunning(true)
             let after = try await get("/readyz")
             #expect(before.status == 503)
+            #expect(synced.status == 503)
+            #expect(String(decoding: synced.body, as: UTF8.self).contains("controllers are not running"))
             #expect(after.status == 200)
         }
     }

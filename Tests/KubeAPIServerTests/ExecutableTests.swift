@@ -26,6 +26,17 @@ import Testing
         }
     }
 
+    @Test("a taken port is one error line naming the address and --listen, and exit status 1")
+    func busyPortFailsLoudly() async throws {
+        let taken = try SilentListener()
+        let process = try ChildProcess(try binary(), ["--listen", taken.address, "--crds",
+                                                      repositoryRoot().appendingPathComponent("crds").path])
+        let status = await process.exitStatus(within: 10)
+        #expect(status == 1, "still running or wrong status; stderr:\n\(process.stderr)")
+        #expect(process.stderr.contains(taken.address) && process.stderr.contains("--listen"), "\(process.stderr)")
+        #expect(process.stderr.split(separator: "\n").count == 1, "one line: \(process.stderr)")
+    }
+
     @Test func servesUntilSIGTERM() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kas-exe-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

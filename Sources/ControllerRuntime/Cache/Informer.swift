@@ -72,6 +72,8 @@ public actor Informer<T: KubernetesResource> {
     private var syncedScopes: Set<Int> = []
     private var lastResourceVersions: [Int: String] = [:]
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
+    /// `run()` has returned.
+    private var stopped = false
     /// Counters for tests and benchmarks.
     public private(set) var listCount = 0
     public private(set) var watchCount = 0
@@ -93,11 +95,23 @@ public actor Informer<T: KubernetesResource> {
     public var hasSynced: Bool { synced }
     public var count: Int { cache.count }
 
-    /// Suspends until the first list has been applied.
+    /// Suspends until the first list has been applied, or until the informer stopped without one (cancelled, or
+    /// ``startupFailure``).
     public func waitForSync() async {
-        if synced { return }
+        if synced || stopped { return }
         await withCheckedContinuation { syncWaiters.append($0) }
     }
+
+    /// Suspends until the first list has been applied; throws when the informer gave up before that. Returns
+    /// without a sync when the informer was cancelled first.
+    public func waitUntilSynced() async throws(InformerStartupError) {
+        await waitForSync()
+        if let startupFailure { throw startupFailure }
+    }
+
+    /// Why the informer gave up before its first sync: the server does not serve the resource (its CRD is
+    /// missing), which no retry fixes.
+    public private(set) var startupFailure: InformerStartupError?
 
     /// The cached object; nil when absent or cached as metadata only (read those with ``entry(namespace:name:)``).
     public func cached(namespace: String?, name: String) -> T? {
@@ -182,6 +196,14 @@ public actor Informer<T: KubernetesResource> {
             await group.next()
             group.cancelAll()
         }
+        stopped = true
+        resumeSyncWaiters()
+    }
+
+    private func resumeSyncWaiters() {
+        let waiters = syncWaiters
+        syncWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     private func syncLoop(_ index: Int) async {
@@ -202,6 +224,11 @@ public actor Informer<T: KubernetesResource> {
                 try await watchOnce(index)
                 failures = 0
             } catch is CancellationError {
+                return
+            } catch let error as KubernetesError where error.isNotFound && !synced {
+                // Before the first sync a 404 means the resource is not served at all: fail, never retry forever.
+                startupFailure = .resourceNotServed(resource: T.qualifiedPlural, detail: error.description)
+                logger.debug("the API server does not serve this resource; giving up", metadata: ["error": "\(error)"])
                 return
             } catch let error as KubernetesError where error.isGone {
                 logger.info("resourceVersion expired; relisting")
@@ -245,9 +272,7 @@ public actor Informer<T: KubernetesResource> {
         syncedScopes.insert(index)
         if !synced, syncedScopes.count == configuration.scopes.count {
             synced = true
-            let waiters = syncWaiters
-            syncWaiters = []
-            for waiter in waiters { waiter.resume() }
+            resumeSyncWaiters()
         }
     }
 

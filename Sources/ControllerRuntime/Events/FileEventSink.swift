@@ -30,7 +30,8 @@ public actor FileEventSink: EventSink {
     private func openHandle() throws -> FileHandle {
         if let handle { return handle }
         if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            // 0600 like every other state file: Event messages name objects and issuers.
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
             }
         }

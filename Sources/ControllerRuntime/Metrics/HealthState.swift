@@ -21,6 +21,7 @@ public final class HealthState: Sendable {
 
     private struct State {
         var cachesSynced = false
+        var controllersRunning = false
         var leaderElectionRunning = false
         var isLeader = false
         var heartbeats: [String: Heartbeat] = [:]
@@ -39,9 +40,11 @@ public final class HealthState: Sendable {
 
     public var cachesSynced: Bool { state.withLock { $0.cachesSynced } }
     public var leaderElectionRunning: Bool { state.withLock { $0.leaderElectionRunning } }
+    public var controllersRunning: Bool { state.withLock { $0.controllersRunning } }
     public var isLeader: Bool { state.withLock { $0.isLeader } }
 
     public func setCachesSynced(_ synced: Bool) { state.withLock { $0.cachesSynced = synced } }
+    public func setControllersRunning(_ running: Bool) { state.withLock { $0.controllersRunning = running } }
     public func setLeaderElectionRunning(_ running: Bool) { state.withLock { $0.leaderElectionRunning = running } }
     public func setLeader(_ leader: Bool) { state.withLock { $0.isLeader = leader } }
 
@@ -64,12 +67,17 @@ public final class HealthState: Sendable {
         return Report(failures: stale.sorted())
     }
 
-    /// Readiness: caches synced and, with leader election, the elector running.
+    /// Readiness: caches synced and the controllers running, or, with leader election, the elector running (a
+    /// standby replica is ready without running controllers).
     public func readiness() -> Report {
         let snapshot = state.withLock { $0 }
         var failures: [String] = []
         if !snapshot.cachesSynced { failures.append("informer caches have not synced") }
-        if leaderElectionEnabled, !snapshot.leaderElectionRunning { failures.append("leader election is not running") }
+        if leaderElectionEnabled {
+            if !snapshot.leaderElectionRunning { failures.append("leader election is not running") }
+        } else if !snapshot.controllersRunning {
+            failures.append("controllers are not running")
+        }
         return Report(failures: failures)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the operator's HTTP endpoint listens, parsed from `--metrics-addr` the way Go's `net.Listen` reads it.
+/// Where the operator's HTTP endpoint listens, parsed from `--metrics-address` the way Go's `net.Listen` reads it.
 public struct MetricsAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     /// 0 asks the kernel for a free port (tests read the bound port back from ``OperatorHTTPServer``).
@@ -48,7 +48,7 @@ public enum MetricsAddressError: Error, Sendable, Hashable, CustomStringConverti
 
     public var description: String {
         switch self {
-        case .invalid(let text, let reason): "invalid --metrics-addr '\(text)': \(reason)"
+        case .invalid(let text, let reason): "invalid --metrics-address '\(text)': \(reason)"
         }
     }
 }

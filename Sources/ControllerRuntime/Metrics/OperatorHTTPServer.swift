@@ -5,7 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// The operator's one HTTP endpoint (`--metrics-addr`): `/metrics`, `/healthz`, `/readyz` and each CA's CRL at
+/// The operator's one HTTP endpoint (`--metrics-address`): `/metrics`, `/healthz`, `/readyz` and each CA's CRL at
 /// `/crl/{namespace}/{name}.crl`.
 ///
 /// A swift-service-lifecycle `Service`: add it to the process's `ServiceGroup`; graceful shutdown stops it.
@@ -39,7 +39,17 @@ public struct OperatorHTTPServer: Service {
             },
             logger: logger)
         defer { listening.resolve(nil) }
-        try await application.run()
+        do {
+            try await application.run()
+        } catch {
+            // Failing before it listened is a startup failure (port taken, address not local): say where.
+            guard listening.isResolved else {
+                // NIO's IOError text is "bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)"; say it plainly.
+                let reason = (error as? IOError).map { "\(String(cString: strerror($0.errnoCode))) (errno \($0.errnoCode))" } ?? "\(error)"
+                throw OperatorHTTPServerError.cannotListen(address: address, reason: reason)
+            }
+            throw error
+        }
     }
 
     /// The port actually bound (the kernel's choice for port 0), once the server listens; `nil` if `run()` ended
@@ -103,6 +113,9 @@ private final class ListeningPort: Sendable {
         }
         for waiter in waiters { waiter.resume(returning: port) }
     }
+
+    /// Whether the server listened (or stopped) already.
+    var isResolved: Bool { state.withLock { $0.resolved } }
 
     func value() async -> Int? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeywardCore
 import KubernetesClient
+import Logging
 import SecretSync
 
 /// `keyward sync`: the sidecar that mirrors one Secret into a folder and reloads the consumer on change.
@@ -53,8 +54,13 @@ struct SyncCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @OptionGroup var shutdown: ShutdownOptions
+
     func run() async throws {
         logging.bootstrap()
+        let logger = Logger(label: "keyward.sync")
+        // From the first line on, so a signal in any phase (a hung API server too) ends the process within the bound.
+        let relay = ShutdownRelay(gracePeriod: shutdown.gracefulShutdownTimeout, logger: logger)
         let options: SecretSyncer.Options
         do {
             options = SecretSyncer.Options(
@@ -66,12 +72,15 @@ struct SyncCommand: AsyncParsableCommand {
         }
         let configuration: ClientConfiguration
         do { configuration = try ClientConfiguration.load(kubeconfig: kubeconfig, context: context) } catch {
-            throw ValidationError("cannot load Kubernetes configuration: \(error)")
+            logger.error("cannot load the Kubernetes configuration: \(error); pass a readable kubeconfig with --kubeconfig (or $KUBECONFIG) and a context with --context")
+            throw ExitCode.failure
         }
         let client = KubernetesClient(configuration: configuration)
         defer { client.shutdown() }
         let syncer = SecretSyncer(client: client, namespace: namespace ?? configuration.namespace, name: secret,
                                   options: options, log: { line in print(line) })
-        await syncer.run()
+        let following = Task { await syncer.run() }
+        await relay.onShutdown { following.cancel() }
+        await following.value
     }
 }

@@ -75,6 +75,8 @@ struct ControllerCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @OptionGroup var shutdown: ShutdownOptions
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard qps > 0, burst >= 1 else { throw ValidationError("--qps must be positive and --burst at least 1") }
@@ -108,9 +110,12 @@ struct ControllerCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap()
         let logger = Logger(label: "keyward")
+        // From the first line on, so a signal in any startup phase still ends the process within the bound.
+        let relay = ShutdownRelay(gracePeriod: shutdown.gracefulShutdownTimeout, logger: logger)
         let clientConfiguration: ClientConfiguration
         do { clientConfiguration = try ClientConfiguration.load(kubeconfig: kubeconfig, context: context) } catch {
-            throw ValidationError("cannot load Kubernetes configuration: \(error)")
+            logger.error("cannot load the Kubernetes configuration: \(error); pass a readable kubeconfig with --kubeconfig (or $KUBECONFIG) and a context with --context")
+            throw ExitCode.failure
         }
         let metrics = KeywardMetrics()
         let health = HealthState(leaderElectionEnabled: leaderElect)
@@ -134,16 +139,44 @@ struct ControllerCommand: AsyncParsableCommand {
             volumeRoot: volumeRoot, pollInterval: pollInterval, resyncInterval: resyncInterval, metrics: metrics,
             clock: SystemClock())
         let manager = await assembly.makeManager(elector: elector, health: health)
-        let http = OperatorHTTPServer(address: try MetricsAddress(parsing: metricsAddress) ?? MetricsAddress(host: "0.0.0.0", port: 9465),
-                                      metrics: metrics, health: health, crlProvider: CertificateCRLProvider(store: assembly.store))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: http), .init(service: manager)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Every service's failure ends the process with one error line naming the cause and the flag.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let address = try MetricsAddress(parsing: metricsAddress) {  // "0" turns the endpoint off
+            let http = OperatorHTTPServer(address: address, metrics: metrics, health: health,
+                                          crlProvider: CertificateCRLProvider(store: assembly.store))
+            services.append(.init(service: FailFastService(name: "metrics endpoint", service: http,
+                                                           explain: { "\($0)" }, logger: logger)))
+        }
+        let leaseNamespace = self.leaseNamespace ?? ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? "keyward-system"
+        let leaseName = self.leaseName
+        services.append(.init(service: FailFastService(name: "controllers", service: manager, explain: { error in
+            Self.explainManagerFailure(error, server: clientConfiguration.server.absoluteString, lease: "\(leaseNamespace)/\(leaseName)")
+        }, logger: logger)))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        await relay.onShutdown { await group.triggerGracefulShutdown() }
         logger.info("keyward controller starting", metadata: [
             "version": "\(KeywardVersion.current)", "server": "\(clientConfiguration.server)",
             "namespace": "\(watchedNamespaces.isEmpty ? "(all)" : watchedNamespaces.joined(separator: ","))", "leaderElection": "\(leaderElect)",
             "discovery": "\(pollInterval.map { "poll every \($0) s" } ?? "watch")",
         ])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch is FailFastError {
+            throw ExitCode.failure  // the failing service logged why
+        }
+    }
+
+    /// One sentence for a failure of the informers, controllers or leader election: the cause and what to change.
+    static func explainManagerFailure(_ error: any Error, server: String, lease: String) -> String {
+        switch error {
+        case let error as InformerStartupError:
+            return "\(error) (API server \(server))"
+        case let error as LeaderElectionError:
+            return "\(error) (Lease \(lease): --lease-namespace, --lease-name; --leader-elect turns leader election on)"
+        case let error as KubernetesError:
+            return "the API server \(server) refused the controller: \(error) (--kubeconfig, --context select the cluster and credentials)"
+        default:
+            return "the controllers stopped: \(error)"
+        }
     }
 }

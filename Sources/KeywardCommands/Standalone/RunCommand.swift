@@ -39,19 +39,31 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @OptionGroup var shutdown: ShutdownOptions
+
     func run() async throws {
         logging.bootstrap()
+        // Long-running mode: signals handled from the first line on (the process ends within the bound regardless).
+        let relay = once ? nil : ShutdownRelay(gracePeriod: shutdown.gracefulShutdownTimeout,
+                                               logger: Logger(label: "keyward.standalone"))
         let runner = try Standalone.makeRunner(manifests: manifests, state: state, out: out, clock: SystemClock())
         if once {
+            let writesBefore = await runner.store.writeCount
             let outcomes = try await runner.runOnce()
             for outcome in outcomes where outcome.error != nil {
                 print("error: \(outcome.resource) \(outcome.key): \(outcome.error!)")
             }
             let table = try await Standalone.statusTable(runner.store)
             print(table.rendered())
+            // One line that says what this run did, so a run that changed nothing says so.
+            print(Standalone.summary(objects: outcomes.count, changed: outcomes.filter(\.changed).count,
+                                     writes: await runner.store.writeCount - writesBefore))
             if !table.allReady { throw ExitCode(1) }
         } else {
-            try await runner.run(pollInterval: pollInterval)
+            // SIGTERM/SIGINT stop the loop between reconciles.
+            let running = Task { try await runner.run(pollInterval: pollInterval) }
+            await relay?.onShutdown { running.cancel() }
+            do { try await running.value } catch is CancellationError {}
         }
     }
 }
@@ -65,11 +77,12 @@ struct StatusCommand: AsyncParsableCommand {
 
     /// Optional so `status certificate|secretrotation` (which read it through `@ParentCommand`: ArgumentParser gives
     /// an option to the first command declaring it) can tell a cluster (no --state) from a state folder.
-    @Option(help: "The --state folder of `keyward run`.")
+    @Option(help: "The --state folder of `keyward run` (default for the table: .keyward/state).")
     var state: String?
 
     func run() async throws {
-        guard let state else { throw ValidationError("--state is required for the status table") }
+        // The table defaults to scripts/run-example.sh's folder.
+        let state = self.state ?? Standalone.defaultStateDirectory
         guard FileManager.default.fileExists(atPath: state) else {
             throw ValidationError("--state \(state): no such folder (run `keyward run` first)")
         }
@@ -92,6 +105,14 @@ enum Standalone {
             StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificates),
             StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotations),
         ], clock: clock)
+    }
+
+    /// Where `keyward status` looks without --state: the folder scripts/run-example.sh uses.
+    static let defaultStateDirectory = ".keyward/state"
+
+    /// `keyward run --once`'s last line, e.g. "3 objects, 0 changed, 0 writes".
+    static func summary(objects: Int, changed: Int, writes: Int) -> String {
+        "\(objects) object\(objects == 1 ? "" : "s"), \(changed) changed, \(writes) write\(writes == 1 ? "" : "s")"
     }
 
     static func statusTable(_ store: FileResourceStore) async throws -> StatusTable {

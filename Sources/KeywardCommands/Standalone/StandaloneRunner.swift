@@ -26,6 +26,8 @@ public struct StandaloneRunner: Sendable {
         public var key: ObjectKey
         public var requeueAfter: TimeInterval?
         public var error: String?
+        /// Whether reconciling it wrote anything (in any pass of ``StandaloneRunner/runOnce()``).
+        public var changed = false
     }
 
     public let store: FileResourceStore
@@ -51,7 +53,10 @@ public struct StandaloneRunner: Sendable {
         var outcomes: [StoredObjectKey: Outcome] = [:]
         for _ in 0..<maxPasses {
             let before = await store.writeCount
-            for (key, outcome) in await reconcileAll(due: nil) { outcomes[key] = outcome }
+            for (key, var outcome) in await reconcileAll(due: nil) {
+                outcome.changed = outcome.changed || outcomes[key]?.changed == true
+                outcomes[key] = outcome
+            }
             if await store.writeCount == before { break }
         }
         return outcomes.keys.sorted().map { outcomes[$0]! }
@@ -97,12 +102,15 @@ public struct StandaloneRunner: Sendable {
         for lane in lanes {
             for stored in await store.keys(resource: lane.resource) where due?.contains(stored) ?? true {
                 let key = ObjectKey(namespace: stored.namespace, name: stored.name)
+                let writesBefore = await store.writeCount
                 do {
                     let result = try await lane.reconciler.reconcile(key)
-                    results.append((stored, Outcome(resource: lane.resource, key: key, requeueAfter: result.requeueAfter)))
+                    results.append((stored, Outcome(resource: lane.resource, key: key, requeueAfter: result.requeueAfter,
+                                                    changed: await store.writeCount > writesBefore)))
                 } catch {
                     logger.warning("reconcile failed", metadata: ["object": "\(stored)", "error": "\(error)"])
-                    results.append((stored, Outcome(resource: lane.resource, key: key, error: "\(error)")))
+                    results.append((stored, Outcome(resource: lane.resource, key: key, error: "\(error)",
+                                                    changed: await store.writeCount > writesBefore)))
                 }
             }
         }
