@@ -43,6 +43,16 @@ struct QuickstartTests {
         let web = try #require(lines.first { $0.first == "demo-web" })
         let readyColumn = try #require(header.firstIndex(of: "READY"))
         #expect(web.count > readyColumn && web[readyColumn] == "True", "row: \(web)")
+        // Every cell reads well: a future timestamp in a `date` column would print as <invalid>.
+        let wide = try await run("get", "certificates.keyward.dev", "-n", "keyward-demo", "-o", "wide")
+        #expect(wide.status == 0, "\(wide)")
+        for table in [get.stdout, wide.stdout] {
+            #expect(!table.contains("<invalid>"), "\(table)")
+            #expect(!table.contains("<unknown>"), "\(table)")
+        }
+        #expect(get.stdout.contains(" NOT AFTER "), "\(get.stdout)")
+        let rotations = try await run("get", "secretrotations.keyward.dev", "-n", "keyward-demo", "-o", "wide")
+        #expect(rotations.status == 0 && !rotations.stdout.contains("<invalid>"), "\(rotations)")
 
         // The Secret is there with the certificate, and no private key shows up in `kubectl describe`.
         let secret = try await run("get", "secret", "demo-web-tls", "-n", "keyward-demo", "-o", "jsonpath={.data.tls\\.crt}")

@@ -60,7 +60,12 @@ import Testing
             let table = try await kubectl("get", "certificates.keyward.dev", "-n", "keyward-demo")
             let header = table.output.split(separator: "\n").first.map(String.init) ?? ""
             let columns = header.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-            #expect(columns == "NAME READY STATE SECRET ISSUER NOT AFTER RENEWAL AGE", "\(table.output)")
+            #expect(columns == "NAME READY STATE SECRET NOT AFTER AGE", "\(table.output)")
+            // The extra columns (priority 1) only with -o wide.
+            let wide = try await kubectl("get", "certificates.keyward.dev", "-n", "keyward-demo", "-o", "wide")
+            let wideHeader = wide.output.split(separator: "\n").first.map(String.init) ?? ""
+            #expect(wideHeader.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+                    == "NAME READY STATE SECRET NOT AFTER AGE ISSUER RENEWAL", "\(wide.output)")
             #expect(table.output.contains("demo-web") && table.output.contains("demo-web-tls"))
             let byShortName = try await kubectl("get", "kwcert", "-A")
             #expect(byShortName.output.contains("keyward-demo"))
