@@ -21,6 +21,8 @@ public struct CertificateReconciler: Reconciler {
         public var backoff = IssuanceBackoff()
         /// How long to wait before re-checking an issuer that is not ready.
         public var issuerRetry: TimeInterval = 30
+        /// How long waiting for a CA Certificate that is being issued is normal; past it the wait is a Warning.
+        public var issuerWaitWarning: TimeInterval = 300
         /// Re-check interval for a Secret held by someone else (no watch covers unlabelled Secrets).
         public var foreignSecretRetry: TimeInterval = 300
         public init(volumeRoot: String? = nil) { self.volumeRoot = volumeRoot }
@@ -85,15 +87,8 @@ public struct CertificateReconciler: Reconciler {
         switch try await issuers.resolve(certificate) {
         case .ready(let context): issuer = context
         case .invalid(let field, let reason): return try await invalidSpec(certificate, field: field, reason: reason)
-        case .notReady(let message):
-            try await writeStatus(certificate, event: (.warning, Certificate.Reason.issuerNotReady, message)) { status in
-                status.conditions.set(condition(Certificate.ConditionType.issuing, .true, Certificate.Reason.issuerNotReady, message, certificate, now))
-                if status.notAfter.map({ $0 <= now }) ?? true {
-                    status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.issuerNotReady, message, certificate, now))
-                    status.state = status.notAfter == nil ? .pending : .failed
-                }
-            }
-            return ReconcileResult(requeueAfter: options.issuerRetry)
+        case .notReady(let message): return try await waitForIssuer(certificate, message: message, beingIssued: false, now: now)
+        case .issuing(let message): return try await waitForIssuer(certificate, message: message, beingIssued: true, now: now)
         }
 
         // Keyward's own Secrets are all in the label-selected cache, so the first issuance needs no GET; a foreign
@@ -194,7 +189,9 @@ public struct CertificateReconciler: Reconciler {
         let info = try CertificateInfo(issued.certificate)
         let reasonText = reasons.map(\.description).joined(separator: "; ")
         let eventReason = renewal ? (keyRotated ? Certificate.Reason.keyRotated : Certificate.Reason.renewing) : Certificate.Reason.issued
-        let message = "issued serial \(info.serialHex.uppercased()) valid until \(KubeTime.format(info.notAfter)) (revision \(revision)): \(reasonText)"
+        // Plain words: a first issuance is not "no certificate stored; no private key stored".
+        let why = renewal ? "renewed because \(reasonText)" : "first issuance"
+        let message = "issued serial \(info.serialHex.uppercased()), valid until \(KubeTime.format(info.notAfter)), \(why) (revision \(revision))"
         let renewalTime = try await writeIssuedStatus(certificate, info: info, issuer: issuer, revision: revision,
                                                       renewRequest: manualRenew, now: now,
                                                       event: (.normal, eventReason, message))
@@ -203,6 +200,31 @@ public struct CertificateReconciler: Reconciler {
         logger.info("certificate issued", metadata: ["object": "\(certificate.metadata.key)", "serial": "\(info.serialHex)",
                                                       "revision": "\(revision)"])
         return ReconcileResult(requeueAfter: max(1, renewalTime.timeIntervalSince(now)))
+    }
+
+    /// No usable issuer yet. A CA Certificate being issued right now is a Normal `WaitingForIssuer` until
+    /// `options.issuerWaitWarning` has passed, then a Warning `IssuerNotReady`; a missing or broken CA Secret, or a
+    /// Certificate that is no CA, warns at once. The message is fixed per state, so a steady wait writes nothing.
+    private func waitForIssuer(_ certificate: Certificate, message: String, beingIssued: Bool, now: Date) async throws -> ReconcileResult {
+        let issuing = certificate.status?.conditions.first { $0.type == Certificate.ConditionType.issuing }
+        let waitingReasons = [Certificate.Reason.waitingForIssuer, Certificate.Reason.issuerNotReady]
+        let since = issuing.flatMap { $0.status == .true && waitingReasons.contains($0.reason) ? $0.lastTransitionTime : nil } ?? now
+        let overdue = now.timeIntervalSince(since) >= options.issuerWaitWarning
+        let warn = !beingIssued || overdue
+        let reason = warn ? Certificate.Reason.issuerNotReady : Certificate.Reason.waitingForIssuer
+        let text = beingIssued && overdue
+            ? "\(message) after waiting more than \(Int(options.issuerWaitWarning)) s"
+            : beingIssued ? "waiting for the issuer: \(message)" : message
+        try await writeStatus(certificate, event: (warn ? .warning : .normal, reason, text)) { status in
+            status.conditions.set(condition(Certificate.ConditionType.issuing, .true, reason, text, certificate, now))
+            if status.notAfter.map({ $0 <= now }) ?? true {
+                status.conditions.set(condition(Certificate.ConditionType.ready, .false, reason, text, certificate, now))
+                status.state = status.notAfter == nil ? .pending : .failed
+            }
+        }
+        // Past the threshold soon: come back then to say so, if nothing brings the Certificate back earlier.
+        let untilWarning = options.issuerWaitWarning - now.timeIntervalSince(since)
+        return ReconcileResult(requeueAfter: warn ? options.issuerRetry : max(1, min(options.issuerRetry, untilWarning)))
     }
 
     /// The Secret exists and is someone else's: never touched, Ready=False until it goes or adoption is allowed.

@@ -12,6 +12,9 @@ enum ResolvedIssuer: Sendable {
     case ready(IssuerContext)
     /// The issuer exists but cannot sign yet (missing, not Ready, not a CA): wait and retry.
     case notReady(String)
+    /// The issuer is a CA Certificate that is not issued yet (not created, not Ready, no Secret yet): most likely
+    /// being issued right now, so waiting is normal for a while.
+    case issuing(String)
     /// The issuer reference can never work as written.
     case invalid(field: String, reason: String)
 }
@@ -46,14 +49,14 @@ struct IssuerResolver: Sendable {
                 return .invalid(field: "spec.issuer.ca.certificateRef", reason: "a Certificate cannot issue itself")
             }
             guard let caCertificate = try await store.get(KeywardAPI.Certificate.self, namespace: namespace, name: name) else {
-                return .notReady("issuer Certificate \(name) does not exist")
+                return .issuing("issuer Certificate \(name) does not exist yet")
             }
             guard caCertificate.spec.isCA else { return .notReady("issuer Certificate \(name) is not a CA (spec.isCA is false)") }
             guard caCertificate.status?.conditions.isTrue(KeywardAPI.Certificate.ConditionType.ready) == true else {
-                return .notReady("issuer Certificate \(name) is not Ready")
+                return .issuing("issuer Certificate \(name) is not Ready yet")
             }
             guard let secret = try await store.get(Secret.self, namespace: namespace, name: caCertificate.spec.secretName) else {
-                return .notReady("issuer Certificate \(name) has no Secret \(caCertificate.spec.secretName) yet")
+                return .issuing("issuer Certificate \(name) has no Secret \(caCertificate.spec.secretName) yet")
             }
             return context(secret: secret, display: "Certificate/\(name)", crlOwner: name, caCertificate: caCertificate)
         }

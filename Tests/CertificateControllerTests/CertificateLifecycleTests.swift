@@ -12,19 +12,53 @@ import Testing
 
 @Suite("Certificate lifecycle")
 struct CertificateLifecycleTests {
+    @Test("waiting for a CA Certificate is a Normal WaitingForIssuer, then one Warning IssuerNotReady past the threshold")
+    func waitingForIssuerTurnsIntoAWarning() async throws {
+        try await Harness.with(.files) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.create("web", .leaf())
+            let first = try await h.reconcile("web")
+            let waiting = await h.sink.events
+            #expect(waiting.map(\.reason) == [Certificate.Reason.waitingForIssuer] && waiting.allSatisfy { $0.type == .normal })
+            // It comes back by the threshold at the latest, to say so if the CA is still not there.
+            #expect((first.requeueAfter ?? .infinity) <= CertificateReconciler.Options().issuerWaitWarning)
+            // Still waiting, before the threshold: nothing new to say.
+            h.clock.advance(by: 60)
+            try await h.reconcile("web")
+            #expect(await h.sink.events.count == 1)
+            // Past it: one Warning, and the conditions say it too.
+            h.clock.advance(by: CertificateReconciler.Options().issuerWaitWarning)
+            try await h.reconcile("web")
+            let warnings = await h.sink.events.filter { $0.type == .warning }
+            #expect(warnings.count == 1 && warnings.first?.reason == Certificate.Reason.issuerNotReady, "\(warnings)")
+            #expect(warnings.first?.message?.contains("root-ca") == true)
+            #expect(try await h.condition("web")?.reason == Certificate.Reason.issuerNotReady)
+            try await h.reconcile("web")
+            #expect(await h.sink.events.filter { $0.type == .warning }.count == 1, "a steady wait repeats nothing")
+        }
+    }
+
     @Test("a root CA and a leaf become Ready, and openssl and pkilint accept both", arguments: Backend.allCases)
     func issueChain(_ backend: Backend) async throws {
         try await Harness.with(backend) { h in
             try await h.create("root-ca", .rootCA())
             try await h.create("web", .leaf())
-            // The leaf waits for its issuer, then is issued once the CA is.
+            // The leaf waits for its issuer, then is issued once the CA is. Waiting for a CA being issued right now
+            // is normal: a Normal WaitingForIssuer Event, no Warning.
             try await h.reconcile("web")
-            #expect(try await h.condition("web")?.reason == Certificate.Reason.issuerNotReady)
+            #expect(try await h.condition("web")?.reason == Certificate.Reason.waitingForIssuer)
             try await h.converge("root-ca", "web")
+            let webEvents = await h.sink.events.filter { $0.involvedObject.name == "web" }
+            #expect(webEvents.contains { $0.type == .normal && $0.reason == Certificate.Reason.waitingForIssuer })
+            #expect(!webEvents.contains(where: { $0.type == .warning }), "\(webEvents.map { "\($0.reason ?? "") \($0.message ?? "")" })")
+            // The Issued Event says what happened in plain words.
+            let issued = try #require(webEvents.first { $0.reason == Certificate.Reason.issued }?.message)
+            #expect(issued.hasPrefix("issued serial ") && issued.contains(", valid until ") && issued.contains("first issuance"), "\(issued)")
+            #expect(!issued.contains("no certificate stored") && !issued.contains("no private key"), "\(issued)")
 
             for name in ["root-ca", "web"] {
                 let ready = try #require(try await h.condition(name))
-                #expect(ready.status == .true, "\(name): \(ready.message ?? "")")
+                #expect(ready.status == .true, "\(name): \(ready.message)")
             }
             let web = try await h.certificate("web")
             #expect(web.status?.revision == 1)

@@ -57,6 +57,9 @@ extension Certificate {
         public static let issuanceFailed = "IssuanceFailed"
         public static let invalidSpec = "InvalidSpec"
         public static let issuerNotReady = "IssuerNotReady"
+        /// The issuer is a CA Certificate not issued yet (or not created yet): normal while it is being issued,
+        /// ``issuerNotReady`` once the wait passes the reconciler's threshold.
+        public static let waitingForIssuer = "WaitingForIssuer"
         public static let expired = "Expired"
         public static let pending = "Pending"
         /// `failurePolicy: hold` stopped retrying; a manual renew resumes.
