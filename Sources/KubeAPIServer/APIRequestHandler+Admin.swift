@@ -9,6 +9,7 @@ import KeywardCore
 /// - `POST faults/fail?code=500&count=1&verb=get&resource=secrets&retryAfterSeconds=2`
 /// - `POST faults/conflict?count=1&verb=update&resource=secrets`
 /// - `POST faults/delay?milliseconds=200`, `POST faults/fail-rate?rate=0.1&seed=7`
+/// - `POST jobs/complete?namespace=default&name=verify-1`, `POST jobs/fail?...`: plays the Job controller
 extension APIRequestHandler {
     func admin(_ segments: [String], _ call: APICall) async throws(APIStatusError) -> Response {
         let route = (call.method.rawValue, segments.joined(separator: "/"))
@@ -40,6 +41,12 @@ extension APIRequestHandler {
                 throw .badRequest("rate must be a number between 0 and 1")
             }
             await faults.setFailRate(rate, seed: call.query["seed"].flatMap(UInt64.init))
+        case ("POST", "jobs/complete"), ("POST", "jobs/fail"):
+            guard let name = call.query["name"], !name.isEmpty else { throw .badRequest("name is required") }
+            let namespace = call.query["namespace"] ?? "default"
+            guard await store.finishJob(namespace: namespace, name: name, succeeded: segments.last == "complete") else {
+                throw .badRequest("no Job \(FieldError.goQuote(namespace))/\(FieldError.goQuote(name))")
+            }
         default:
             throw .pathNotFound
         }

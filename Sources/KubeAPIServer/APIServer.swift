@@ -159,6 +159,13 @@ public final class APIServer: Sendable {
         await store.storedObject(group: group, resource: resource, namespace: namespace, name: name)
     }
 
+    /// Plays the Job controller: the batch/v1 Job finished (`succeeded`) or failed, with the status the real
+    /// controller writes. Returns false when there is no such Job.
+    @discardableResult
+    public func finishJob(namespace: String, name: String, succeeded: Bool) async -> Bool {
+        await store.finishJob(namespace: namespace, name: name, succeeded: succeeded)
+    }
+
     // MARK: Credentials
 
     /// A client certificate for `user` (CN) in `groups` (O), signed by the server's CA. Accepted when

@@ -5,6 +5,7 @@ import KeywardCore
 enum ResourceBehavior: Sendable, Equatable {
     case namespace, secret, configMap, event, serviceAccount, lease
     case deployment, statefulSet, daemonSet
+    case job
     case customResourceDefinition
     case custom
 }
@@ -51,7 +52,7 @@ struct ResourceDefinition: Sendable {
     /// Only objects with a spec/status split keep `metadata.generation` (matching the real registry strategies).
     var tracksGeneration: Bool {
         switch behavior {
-        case .deployment, .statefulSet, .daemonSet, .customResourceDefinition, .custom: true
+        case .deployment, .statefulSet, .daemonSet, .job, .customResourceDefinition, .custom: true
         default: false
         }
     }
@@ -130,6 +131,10 @@ enum BuiltinResources {
         ResourceDefinition(group: "apps", versions: ["v1"], storageVersion: "v1", plural: "daemonsets",
                            singular: "daemonset", kind: "DaemonSet", listKind: "DaemonSetList", namespaced: true,
                            shortNames: ["ds"], categories: ["all"], statusSubresource: true, behavior: .daemonSet),
+        // No Job controller runs: tests play it by writing status (PATCH .../status, or /_keyward/jobs/...).
+        ResourceDefinition(group: "batch", versions: ["v1"], storageVersion: "v1", plural: "jobs", singular: "job",
+                           kind: "Job", listKind: "JobList", namespaced: true, categories: ["all"],
+                           statusSubresource: true, behavior: .job),
         ResourceDefinition(group: "apiextensions.k8s.io", versions: ["v1"], storageVersion: "v1",
                            plural: "customresourcedefinitions", singular: "customresourcedefinition",
                            kind: "CustomResourceDefinition", listKind: "CustomResourceDefinitionList", namespaced: false,

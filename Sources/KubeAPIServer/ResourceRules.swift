@@ -37,6 +37,8 @@ enum ResourceRules {
             defaultStatefulSet(&object)
         case .daemonSet:
             defaultDaemonSet(&object)
+        case .job:
+            defaultJob(&object, old: old)
         case .event, .serviceAccount, .customResourceDefinition, .custom:
             break
         }
@@ -146,10 +148,38 @@ enum ResourceRules {
         object["spec"] = spec
     }
 
+    /// batch/v1 defaults; the pod template's restartPolicy is not defaulted (a Job must say Never or OnFailure).
+    private static func defaultJob(_ object: inout JSONValue, old: JSONValue?) {
+        var spec = object["spec"] ?? .object([:])
+        guard spec.objectValue != nil else { return }
+        func setDefault(_ key: String, _ value: JSONValue) { if spec[key] == nil { spec[key] = value } }
+        setDefault("parallelism", 1)
+        setDefault("completions", 1)
+        setDefault("backoffLimit", 6)
+        setDefault("completionMode", "NonIndexed")
+        setDefault("suspend", false)
+        if var template = spec["template"], template.objectValue != nil {
+            let restartPolicy = template["spec"]?["restartPolicy"]
+            defaultPodTemplate(&template)
+            if restartPolicy == nil, var podSpec = template["spec"]?.objectValue {
+                podSpec["restartPolicy"] = nil
+                template["spec"] = .object(podSpec)
+            }
+            // What the Job controller's selector matches (the real server derives it from the uid).
+            var labels = template["metadata"]?["labels"]?.objectValue ?? [:]
+            labels["job-name"] = .string(object.name)
+            labels["batch.kubernetes.io/job-name"] = .string(object.name)
+            template.set(["metadata", "labels"], .object(labels))
+            spec["template"] = template
+        }
+        if old == nil, spec["selector"] == nil { spec["selector"] = ["matchLabels": ["batch.kubernetes.io/job-name": .string(object.name)]] }
+        object["spec"] = spec
+    }
+
     /// The status a freshly created workload reads back with (non-omitempty fields of the Go types).
     static func initialStatus(_ def: ResourceDefinition) -> JSONValue? {
         switch def.behavior {
-        case .deployment: return .object([:])
+        case .deployment, .job: return .object([:])
         case .statefulSet: return ["replicas": 0, "availableReplicas": 0]
         case .daemonSet:
             return ["currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0]
@@ -179,6 +209,8 @@ enum ResourceRules {
             }
         case .deployment, .statefulSet, .daemonSet:
             validateWorkload(object, old: old, def: def, into: &errors)
+        case .job:
+            validateJob(object, old: old, into: &errors)
         case .namespace, .serviceAccount, .customResourceDefinition, .custom:
             break
         }
@@ -289,6 +321,47 @@ enum ResourceRules {
         }
     }
 
+    private static func validateJob(_ object: JSONValue, old: JSONValue?, into errors: inout [FieldError]) {
+        guard let spec = object["spec"], spec.objectValue != nil else {
+            errors.append(FieldError(.required, "spec"))
+            return
+        }
+        for field in ["parallelism", "completions", "backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished"] {
+            guard let value = spec[field], value != .null else { continue }
+            let minimum: Int64 = field == "activeDeadlineSeconds" ? 1 : 0
+            if (value.intValue ?? -1) < minimum {
+                errors.append(FieldError(.invalid, "spec.\(field)", value: value,
+                                         minimum == 1 ? "must be greater than 0" : "must be greater than or equal to 0"))
+            }
+        }
+        let podSpec = spec["template"]?["spec"]
+        let containers = podSpec?["containers"]?.arrayValue ?? []
+        if containers.isEmpty { errors.append(FieldError(.required, "spec.template.spec.containers")) }
+        for (i, c) in containers.enumerated() {
+            if (c["name"]?.stringValue ?? "").isEmpty { errors.append(FieldError(.required, "spec.template.spec.containers[\(i)].name")) }
+            if (c["image"]?.stringValue ?? "").isEmpty { errors.append(FieldError(.required, "spec.template.spec.containers[\(i)].image")) }
+        }
+        let restartPolicy = podSpec?["restartPolicy"]?.stringValue
+        if restartPolicy != "Never" && restartPolicy != "OnFailure" {
+            if let restartPolicy {
+                errors.append(FieldError(.notSupported, "spec.template.spec.restartPolicy", value: .string(restartPolicy),
+                                         "supported values: \"OnFailure\", \"Never\""))
+            } else {
+                errors.append(FieldError(.required, "spec.template.spec.restartPolicy",
+                                         "valid values: \"OnFailure\", \"Never\""))
+            }
+        }
+        if let old {
+            // The real registry: a Job's pod template and selector never change after creation.
+            if old["spec"]?["template"] != spec["template"] {
+                errors.append(FieldError(.invalid, "spec.template", rendered: "core.PodTemplateSpec{...}", "field is immutable"))
+            }
+            if old["spec"]?["selector"] != spec["selector"] {
+                errors.append(FieldError(.invalid, "spec.selector", rendered: "v1.LabelSelector{...}", "field is immutable"))
+            }
+        }
+    }
+
     // MARK: Generation
 
     /// Whether a write changes what `metadata.generation` counts (the desired state).
@@ -296,7 +369,7 @@ enum ResourceRules {
         switch def.behavior {
         case .deployment:
             return old["spec"] != new["spec"] || old["metadata"]?["annotations"] != new["metadata"]?["annotations"]
-        case .statefulSet, .daemonSet, .customResourceDefinition:
+        case .statefulSet, .daemonSet, .job, .customResourceDefinition:
             return old["spec"] != new["spec"]
         case .custom:
             var a = old, b = new

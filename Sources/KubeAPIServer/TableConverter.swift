@@ -36,6 +36,9 @@ enum TableConverter {
             return [nameColumn, c("Desired", "integer"), c("Current", "integer"), c("Ready", "integer"),
                     c("Up-to-date", "integer"), c("Available", "integer"), c("Node Selector"), ageColumn(),
                     c("Containers", priority: 1), c("Images", priority: 1), c("Selector", priority: 1)]
+        case .job:
+            return [nameColumn, c("Status"), c("Completions"), c("Duration"), ageColumn(),
+                    c("Containers", priority: 1), c("Images", priority: 1), c("Selector", priority: 1)]
         case .customResourceDefinition: return [nameColumn, c("Created At", "date")]
         }
     }
@@ -85,6 +88,19 @@ enum TableConverter {
             return [name, int(status["desiredNumberScheduled"]), int(status["currentNumberScheduled"]),
                     int(status["numberReady"]), int(status["updatedNumberScheduled"]), int(status["numberAvailable"]),
                     .string(ns), age, joined("name"), joined("image"), selector()]
+        case .job:
+            let status = object["status"] ?? .object([:])
+            let conditions = status["conditions"]?.arrayValue ?? []
+            func has(_ type: String) -> Bool { conditions.contains { $0["type"] == .string(type) && $0["status"] == "True" } }
+            let state = has("Complete") ? "Complete" : has("Failed") ? "Failed" : "Running"
+            let completions = object["spec"]?["completions"]?.intValue ?? 1
+            var duration = ""
+            if let start = status["startTime"]?.stringValue.flatMap(Timestamp.parse) {
+                let end = status["completionTime"]?.stringValue.flatMap(Timestamp.parse) ?? now
+                duration = Timestamp.humanDuration(end.timeIntervalSince(start))
+            }
+            return [name, .string(state), .string("\(status["succeeded"]?.intValue ?? 0)/\(completions)"), .string(duration),
+                    age, joined("name"), joined("image"), selector()]
         case .customResourceDefinition:
             return [name, object["metadata"]?["creationTimestamp"] ?? .null]
         }
