@@ -3,7 +3,17 @@
 # Writes state to .keyward/state and certificate files to ./out, prints the status table, verifies with openssl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || KEYWARD_SKIP_HEAVY_TOOLS=1 bash scripts/install-tools.sh
+# Only what this job needs: libcurl's headers to build, and the openssl command to verify (when it is missing).
+# The test tools (nginx, the Python checkers) are scripts/install-tools.sh's business, run by scripts/test.sh.
+need_apt=()
+dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing ${need_apt[*]} with apt-get${SUDO:+ (through sudo)}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
 swift build --product keyward
 .build/debug/keyward run --once --manifests examples/standalone --state .keyward/state --out out
 echo
