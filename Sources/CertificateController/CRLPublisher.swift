@@ -7,11 +7,20 @@ import KubernetesClient
 import KubernetesResources
 import X509
 
-/// Keeps each CA's signed CRL current: in a ConfigMap `<ca>-crl` (`ca.crl` PEM, `ca.crl.der` DER) and, for CAs
-/// that are Keyward Certificates, in the CA's own Secret under `ca.crl`.
+/// An X.509 certificate, named apart from Keyward's `Certificate` resource for files that import both modules' names.
+typealias X509Certificate = X509.Certificate
+
+/// Keeps each CA's signed CRL current.
 ///
-/// The CRL is its own source of truth: revoking reads the current list, appends, bumps the CRL number and re-signs.
-/// It is re-signed well before nextUpdate so relying parties never hold a stale list.
+/// The truth is an operator-owned copy: the CA's own Secret under `ca.crl` for CAs that are Keyward Certificates,
+/// else a Secret `<ca>-crl` Keyward creates for a `ca.secretRef` issuer. A CRL is trusted only if the CA signed it
+/// (signature, issuer name and key identifier). The ConfigMap `<ca>-crl` (`ca.crl` PEM, `ca.crl.der` DER) is output
+/// only: whatever it holds is overwritten with the truth and never read back, so a tenant who can write ConfigMaps
+/// cannot forge entries, push the CRL number, or reset it by deleting the ConfigMap.
+///
+/// Revoking adds an entry to the trusted list and signs the successor CRL number; entries of certificates that
+/// expired before the previous CRL are pruned, so the list stays bounded. The CRL is re-signed well before
+/// nextUpdate so relying parties never hold a stale list.
 struct CRLPublisher: Sendable {
     let store: any ResourceStore
     /// How long a CRL is valid (nextUpdate − thisUpdate): 7 days.
@@ -20,72 +29,153 @@ struct CRLPublisher: Sendable {
     var resignBefore: TimeInterval = 2 * 86_400
 
     static func configMapName(forIssuer name: String) -> String { "\(name)-crl" }
+    /// The Secret holding the CRL of a `ca.secretRef` issuer (whose own Secret is the user's and never written).
+    static func stateSecretName(forIssuer name: String) -> String { "\(name)-crl" }
     static let pemKey = "ca.crl"
     static let derKey = "ca.crl.der"
+    /// On a state Secret: the issuer whose CRL it holds.
+    static let issuerAnnotation = "keyward.dev/crl-issuer"
+    /// On the Secret holding the CRL: ``CRLExpiries`` of the listed certificates.
+    static let expiryAnnotation = "keyward.dev/crl-expiry"
 
-    /// The current CRL of `owner` in `namespace`, if one exists and parses.
-    func current(namespace: String?, owner: String) async throws -> (configMap: ConfigMap?, crl: CertificateRevocationList?) {
-        let configMap = try await store.get(ConfigMap.self, namespace: namespace, name: Self.configMapName(forIssuer: owner))
-        let crl = configMap?.data?[Self.pemKey].flatMap { try? CertificateRevocationList(pemEncoded: $0) }
-        return (configMap, crl)
+    /// What the operator-owned copy of a CA's CRL says, and where it lives.
+    struct State {
+        /// The Secret the truth is written to; nil while a state Secret still has to be created.
+        var holder: Secret?
+        var trust: CRLTrust
+        var expiries: CRLExpiries
     }
 
-    /// Re-signs the CRL if it is missing, signed by another key, or close to nextUpdate. Returns when it next needs
-    /// re-signing.
+    /// Reads the truth for `issuer`.
+    func state(issuer: IssuerContext, owner: String, ca: X509.Certificate, namespace: String?) async throws -> State {
+        var holder: Secret?
+        if let caCertificate = issuer.caCertificate, let secret = issuer.caSecret,
+            CertificateSecret.isOwned(secret, by: caCertificate)
+        {
+            holder = secret
+        } else {
+            let name = Self.stateSecretName(forIssuer: owner)
+            if let secret = try await store.getOwned(Secret.self, namespace: namespace, name: name) {
+                guard Self.isStateSecret(secret, owner: owner) else {
+                    throw CRLStateError.stateSecretNotOwned(namespace: namespace, name: name, issuer: owner)
+                }
+                holder = secret
+            }
+        }
+        let stored = holder?.data[CertificateSecret.crlKey]
+        // Migration only: the ConfigMap is read when no operator-owned copy exists yet.
+        let published = stored == nil
+            ? try await store.getOwned(ConfigMap.self, namespace: namespace, name: Self.configMapName(forIssuer: owner))?
+                .data?[Self.pemKey]
+            : nil
+        return State(holder: holder, trust: CRLTrust(stored: stored, published: published, ca: ca),
+                     expiries: CRLExpiries(annotation: holder?.metadata.annotations[Self.expiryAnnotation]))
+    }
+
+    static func isStateSecret(_ secret: Secret, owner: String) -> Bool {
+        secret.metadata.labels[KeywardLabels.owned] == KeywardLabels.ownedValue
+            && secret.metadata.annotations[issuerAnnotation] == owner
+    }
+
+    /// Re-signs the CRL if there is no trusted one, or it is close to nextUpdate; rewrites a missing or altered
+    /// ConfigMap from the truth. Returns when it next needs re-signing.
     @discardableResult
     func ensureFresh(issuer: IssuerContext, namespace: String?, now: Date) async throws -> Date? {
-        guard let owner = issuer.crlOwnerName, let caCertificate = issuer.certificate else { return nil }
-        let (configMap, crl) = try await current(namespace: namespace, owner: owner)
-        if let crl, crl.isSigned(by: caCertificate), crl.nextUpdate.timeIntervalSince(now) > resignBefore {
-            try await mirrorIntoCASecret(crl, issuer: issuer)
+        guard let owner = issuer.crlOwnerName, let ca = issuer.certificate else { return nil }
+        let state = try await state(issuer: issuer, owner: owner, ca: ca, namespace: namespace)
+        if let crl = state.trust.crl, state.trust.isStored, crl.nextUpdate.timeIntervalSince(now) > resignBefore {
+            try await writeOutput(crl, issuer: issuer, namespace: namespace, owner: owner)
             return crl.nextUpdate.addingTimeInterval(-resignBefore)
         }
-        let fresh = try await publish(entries: crl?.entries ?? [], previousNumber: crl?.crlNumber, configMap: configMap,
-                                      issuer: issuer, namespace: namespace, owner: owner, now: now)
+        let fresh = try await publish(state, adding: nil, issuer: issuer, namespace: namespace, owner: owner, now: now)
         return fresh?.nextUpdate.addingTimeInterval(-resignBefore)
     }
 
-    /// Adds `certificate` to its issuer's CRL (idempotent: an already listed serial is not added twice).
+    /// Adds `certificate` to its issuer's CRL (idempotent: an already listed serial is not added twice, but its
+    /// publication is completed if a crash interrupted it).
     func revoke(_ certificate: X509.Certificate, reason: CRLReason, issuer: IssuerContext, namespace: String?,
                 now: Date) async throws {
-        guard let owner = issuer.crlOwnerName else { return }
-        let (configMap, crl) = try await current(namespace: namespace, owner: owner)
-        var entries = crl?.entries ?? []
-        if entries.contains(where: { $0.serialNumber == certificate.serialNumber }) { return }
-        entries.append(RevokedCertificate(certificate, revocationDate: now, reason: reason))
-        try await publish(entries: entries, previousNumber: crl?.crlNumber, configMap: configMap, issuer: issuer,
-                          namespace: namespace, owner: owner, now: now)
+        guard let owner = issuer.crlOwnerName, let ca = issuer.certificate else { return }
+        let state = try await state(issuer: issuer, owner: owner, ca: ca, namespace: namespace)
+        if let crl = state.trust.crl, crl.entry(for: certificate.serialNumber) != nil {
+            if state.trust.isStored {
+                try await writeOutput(crl, issuer: issuer, namespace: namespace, owner: owner)
+            } else {
+                try await publish(state, adding: nil, issuer: issuer, namespace: namespace, owner: owner, now: now)
+            }
+            return
+        }
+        let entry = RevokedCertificate(certificate, revocationDate: now, reason: reason)
+        try await publish(state, adding: (entry, certificate.notValidAfter), issuer: issuer, namespace: namespace,
+                          owner: owner, now: now)
     }
 
+    /// Signs the successor of the trusted CRL (plus `adding`), writes it to the truth first and the ConfigMap second:
+    /// a crash between the two leaves the truth ahead, and the next pass rewrites the ConfigMap from it.
     @discardableResult
-    private func publish(entries: [RevokedCertificate], previousNumber: UInt64?, configMap: ConfigMap?,
-                         issuer: IssuerContext, namespace: String?, owner: String, now: Date) async throws -> CertificateRevocationList? {
+    private func publish(_ state: State, adding: (entry: RevokedCertificate, notAfter: Date)?, issuer: IssuerContext,
+                         namespace: String?, owner: String, now: Date) async throws -> CertificateRevocationList? {
+        let (entries, expiries) = state.trust.nextEntries(expiries: state.expiries, adding: adding)
+        let number = try state.trust.nextNumber()
         guard let crl = try issuer.issuer.makeCRL(thisUpdate: now, nextUpdate: now.addingTimeInterval(validity),
-                                                  crlNumber: (previousNumber ?? 0) + 1, entries: entries)
+                                                  crlNumber: number, entries: entries)
         else { return nil }
-        if var configMap {
-            configMap.data = (configMap.data ?? [:]).merging([Self.pemKey: crl.pemEncoded]) { _, new in new }
-            configMap.binaryData = (configMap.binaryData ?? [:]).merging([Self.derKey: Data(crl.derEncoded)]) { _, new in new }
-            _ = try await store.update(configMap)
-        } else {
-            var meta = ObjectMeta(name: Self.configMapName(forIssuer: owner), namespace: namespace,
-                                  labels: KeywardLabels.standard)
-            if let ca = issuer.caCertificate, ca.metadata.uid != nil { meta.ownerReferences = [OwnerReference(controlledBy: ca)] }
-            _ = try await store.create(ConfigMap(metadata: meta, data: [Self.pemKey: crl.pemEncoded],
-                                                 binaryData: [Self.derKey: Data(crl.derEncoded)]))
-        }
-        try await mirrorIntoCASecret(crl, issuer: issuer)
+        try await writeTruth(crl, expiries: expiries, holder: state.holder, namespace: namespace, owner: owner)
+        try await writeOutput(crl, issuer: issuer, namespace: namespace, owner: owner)
         return crl
     }
 
-    /// Copies the CRL into the CA's Secret, only for CAs Keyward manages (a user's CA Secret is never written).
-    private func mirrorIntoCASecret(_ crl: CertificateRevocationList, issuer: IssuerContext) async throws {
-        guard let caCertificate = issuer.caCertificate, var secret = issuer.caSecret,
-            CertificateSecret.isOwned(secret, by: caCertificate)
-        else { return }
+    private func writeTruth(_ crl: CertificateRevocationList, expiries: CRLExpiries, holder: Secret?,
+                            namespace: String?, owner: String) async throws {
         let pem = Data(crl.pemEncoded.utf8)
-        guard secret.data[CertificateSecret.crlKey] != pem else { return }
+        guard var secret = holder else {
+            var meta = ObjectMeta(name: Self.stateSecretName(forIssuer: owner), namespace: namespace,
+                                  labels: KeywardLabels.standard, annotations: [Self.issuerAnnotation: owner])
+            meta.annotations[Self.expiryAnnotation] = expiries.annotation
+            do {
+                _ = try await store.create(Secret(metadata: meta, data: [CertificateSecret.crlKey: pem]))
+            } catch StoreError.alreadyExists {
+                throw CRLStateError.stateSecretNotOwned(namespace: namespace, name: meta.name, issuer: owner)
+            }
+            return
+        }
         secret.data[CertificateSecret.crlKey] = pem
+        secret.metadata.annotations[Self.expiryAnnotation] = expiries.annotation
+        guard secret != holder else { return }
         _ = try await store.update(secret)
+    }
+
+    /// Makes the ConfigMap show `crl`, whatever it held (or if it was deleted). A ConfigMap of that name made by
+    /// someone else is taken over: the name is the CA's published CRL location.
+    private func writeOutput(_ crl: CertificateRevocationList, issuer: IssuerContext, namespace: String?,
+                             owner: String) async throws {
+        let name = Self.configMapName(forIssuer: owner)
+        let existing: ConfigMap?
+        if let cached = try await store.getOwned(ConfigMap.self, namespace: namespace, name: name) {
+            existing = cached
+        } else {
+            var meta = ObjectMeta(name: name, namespace: namespace, labels: KeywardLabels.standard)
+            if let ca = issuer.caCertificate, ca.metadata.uid != nil { meta.ownerReferences = [OwnerReference(controlledBy: ca)] }
+            do {
+                _ = try await store.create(ConfigMap(metadata: meta, data: [Self.pemKey: crl.pemEncoded],
+                                                     binaryData: [Self.derKey: Data(crl.derEncoded)]))
+                return
+            } catch StoreError.alreadyExists {
+                // Made by someone else without Keyward's label (so not in the cache): read it to overwrite it.
+                existing = try await store.get(ConfigMap.self, namespace: namespace, name: name)
+            }
+        }
+        guard var configMap = existing else { return }  // deleted meanwhile: the next pass creates it
+        let original = configMap
+        configMap.data = (configMap.data ?? [:]).merging([Self.pemKey: crl.pemEncoded]) { _, new in new }
+        configMap.binaryData = (configMap.binaryData ?? [:]).merging([Self.derKey: Data(crl.derEncoded)]) { _, new in new }
+        for (key, value) in KeywardLabels.standard { configMap.metadata.labels[key] = value }
+        // Exactly the CA as owner: a controller reference someone else set would make ours invalid, and another
+        // owner's deletion would take the CRL with it.
+        if let ca = issuer.caCertificate, ca.metadata.uid != nil {
+            configMap.metadata.ownerReferences = [OwnerReference(controlledBy: ca)]
+        }
+        guard configMap != original else { return }
+        _ = try await store.update(configMap)
     }
 }

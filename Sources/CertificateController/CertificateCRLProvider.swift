@@ -1,19 +1,36 @@
 import ControllerRuntime
 import Foundation
+import KeywardAPI
 import KeywardPKI
 import KubernetesResources
 
-/// Serves each CA's current CRL (DER) to the operator's `/crl/{namespace}/{name}.crl` endpoint, read from the
-/// ConfigMap the ``CRLPublisher`` maintains.
+/// Serves each CA's current CRL (DER) to the operator's `/crl/{namespace}/{name}.crl` endpoint from the truth the
+/// ``CRLPublisher`` keeps (the CA Certificate's Secret, or the state Secret of a `ca.secretRef` issuer), never from
+/// the ConfigMap a tenant could have written.
+///
+/// Reads only the informer caches (``ResourceStore/cachedOnly(_:namespace:name:)``): anyone who can reach the
+/// endpoint can ask for any name, and no such request may become an API read.
 public struct CertificateCRLProvider: CRLProvider {
     let store: any ResourceStore
 
     public init(store: any ResourceStore) { self.store = store }
 
     public func crl(namespace: String, name: String) async -> Data? {
-        let configMap = try? await store.get(ConfigMap.self, namespace: namespace,
-                                             name: CRLPublisher.configMapName(forIssuer: name))
-        guard let pem = configMap?.data?[CRLPublisher.pemKey], let crl = try? CertificateRevocationList(pemEncoded: pem)
+        if let ca = await store.cachedOnly(Certificate.self, namespace: namespace, name: name), ca.spec.isCA {
+            guard let secret = await store.cachedOnly(Secret.self, namespace: namespace, name: ca.spec.secretName),
+                CertificateSecret.isOwned(secret, by: ca)
+            else { return nil }
+            return Self.der(secret)
+        }
+        let stateName = CRLPublisher.stateSecretName(forIssuer: name)
+        guard let secret = await store.cachedOnly(Secret.self, namespace: namespace, name: stateName),
+            CRLPublisher.isStateSecret(secret, owner: name)
+        else { return nil }
+        return Self.der(secret)
+    }
+
+    private static func der(_ secret: Secret) -> Data? {
+        guard let pem = secret.string(CertificateSecret.crlKey), let crl = try? CertificateRevocationList(pemEncoded: pem)
         else { return nil }
         return Data(crl.derEncoded)
     }

@@ -11,6 +11,7 @@ let targets: [(name: String, summary: String)] = [
     ("duration", "Go durations, cron schedules, verify templates, usages and Kubernetes timestamps"),
     ("manifest", "standalone manifest files (YAML/JSON documents) decoded and validated as Keyward resources"),
     ("kubeconfig", "kubeconfig files resolved into a client configuration"),
+    ("crl", "tenant-made CRL ConfigMaps next to the stored copy, through the CRL publisher's trust and merge rules"),
 ]
 
 let arguments = CommandLine.arguments
@@ -33,6 +34,7 @@ let status = forwarded.withUnsafeMutableBufferPointer { buffer -> Int32 in
     case "watch": return keyward_fuzz_run(argc, argv) { data, size in WatchTarget.run(FuzzInput(data, size)); return 0 }
     case "duration": return keyward_fuzz_run(argc, argv) { data, size in DurationTarget.run(FuzzInput(data, size)); return 0 }
     case "manifest": return keyward_fuzz_run(argc, argv) { data, size in ManifestTarget.run(FuzzInput(data, size)); return 0 }
+    case "crl": return keyward_fuzz_run(argc, argv) { data, size in CRLTarget.run(FuzzInput(data, size)); return 0 }
     default: return keyward_fuzz_run(argc, argv) { data, size in KubeconfigTarget.run(FuzzInput(data, size)); return 0 }
     }
 }

@@ -203,4 +203,34 @@ struct StatusCommandTests {
             #expect(help.stdout.contains("USAGE: kubectl keyward <subcommand>"), "usage names the plugin form: \(help.stdout)")
         }
     }
+
+    /// Standalone: the same report from a `keyward run` state folder, Events from its events.log.
+    @Test func standaloneStateFolder() async throws {
+        let directory = try TemporaryDirectory(prefix: "keyward-status-standalone")
+        let keyward = try keywardExecutable()
+        let state = directory.path("state")
+        let manifests = ExternalTool.repositoryRoot.appendingPathComponent("examples/standalone").path
+        let run = try await ExternalTool.run(keyward, ["run", "--manifests", manifests, "--state", state, "--out", directory.path("out"), "--once"])
+        #expect(run.status == 0, "\(run)")
+
+        let json = try await ExternalTool.run(keyward, ["status", "certificate", "standalone-web", "--state", state, "-o", "json"])
+        #expect(json.status == 0, "\(json)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let secret = try #require(report["secret"] as? [String: Any])
+        #expect(report["ready"] as? Bool == true && secret["owned"] as? Bool == true)
+        #expect(secret["serialNumber"] as? String == report["serialNumber"] as? String && report["serialNumber"] != nil)
+        #expect(secret["renewalTime"] as? String == report["renewalTime"] as? String && report["renewalTime"] != nil)
+        #expect((report["issuers"] as? [[String: Any]])?.compactMap { $0["reference"] as? String } == ["certificate/standalone-root-ca", "selfSigned"])
+        let events = try #require(report["events"] as? [[String: Any]])
+        #expect(events.contains { $0["reason"] as? String == "Issued" }, "\(events)")
+
+        let inspected = try await ExternalTool.run(keyward, ["inspect", "secret", "standalone-web-tls", "--state", state])
+        #expect(inspected.status == 0 && inspected.stdout.contains("\(report["serialNumber"] as? String ?? "?")"), "\(inspected)")
+        #expect(inspected.stdout.contains("matches certificate tls.crt#1") && !inspected.stdout.contains("PRIVATE KEY"), "\(inspected.stdout)")
+
+        let rotation = try await ExternalTool.run(keyward, ["status", "--state", state, "secretrotation", "app-credentials"])
+        #expect(rotation.status == 0 && rotation.stdout.contains("admin-password, api-token"), "\(rotation)")
+        let table = try await ExternalTool.run(keyward, ["status", "--state", state])
+        #expect(table.status == 0 && table.stdout.contains("standalone-web"), "the table still works: \(table)")
+    }
 }

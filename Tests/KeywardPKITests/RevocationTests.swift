@@ -80,12 +80,12 @@ import X509
         }
         let crl = try CertificateRevocationList(
             issuerCertificate: s.ca.certificate, issuerKey: s.caKey,
-            thisUpdate: Self.now, nextUpdate: Self.now.addingTimeInterval(86400), crlNumber: UInt64.max, entries: entries
+            thisUpdate: Self.now, nextUpdate: Self.now.addingTimeInterval(86400), crlNumber: CRLNumber(UInt64.max), entries: entries
         )
         for parsed in [try CertificateRevocationList(derEncoded: crl.derEncoded), try CertificateRevocationList(pemEncoded: crl.pemEncoded)] {
             #expect(parsed == crl)
             #expect(parsed.entries == entries)
-            #expect(parsed.crlNumber == UInt64.max)
+            #expect(parsed.crlNumber == CRLNumber(UInt64.max))
             #expect(parsed.issuer == s.ca.certificate.subject)
             #expect(parsed.isSigned(by: s.ca.certificate))
             #expect(!parsed.isSigned(by: Fixtures.root.certificate))

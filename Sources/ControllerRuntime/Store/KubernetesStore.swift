@@ -67,6 +67,12 @@ public final class KubernetesStore: ResourceStore {
         }
     }
 
+    /// The informer cache only: nil without an informer for `T`, before it synced, or for objects it does not see.
+    public func cachedOnly<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async -> T? {
+        guard let informer = informer(for: T.self), await informer.hasSynced else { return nil }
+        return await informer.cached(namespace: namespace, name: name)
+    }
+
     public func list<T: KubernetesResource>(_ type: T.Type, namespace: String?, labels: [String: String]) async throws -> [T] {
         if let informer = informer(for: T.self), await informer.hasSynced, await informer.covers(labels: labels) {
             var objects = await informer.list(namespace: namespace).filter { labelsMatch($0.metadata.labels, labels) }

@@ -19,11 +19,19 @@ public protocol ResourceStore: Sendable {
     func update<T: KubernetesResource>(_ object: T) async throws -> T
     func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T
     func delete<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws
+    /// What the store holds locally, never asking a server: for endpoints anyone may call (e.g. `/crl`), whose
+    /// requests must not turn into API reads. nil for a miss, or while a cache has not synced yet.
+    func cachedOnly<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async -> T?
 }
 
 extension ResourceStore {
     public func list<T: KubernetesResource>(_ type: T.Type, namespace: String?) async throws -> [T] {
         try await list(type, namespace: namespace, labels: [:])
+    }
+
+    /// A store without a server (standalone mode's files) reads locally anyway.
+    public func cachedOnly<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async -> T? {
+        try? await get(type, namespace: namespace, name: name)
     }
 
     /// Without a cache of its own objects, a store reads them like any other.

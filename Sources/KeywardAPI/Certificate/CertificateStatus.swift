@@ -131,11 +131,14 @@ extension Certificate {
         public var serialNumber: String
         public var reason: RevocationReason
         public var revocationTime: Date
+        /// When the revoked certificate expires: the entry is dropped from status after that (it leaves the CRL too).
+        public var notAfter: Date?
 
-        public init(serialNumber: String, reason: RevocationReason, revocationTime: Date) {
+        public init(serialNumber: String, reason: RevocationReason, revocationTime: Date, notAfter: Date? = nil) {
             self.serialNumber = serialNumber
             self.reason = reason
             self.revocationTime = revocationTime
+            self.notAfter = notAfter
         }
     }
 }

@@ -71,7 +71,7 @@ enum StatusFacts {
     }
 
     static func row(_ label: String, _ value: String) -> String {
-        "  " + (label + ":").padding(toLength: 13, withPad: " ", startingAt: 0) + value
+        "  " + (label + ":").padding(toLength: 15, withPad: " ", startingAt: 0) + value
     }
 
     static func time(_ date: Date?, now: Date) -> String {

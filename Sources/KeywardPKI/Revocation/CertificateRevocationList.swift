@@ -11,8 +11,9 @@ public struct CertificateRevocationList: Sendable, Hashable {
     public let issuer: DistinguishedName
     public let thisUpdate: Date
     public let nextUpdate: Date
-    /// Monotonically increasing sequence number; Keyward's CRLs fit 64 bits, wider ones are refused on parse.
-    public let crlNumber: UInt64
+    /// Monotonically increasing sequence number, up to the 20 octets RFC 5280 allows (wider ones are refused on
+    /// parse). Zero when the CRL has no cRLNumber extension.
+    public let crlNumber: CRLNumber
     public let entries: [RevokedCertificate]
     /// Lowercase hex of the authorityKeyIdentifier keyIdentifier, if present.
     public let authorityKeyIdentifier: String?
@@ -34,7 +35,7 @@ public struct CertificateRevocationList: Sendable, Hashable {
         issuerKey: PrivateKey,
         thisUpdate: Date,
         nextUpdate: Date,
-        crlNumber: UInt64,
+        crlNumber: CRLNumber,
         entries: [RevokedCertificate]
     ) throws(CRLError) {
         guard issuerKey.matches(issuerCertificate) else {
@@ -71,7 +72,7 @@ public struct CertificateRevocationList: Sendable, Hashable {
                             Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: keyID), critical: false)
                         )
                         var number = DER.Serializer()
-                        try number.serialize(Self.integerBytes(crlNumber))
+                        try number.serialize(crlNumber.contentOctets)
                         try coder.serialize(
                             Certificate.Extension(oid: OID.crlNumber, critical: false, value: number.serializedBytes[...])
                         )
@@ -177,7 +178,7 @@ extension CertificateRevocationList {
         var thisUpdate = Date.distantPast
         var nextUpdate: Date?
         var entries: [RevokedCertificate] = []
-        var crlNumber: UInt64?
+        var crlNumber: CRLNumber?
         var authorityKeyIdentifier: String?
         try DER.sequence(tbsNode, identifier: .sequence) { nodes in
             var next = nodes.next()
@@ -269,15 +270,7 @@ extension CertificateRevocationList {
         }
     }
 
-    /// Big-endian two's-complement bytes of a non-negative number (a 0x00 prefix when the top bit is set), because
-    /// SwiftASN1 encodes `UInt64` values above `Int64.max` as negative INTEGERs.
-    static func integerBytes(_ value: UInt64) -> ArraySlice<UInt8> {
-        var bytes = withUnsafeBytes(of: value.bigEndian, Array.init).drop { $0 == 0 }
-        if bytes.isEmpty || bytes.first! & 0x80 != 0 { bytes.insert(0, at: bytes.startIndex) }
-        return ArraySlice(bytes)
-    }
-
-    private static func parseCRLNumber(_ value: ArraySlice<UInt8>) throws -> UInt64 {
+    private static func parseCRLNumber(_ value: ArraySlice<UInt8>) throws -> CRLNumber {
         // The raw INTEGER content octets: SwiftASN1's unsigned decoding would drop the 0x00 sign byte.
         let node = try DER.parse(value)
         guard node.identifier == .integer, case .primitive(let bytes) = node.content else {
@@ -286,8 +279,9 @@ extension CertificateRevocationList {
         guard bytes.first.map({ $0 & 0x80 == 0 }) ?? false else {
             throw CRLError.malformed(reason: "negative CRL number")
         }
-        let magnitude = bytes.drop { $0 == 0 }
-        guard magnitude.count <= 8 else { throw CRLError.unsupported(reason: "CRL number wider than 64 bits") }
-        return magnitude.reduce(0) { $0 << 8 | UInt64($1) }
+        guard bytes.count <= CRLNumber.maxOctets else {
+            throw CRLError.unsupported(reason: "CRL number longer than \(CRLNumber.maxOctets) octets")
+        }
+        return try CRLNumber(magnitude: bytes)
     }
 }
