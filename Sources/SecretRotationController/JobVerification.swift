@@ -47,24 +47,42 @@ public struct VerificationJob: HasStatusSubresource, Hashable {
     }
 }
 
-/// `spec.verify.job`: runs the user's Job with the candidate mounted read-only, and passes when it completes.
+/// `spec.verify.job`: runs the user's containers with the candidate mounted read-only, and passes when the Job
+/// completes.
+///
+/// The tenant supplies containers only (validation refuses anything else); the operator builds the pod around them
+/// so a verification cannot run with more than the namespace's defaults: the `default` service account (another
+/// only when the operator allows it) with no token mounted, the candidate volume and nothing else, and the
+/// restricted Pod Security profile.
 ///
 /// The Job and the Secret holding the candidate are named after the candidate's hash, so a restarted controller
 /// finds the Job it already started instead of starting another. Both are owned by the SecretRotation (garbage
 /// collected with it) and deleted as soon as the verdict is in: the candidate copy lives no longer than needed.
 struct JobVerification {
     let store: any ResourceStore
+    /// `namespace/name` or `*/name` entries from `--verify-job-service-accounts`.
+    let allowedServiceAccounts: Set<String>
 
     static let volumeName = "keyward-candidate"
+    static let defaultServiceAccount = "default"
+    /// The user `nobody`: images that default to root still start under runAsNonRoot.
+    static let unprivilegedID: Int64 = 65534
 
     func run(_ check: SecretRotation.JobCheck, candidate: [String: Data], rotation: SecretRotation,
              now: Date) async throws -> VerificationOutcome {
         let namespace = rotation.metadata.namespace ?? "default"
+        let account = check.serviceAccountName ?? Self.defaultServiceAccount
+        guard account == Self.defaultServiceAccount || allowedServiceAccounts.contains("\(namespace)/\(account)")
+                || allowedServiceAccounts.contains("*/\(account)") else {
+            return .failed(reason: "spec.verify.job.serviceAccountName: \"\(account)\" is not allowed for verification "
+                           + "Jobs in \(namespace) (the operator's --verify-job-service-accounts)")
+        }
         let suffix = String(ValuesHash.of(candidate).prefix(10))
         let base = String(rotation.metadata.name.prefix(40))
         let jobName = "\(base)-verify-\(suffix)"
         let secretName = "\(base)-candidate-\(suffix)"
         let owner = rotation.metadata.uid.map { _ in [OwnerReference(controlledBy: rotation)] } ?? []
+        let timeout = check.timeout.duration?.timeInterval ?? 300
 
         if try await store.get(Secret.self, namespace: namespace, name: secretName) == nil {
             var meta = ObjectMeta(name: secretName, namespace: namespace, labels: KeywardLabels.standard,
@@ -76,16 +94,17 @@ struct JobVerification {
         if job == nil {
             let meta = ObjectMeta(name: jobName, namespace: namespace, labels: KeywardLabels.standard,
                                   ownerReferences: owner)
+            let spec = Self.jobSpec(containers: check.template["template"]?["spec"]?["containers"]?.arrayValue ?? [],
+                                    secretName: secretName, serviceAccount: account, timeout: timeout)
             do {
-                job = try await store.create(VerificationJob(metadata: meta, spec: Self.jobSpec(check.template,
-                                                                                                 secretName: secretName)))
+                job = try await store.create(VerificationJob(metadata: meta, spec: spec))
             } catch StoreError.alreadyExists {
                 job = try await store.get(VerificationJob.self, namespace: namespace, name: jobName)
             }
         }
         guard let job else { return .pending(until: now.addingTimeInterval(1)) }
         let started = job.metadata.creationTimestamp ?? now
-        let deadline = started.addingTimeInterval(check.timeout.duration?.timeInterval ?? 300)
+        let deadline = started.addingTimeInterval(timeout)
         let outcome: VerificationOutcome
         switch job.verdict {
         case true?: outcome = .passed
@@ -114,29 +133,41 @@ struct JobVerification {
         try await store.delete(Secret.self, namespace: namespace, name: secret)
     }
 
-    /// The user's JobSpec with the candidate volume mounted read-only in every container, `backoffLimit: 0` and
-    /// `restartPolicy: Never` unless given (a verification is one attempt, not a retry loop).
-    static func jobSpec(_ template: JSONValue, secretName: String) -> JSONValue {
-        var spec = template.objectValue ?? [:]
-        if spec["backoffLimit"] == nil { spec["backoffLimit"] = 0 }
-        var podTemplate = spec["template"]?.objectValue ?? [:]
-        var podSpec = podTemplate["spec"]?.objectValue ?? [:]
-        if podSpec["restartPolicy"] == nil { podSpec["restartPolicy"] = "Never" }
-        var volumes = podSpec["volumes"]?.arrayValue ?? []
-        volumes.removeAll { $0["name"]?.stringValue == volumeName }
-        volumes.append(["name": .string(volumeName), "secret": ["secretName": .string(secretName)]])
-        podSpec["volumes"] = .array(volumes)
-        podSpec["containers"] = .array((podSpec["containers"]?.arrayValue ?? []).map { container in
-            var c = container.objectValue ?? [:]
-            var mounts = c["volumeMounts"]?.arrayValue ?? []
-            mounts.removeAll { $0["name"]?.stringValue == volumeName }
-            mounts.append(["name": .string(volumeName), "mountPath": .string(SecretRotation.JobCheck.candidateMountPath),
-                           "readOnly": true])
-            c["volumeMounts"] = .array(mounts)
+    /// The Job the operator runs: one attempt (`backoffLimit: 0`, `restartPolicy: Never`), bounded by the check's
+    /// timeout, around the user's containers (only their allowed fields are copied) with the candidate mounted.
+    static func jobSpec(containers: [JSONValue], secretName: String, serviceAccount: String,
+                        timeout: TimeInterval) -> JSONValue {
+        let restricted: JSONValue = [
+            "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true,
+            "capabilities": ["drop": ["ALL"]], "seccompProfile": ["type": "RuntimeDefault"],
+        ]
+        let built: [JSONValue] = containers.map { container in
+            var c: JSONObject = [:]
+            for (key, value) in container.objectValue ?? [:]
+            where SecretRotation.JobCheck.allowedContainerFields.contains(key) {
+                c[key] = value
+            }
+            c["volumeMounts"] = [["name": .string(volumeName), "mountPath": .string(SecretRotation.JobCheck.candidateMountPath),
+                                  "readOnly": true]]
+            c["securityContext"] = restricted
             return .object(c)
-        })
-        podTemplate["spec"] = .object(podSpec)
-        spec["template"] = .object(podTemplate)
-        return .object(spec)
+        }
+        let podSpec: JSONValue = [
+            "restartPolicy": "Never",
+            "serviceAccountName": .string(serviceAccount),
+            "automountServiceAccountToken": false,
+            "enableServiceLinks": false,
+            "securityContext": [
+                "runAsNonRoot": true, "runAsUser": .int(unprivilegedID), "runAsGroup": .int(unprivilegedID),
+                "seccompProfile": ["type": "RuntimeDefault"],
+            ],
+            "volumes": [["name": .string(volumeName), "secret": ["secretName": .string(secretName)]]],
+            "containers": .array(built),
+        ]
+        return [
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": .int(Int64(max(1, min(timeout.rounded(.up), 86_400 * 7)))),
+            "template": ["spec": podSpec],
+        ]
     }
 }

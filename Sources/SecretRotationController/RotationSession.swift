@@ -93,7 +93,8 @@ final class RotationSession: RotationEnvironment {
             if case .failed = outcome { return outcome }
         }
         if let job = verify.job {
-            return try await JobVerification(store: context.store)
+            return try await JobVerification(store: context.store,
+                                             allowedServiceAccounts: context.options.verifyJobServiceAccounts)
                 .run(job, candidate: candidate, rotation: rotation, now: now)
         }
         return .passed

@@ -20,6 +20,9 @@ public struct SecretRotationReconciler: Reconciler {
         public var rolloutPollInterval: TimeInterval = 5
         /// Run `spec.onChange` commands after every change of the values (standalone mode's consumers).
         public var runChangeHooks = false
+        /// Service accounts a verification Job may name besides `default`: `namespace/name` or `*/name`
+        /// (`--verify-job-service-accounts`).
+        public var verifyJobServiceAccounts: Set<String> = []
 
         public init(runChangeHooks: Bool = false) { self.runChangeHooks = runChangeHooks }
     }
@@ -34,7 +37,8 @@ public struct SecretRotationReconciler: Reconciler {
     let logger: Logger
 
     /// - Parameters:
-    ///   - probe: runs `spec.verify.http` checks; default libcurl with the system trust store.
+    ///   - probe: runs `spec.verify.http` checks; default libcurl with the system trust store and the default
+    ///     ``EgressPolicy`` (the operator passes one built from `--egress-deny-cidr` / `--egress-allow-cidr`).
     ///   - patcher: stamps consumer pod templates; default a merge patch through the store's client.
     public init(store: any ResourceStore, events: EventRecorder, clock: any WallClock = SystemClock(),
                 options: Options = Options(), probe: (any VerificationProbe)? = nil,

@@ -17,6 +17,18 @@ private func key(_ name: String, _ generator: SecretRotation.Generator) -> Secre
 private let jobSpec: JSONValue = ["template": ["spec": ["containers": [["name": "check", "image": "busybox"]],
                                                         "restartPolicy": "Never"]]]
 
+/// A valid verify.job template with extra fields at one level.
+private func jobTemplate(extraJobSpec: JSONObject = [:], extraPodSpec: JSONObject = [:],
+                         extraContainer: JSONObject = [:]) -> JSONValue {
+    var container: JSONObject = ["name": "check", "image": "busybox"]
+    container.merge(extraContainer) { $1 }
+    var podSpec: JSONObject = ["containers": [.object(container)]]
+    podSpec.merge(extraPodSpec) { $1 }
+    var jobSpec: JSONObject = ["template": ["spec": .object(podSpec)]]
+    jobSpec.merge(extraJobSpec) { $1 }
+    return .object(jobSpec)
+}
+
 @Suite("SecretRotation validation")
 struct SecretRotationValidationTests {
     static let invalid: [RotationCase] = [
@@ -117,8 +129,38 @@ struct SecretRotationValidationTests {
         .init(name: "verify expected status not a status", field: "spec.verify.http.expectedStatus") {
             $0.verify = .init(http: .init(url: "https://db.example.com/", expectedStatus: 42))
         },
-        .init(name: "verify job without containers", field: "spec.verify.job.template") {
+        .init(name: "verify job without containers", field: "spec.verify.job.template.template.spec.containers") {
             $0.verify = .init(job: .init(template: ["template": ["spec": [:]]]))
+        },
+        .init(name: "verify header value with CR LF", field: "spec.verify.http.headers[0].value") {
+            $0.verify = .init(http: .init(url: "https://db.example.com/",
+                                          headers: [.init(name: "X-Token", value: "a\r\nX-Injected: 1")]))
+        },
+        .init(name: "verify timeout over a minute", field: "spec.verify.http.timeout") {
+            $0.verify = .init(http: .init(url: "https://db.example.com/", timeout: "61s"))
+        },
+        .init(name: "verify job with a JobSpec field", field: "spec.verify.job.template.backoffLimit") {
+            $0.verify = .init(job: .init(template: jobTemplate(extraJobSpec: ["backoffLimit": 3])))
+        },
+        .init(name: "verify job mounting a volume", field: "spec.verify.job.template.template.spec.volumes") {
+            $0.verify = .init(job: .init(template: jobTemplate(extraPodSpec: [
+                "volumes": [["name": "other", "secret": ["secretName": "someone-elses"]]]])))
+        },
+        .init(name: "verify job choosing a pod service account", field: "spec.verify.job.template.template.spec.serviceAccountName") {
+            $0.verify = .init(job: .init(template: jobTemplate(extraPodSpec: ["serviceAccountName": "admin"])))
+        },
+        .init(name: "verify job container with a securityContext", field: "spec.verify.job.template.template.spec.containers[0].securityContext") {
+            $0.verify = .init(job: .init(template: jobTemplate(extraContainer: ["securityContext": ["privileged": true]])))
+        },
+        .init(name: "verify job env from a Secret", field: "spec.verify.job.template.template.spec.containers[0].env[0].valueFrom") {
+            $0.verify = .init(job: .init(template: jobTemplate(extraContainer: [
+                "env": [["name": "P", "valueFrom": ["secretKeyRef": ["name": "admin", "key": "password"]]]]])))
+        },
+        .init(name: "verify job container without an image", field: "spec.verify.job.template.template.spec.containers[0].image") {
+            $0.verify = .init(job: .init(template: ["template": ["spec": ["containers": [["name": "check"]]]]]))
+        },
+        .init(name: "verify job service account not a name", field: "spec.verify.job.serviceAccountName") {
+            $0.verify = .init(job: .init(template: jobSpec, serviceAccountName: "Admin!"))
         },
         .init(name: "empty verify", field: "spec.verify") { $0.verify = .init() },
         .init(name: "unknown onMigrationTimeout", field: "spec.rollback.onMigrationTimeout") {

@@ -90,7 +90,10 @@ struct Harness {
     let sink: RecordingEventSink
     let events: EventRecorder
     let metrics: KeywardMetrics
-    let probe = HTTPVerificationProbe()
+    /// The tests' services listen on 127.0.0.1, which the default egress policy denies: allowed explicitly, as an
+    /// operator would with `--egress-allow-cidr 127.0.0.1/32`.
+    let probe = HTTPVerificationProbe(egress: Harness.loopbackEgress)
+    static let loopbackEgress = EgressPolicy(allow: [try! CIDR(parsing: "127.0.0.1/32")])
     let namespace = "default"
 
     static func with(rollout: RolloutSimulation = .off, extraCRDs: [URL] = [],

@@ -6,136 +6,151 @@ import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
 @testable import SecretRotationController
-import Synchronization
 import Testing
 
-/// The test API server serves no batch/v1 (and will not register a CRD in a built-in group), so Jobs live in this
-/// store and everything else in the cluster; the test plays the Job controller by setting status.
-final class JobRoutingStore: ResourceStore {
-    let base: any ResourceStore
-    let clock: ManualClock
-    private let jobs = Mutex<[String: VerificationJob]>([:])
-
-    init(base: any ResourceStore, clock: ManualClock) {
-        self.base = base
-        self.clock = clock
-    }
-
-    var all: [VerificationJob] { jobs.withLock { Array($0.values) } }
-
-    func finish(succeeded: Bool) {
-        jobs.withLock { jobs in
-            for key in jobs.keys {
-                jobs[key]?.status = succeeded ? .init(succeeded: 1) : .init(failed: 1)
-            }
-        }
-    }
-
-    func get<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T? {
-        if T.self == VerificationJob.self { return jobs.withLock { $0[name] } as? T }
-        return try await base.get(type, namespace: namespace, name: name)
-    }
-    func list<T: KubernetesResource>(_ type: T.Type, namespace: String?, labels: [String: String]) async throws -> [T] {
-        if T.self == VerificationJob.self { return all.compactMap { $0 as? T } }
-        return try await base.list(type, namespace: namespace, labels: labels)
-    }
-    func create<T: KubernetesResource>(_ object: T) async throws -> T {
-        guard var job = object as? VerificationJob else { return try await base.create(object) }
-        job.metadata.creationTimestamp = clock.now
-        return try jobs.withLock { jobs in
-            if jobs[job.metadata.name] != nil { throw StoreError.alreadyExists(kind: "Job", key: job.metadata.name) }
-            jobs[job.metadata.name] = job
-            return job as! T
-        }
-    }
-    func update<T: KubernetesResource>(_ object: T) async throws -> T { try await base.update(object) }
-    func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T { try await base.updateStatus(object) }
-    func delete<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws {
-        if T.self == VerificationJob.self { jobs.withLock { _ = $0.removeValue(forKey: name) }; return }
-        try await base.delete(type, namespace: namespace, name: name)
-    }
-}
-
+/// `spec.verify.job` end to end against the test API server, which serves batch/v1 Jobs; the test plays the Job
+/// controller (``APIServer/finishJob(namespace:name:succeeded:)``).
 @Suite("Verification Jobs")
 struct JobVerificationTests {
-    static func spec(timeout: DurationString = "5m") -> SecretRotation.Spec {
+    static let container: JSONValue = [
+        "name": "check", "image": "example/db-check:1", "args": ["--password-file", "/var/run/keyward/candidate/password"],
+        "env": [["name": "MODE", "value": "strict"], ["name": "POD", "valueFrom": ["fieldRef": ["fieldPath": "metadata.name"]]]],
+        "resources": ["limits": ["cpu": "100m", "memory": "64Mi"]],
+    ]
+
+    static func spec(timeout: DurationString = "5m", serviceAccount: String? = nil) -> SecretRotation.Spec {
         var spec = SecretRotation.Spec.db(.staged)
-        spec.verify = SecretRotation.Verify(job: SecretRotation.JobCheck(template: [
-            "template": ["spec": ["containers": [["name": "check", "image": "example/db-check:1",
-                                                  "args": ["--password-file", "/var/run/keyward/candidate/password"]]]]],
-        ], timeout: timeout))
+        spec.verify = SecretRotation.Verify(job: SecretRotation.JobCheck(
+            template: ["template": ["spec": ["containers": [container]]]], timeout: timeout,
+            serviceAccountName: serviceAccount))
         return spec
     }
 
-    func job(_ jobs: JobRoutingStore) -> VerificationJob? { jobs.all.first }
-
-    func run(_ body: (Harness, JobRoutingStore, SecretRotationReconciler) async throws -> Void) async throws {
-        try await Harness.with { h in
-            let jobs = JobRoutingStore(base: h.store, clock: h.clock)
-            try await body(h, jobs, h.reconciler(store: jobs))
-        }
+    func jobs(_ h: Harness) async throws -> [VerificationJob] {
+        try await h.store.list(VerificationJob.self, namespace: h.namespace)
     }
 
-    @Test("the candidate is mounted into the Job; completion promotes it and cleans up")
-    func passes() async throws {
-        try await run { h, jobs, reconciler in
+    @Test("the operator builds the pod: no token, default service account, only the candidate volume, restricted")
+    func podSpecIsOperatorBuilt() async throws {
+        try await Harness.with { h in
             try await h.create("db", Self.spec())
-            try await h.reconcile("db", with: reconciler)
+            try await h.reconcile("db")
             h.clock.advance(by: 3600)
-            let waiting = try await h.reconcile("db", with: reconciler)
+            let waiting = try await h.reconcile("db")
             #expect(try await h.status("db").phase == .verifying)
             #expect(waiting.requeueAfter == 5)
-            let data = try await h.data("db")
-            let candidate = try #require(data.text("password.pending"))
-            let job = try #require(jobs.all.first)
-            let podSpec = try #require(job.spec["template"]?["spec"])
-            #expect(job.spec["backoffLimit"] == 0 && podSpec["restartPolicy"] == "Never")
-            let secretName = try #require(podSpec["volumes"]?.arrayValue?.first?["secret"]?["secretName"]?.stringValue)
-            let mount = podSpec["containers"]?.arrayValue?.first?["volumeMounts"]?.arrayValue?.first
-            #expect(mount?["mountPath"] == "/var/run/keyward/candidate" && mount?["readOnly"] == true)
+            let job = try #require(try await jobs(h).first)
+            // What the API server stored, not what the operator meant to send.
+            let stored = try #require(await h.server.storedObject(group: "batch", resource: "jobs", namespace: "default",
+                                                                   name: job.metadata.name))
+            #expect(stored["spec"]?["backoffLimit"] == 0 && stored["spec"]?["activeDeadlineSeconds"] == 300)
+            let pod = try #require(stored["spec"]?["template"]?["spec"])
+            #expect(pod["automountServiceAccountToken"] == false)
+            #expect(pod["serviceAccountName"] == "default")
+            #expect(pod["restartPolicy"] == "Never" && pod["enableServiceLinks"] == false)
+            #expect(pod["securityContext"]?["runAsNonRoot"] == true)
+            #expect(pod["securityContext"]?["seccompProfile"]?["type"] == "RuntimeDefault")
+            let volumes = try #require(pod["volumes"]?.arrayValue)
+            #expect(volumes.count == 1 && volumes.first?["name"] == "keyward-candidate")
+            let secretName = try #require(volumes.first?["secret"]?["secretName"]?.stringValue)
+            #expect(secretName.hasPrefix("db-candidate-"))
+            let container = try #require(pod["containers"]?.arrayValue?.first)
+            #expect(pod["containers"]?.arrayValue?.count == 1)
+            #expect(container["image"] == "example/db-check:1" && container["args"] == Self.container["args"])
+            #expect(container["env"] == Self.container["env"] && container["resources"]?["limits"] == Self.container["resources"]?["limits"])
+            #expect(container["volumeMounts"] == [["name": "keyward-candidate", "mountPath": "/var/run/keyward/candidate",
+                                                   "readOnly": true]])
+            let security = try #require(container["securityContext"])
+            #expect(security["allowPrivilegeEscalation"] == false && security["readOnlyRootFilesystem"] == true)
+            #expect(security["runAsNonRoot"] == true && security["capabilities"]?["drop"] == ["ALL"])
+            #expect(security["seccompProfile"]?["type"] == "RuntimeDefault")
+            // Nothing else of the pod is set by anyone but the API server's defaults.
+            let podKeys = Set(pod.objectValue?.keys.map { $0 } ?? [])
+            #expect(podKeys.isSubset(of: ["automountServiceAccountToken", "serviceAccountName", "restartPolicy",
+                                          "enableServiceLinks", "securityContext", "volumes", "containers",
+                                          "terminationGracePeriodSeconds", "dnsPolicy", "schedulerName"]), "\(podKeys)")
+
+            let candidate = try #require(try await h.data("db").text("password.pending"))
             let candidateSecret = try #require(try await h.store.get(Secret.self, namespace: "default", name: secretName))
             #expect(candidateSecret.data == ["password": Data(candidate.utf8)])
             #expect(candidateSecret.metadata.ownerReferences.first?.kind == "SecretRotation")
-
-            // A restarted controller finds the same Job instead of starting another.
-            try await h.reconcile("db", with: h.reconciler(store: jobs))
-            #expect(jobs.all.count == 1)
-
-            jobs.finish(succeeded: true)
-            try await h.reconcile("db", with: reconciler)
-            let status = try await h.status("db")
-            #expect(status.phase == .idle && status.revision == 2)
-            #expect(try await h.data("db").text("password") == candidate)
-            #expect(jobs.all.isEmpty)
-            #expect(try await h.store.get(Secret.self, namespace: "default", name: secretName) == nil)
+            #expect(job.metadata.ownerReferences.first?.kind == "SecretRotation")
         }
     }
 
-    @Test("a failed Job, or one that does not finish in time, fails verification")
-    func fails() async throws {
-        try await run { h, jobs, reconciler in
+    @Test("a succeeded Job promotes the candidate and is cleaned up; a restart finds the same Job")
+    func succeededJobPromotes() async throws {
+        try await Harness.with { h in
+            try await h.create("db", Self.spec())
+            try await h.reconcile("db")
+            h.clock.advance(by: 3600)
+            try await h.reconcile("db")
+            let candidate = try #require(try await h.data("db").text("password.pending"))
+            let job = try #require(try await jobs(h).first)
+            try await h.reconcile("db", with: h.reconciler())  // a restarted controller
+            #expect(try await jobs(h).count == 1)
+
+            #expect(await h.server.finishJob(namespace: "default", name: job.metadata.name, succeeded: true))
+            try await h.reconcile("db")
+            let status = try await h.status("db")
+            #expect(status.phase == .idle && status.revision == 2)
+            #expect(try await h.data("db").text("password") == candidate)
+            #expect(try await jobs(h).isEmpty)
+            #expect(try await h.store.list(Secret.self, namespace: "default").map(\.metadata.name) == ["db"])
+        }
+    }
+
+    @Test("a failed Job, or one that does not finish in time, does not promote")
+    func failedJobDoesNotPromote() async throws {
+        try await Harness.with { h in
             try await h.create("db", Self.spec(timeout: "2m"))
-            try await h.reconcile("db", with: reconciler)
+            try await h.reconcile("db")
             let old = try await h.data("db").text("password")
             h.clock.advance(by: 3600)
-            try await h.reconcile("db", with: reconciler)
-            jobs.finish(succeeded: false)
-            try await h.reconcile("db", with: reconciler)
+            try await h.reconcile("db")
+            let job = try #require(try await jobs(h).first)
+            #expect(await h.server.finishJob(namespace: "default", name: job.metadata.name, succeeded: false))
+            try await h.reconcile("db")
             var status = try await h.status("db")
             #expect(status.phase == .failed && status.conditions[type: "Ready"]?.reason == "VerificationFailed")
             #expect(try await h.data("db").text("password") == old)
-            #expect(jobs.all.isEmpty)
+            #expect(try await jobs(h).isEmpty)
 
             h.clock.advance(by: 60)
-            try await h.reconcile("db", with: reconciler)
-            #expect(jobs.all.count == 1)
+            try await h.reconcile("db")
+            #expect(try await jobs(h).count == 1)
             h.clock.advance(by: 120)
-            try await h.reconcile("db", with: reconciler)
+            try await h.reconcile("db")
             status = try await h.status("db")
             #expect(status.phase == .failed && status.failedAttempts == 2)
             #expect(status.lastError?.contains("did not complete within 2m") == true)
-            #expect(jobs.all.isEmpty)
+            #expect(try await h.data("db").text("password") == old)
+            #expect(try await jobs(h).isEmpty)
             #expect(try await h.store.list(Secret.self, namespace: "default").map(\.metadata.name) == ["db"])
+        }
+    }
+
+    @Test("another service account only when the operator allows it for the namespace")
+    func serviceAccountAllowList() async throws {
+        try await Harness.with { h in
+            try await h.create("db", Self.spec(serviceAccount: "db-verifier"))
+            try await h.reconcile("db")
+            h.clock.advance(by: 3600)
+            try await h.reconcile("db")
+            let status = try await h.status("db")
+            #expect(status.phase == .failed)
+            #expect(status.lastError?.contains("\"db-verifier\" is not allowed") == true, "\(status.lastError ?? "")")
+            #expect(try await jobs(h).isEmpty, "no Job was created")
+
+            var options = SecretRotationReconciler.Options()
+            options.verifyJobServiceAccounts = ["default/db-verifier"]
+            let allowing = SecretRotationReconciler(store: h.store, events: h.events, clock: h.clock, options: options,
+                                                    probe: h.probe, metrics: h.metrics)
+            h.clock.advance(by: 3600)
+            try await h.reconcile("db", with: allowing)
+            let job = try #require(try await jobs(h).first)
+            let pod = job.spec["template"]?["spec"]
+            #expect(pod?["serviceAccountName"] == "db-verifier" && pod?["automountServiceAccountToken"] == false)
         }
     }
 }

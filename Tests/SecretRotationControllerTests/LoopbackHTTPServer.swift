@@ -4,9 +4,16 @@ import Synchronization
 import Glibc
 #endif
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 for verification tests: one request per connection, answered by `decide`.
-/// Runs on its own thread (blocking accept/read), never on Swift's cooperative pool.
+/// A tiny HTTP/1.1 server on 127.0.0.1 for verification tests: one request per connection, answered by `decide`
+/// (a status with an empty body) or `answer` (any head and body). Runs on its own thread (blocking accept/read),
+/// never on Swift's cooperative pool. Counts every connection it accepts, so a test can show none was made.
 final class LoopbackHTTPServer: Sendable {
+    struct Answer: Sendable {
+        var status: Int
+        var headers: [(name: String, value: String)] = []
+        var body: [UInt8] = []
+    }
+
     struct Request: Sendable {
         var method: String
         var path: String
@@ -16,15 +23,27 @@ final class LoopbackHTTPServer: Sendable {
 
     let port: Int
     private let listener: Int32
-    private let decide: @Sendable (Request) -> Int
+    private let answer: @Sendable (Request) -> Answer
     private let requests = Mutex<[Request]>([])
     private let stopped = Mutex(false)
+    private let accepted = Mutex(0)
+    private let written = Mutex(0)
+
+    /// Connections accepted so far.
+    var connectionCount: Int { accepted.withLock { $0 } }
+    /// Response bytes the clients took (a write to a client that hung up fails and is not counted).
+    var bytesWritten: Int { written.withLock { $0 } }
 
     /// Requests received so far (they hold candidate values: tests compare them, never print them).
     var received: [Request] { requests.withLock { $0 } }
 
-    init(decide: @escaping @Sendable (Request) -> Int) throws {
-        self.decide = decide
+    convenience init(decide: @escaping @Sendable (Request) -> Int) throws {
+        try self.init(answer: { Answer(status: decide($0)) })
+    }
+
+    init(answer: @escaping @Sendable (Request) -> Answer) throws {
+        self.answer = answer
+        signal(SIGPIPE, SIG_IGN)  // a client hanging up mid-body must fail the write, not end the test process
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var one: Int32 = 1
@@ -60,6 +79,7 @@ final class LoopbackHTTPServer: Sendable {
         while !stopped.withLock({ $0 }) {
             let connection = accept(listener, nil, nil)
             if connection < 0 { if stopped.withLock({ $0 }) { return } else { continue } }
+            accepted.withLock { $0 += 1 }
             serve(connection)
             close(connection)
         }
@@ -68,6 +88,7 @@ final class LoopbackHTTPServer: Sendable {
     private func serve(_ fd: Int32) {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 4096)
         var headerEnd: Int?
@@ -97,9 +118,17 @@ final class LoopbackHTTPServer: Sendable {
         let request = Request(method: requestLine.first ?? "", path: requestLine.count > 1 ? requestLine[1] : "",
                               headers: headers, body: String(decoding: bodyBytes, as: UTF8.self))
         requests.withLock { $0.append(request) }
-        let status = decide(request)
-        let response = "HTTP/1.1 \(status) Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        _ = response.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        let reply = answer(request)
+        var head = "HTTP/1.1 \(reply.status) Status\r\nContent-Length: \(reply.body.count)\r\nConnection: close\r\n"
+        for header in reply.headers { head += "\(header.name): \(header.value)\r\n" }
+        let bytes = Array((head + "\r\n").utf8) + reply.body
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBufferPointer { write(fd, $0.baseAddress, min($0.count, 65536)) }
+            if n <= 0 { break }
+            offset += n
+            written.withLock { $0 += n }
+        }
     }
 
     private func findHeaderEnd(_ bytes: [UInt8]) -> Int? {

@@ -48,6 +48,30 @@ let invalidRotationSpecs: [RotationSpecCase] = [
     .init(name: "verify header naming an unknown key", field: "spec.verify.http.headers[0].value") {
         $0.verify = .init(http: .init(url: "https://db.example.com/", headers: [.init(name: "X-Password", value: "{{ candidate.pasword }}")]))
     },
+    .init(name: "verify header value with CR LF (header injection)", field: "spec.verify.http.headers[0].value") {
+        $0.verify = .init(http: .init(url: "https://db.example.com/", headers: [.init(name: "X-A", value: "a\r\nHost: evil")]))
+    },
+    .init(name: "verify timeout of an hour (holding a worker)", field: "spec.verify.http.timeout") {
+        $0.verify = .init(http: .init(url: "https://db.example.com/", timeout: "1h"))
+    },
+    .init(name: "verify job mounting another Secret", field: "spec.verify.job.template.template.spec.volumes") {
+        $0.verify = .init(job: .init(template: ["template": ["spec": [
+            "containers": [["name": "c", "image": "busybox"]],
+            "volumes": [["name": "x", "secret": ["secretName": "admin-credentials"]]]]]]))
+    },
+    .init(name: "verify job as another service account", field: "spec.verify.job.template.template.spec.serviceAccountName") {
+        $0.verify = .init(job: .init(template: ["template": ["spec": [
+            "containers": [["name": "c", "image": "busybox"]], "serviceAccountName": "deployer"]]]))
+    },
+    .init(name: "verify job privileged container", field: "spec.verify.job.template.template.spec.containers[0].securityContext") {
+        $0.verify = .init(job: .init(template: ["template": ["spec": [
+            "containers": [["name": "c", "image": "busybox", "securityContext": ["privileged": true]]]]]]))
+    },
+    .init(name: "verify job env from a Secret", field: "spec.verify.job.template.template.spec.containers[0].env[0].valueFrom") {
+        $0.verify = .init(job: .init(template: ["template": ["spec": [
+            "containers": [["name": "c", "image": "busybox",
+                            "env": [["name": "T", "valueFrom": ["secretKeyRef": ["name": "admin", "key": "token"]]]]]]]]]))
+    },
     .init(name: "consumer kind unknown", field: "spec.consumers.workloads[0].kind") {
         $0.consumers.workloads = [.init(kind: "CronJob", name: "backup")]
     },

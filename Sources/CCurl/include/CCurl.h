@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 typedef size_t (*ccurl_data_callback)(char *data, size_t size, size_t nmemb, void *userdata);
 
@@ -34,6 +36,36 @@ static inline CURLcode ccurl_easy_setopt_slist(CURL *handle, CURLoption option, 
 static inline CURLcode ccurl_easy_setopt_callback(CURL *handle, CURLoption option, ccurl_data_callback callback) {
     return curl_easy_setopt(handle, option, callback);
 }
+
+typedef curl_socket_t (*ccurl_opensocket_callback)(void *clientp, curlsocktype purpose, struct curl_sockaddr *address);
+
+/// CURLOPT_OPENSOCKETFUNCTION: called for every socket libcurl opens, with the address it will connect to (after
+/// DNS), so an address policy checked here holds for the address actually used.
+static inline CURLcode ccurl_easy_setopt_opensocket(CURL *handle, ccurl_opensocket_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, callback);
+}
+
+/// Copies the IP address of `address` (4 bytes for IPv4, 16 for IPv6) into `out`; returns that length, or 0 for
+/// any other family (a Unix socket, say).
+static inline size_t ccurl_sockaddr_ip(const struct curl_sockaddr *address, unsigned char out[16]) {
+    if (address->family == AF_INET && address->addrlen >= sizeof(struct sockaddr_in)) {
+        memcpy(out, &((const struct sockaddr_in *)(const void *)&address->addr)->sin_addr, 4);
+        return 4;
+    }
+    if (address->family == AF_INET6 && address->addrlen >= sizeof(struct sockaddr_in6)) {
+        memcpy(out, &((const struct sockaddr_in6 *)(const void *)&address->addr)->sin6_addr, 16);
+        return 16;
+    }
+    return 0;
+}
+
+/// What libcurl would have done without an open-socket callback.
+static inline curl_socket_t ccurl_open_socket(const struct curl_sockaddr *address) {
+    return socket(address->family, address->socktype, address->protocol);
+}
+
+/// CURL_SOCKET_BAD is a macro; returned from the open-socket callback it refuses the connection.
+static inline curl_socket_t ccurl_socket_bad(void) { return CURL_SOCKET_BAD; }
 
 /// Passes PEM or DER bytes in memory (CURLOPT_CAINFO_BLOB, CURLOPT_SSLCERT_BLOB, CURLOPT_SSLKEY_BLOB).
 /// libcurl copies the bytes, so the caller's buffer may be released afterwards.

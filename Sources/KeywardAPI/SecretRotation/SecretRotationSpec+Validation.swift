@@ -191,22 +191,30 @@ extension SecretRotation.Spec {
                     }
                 }
             }
+            if http.headers.count > SecretRotation.HTTPCheck.maximumHeaders {
+                v.add("spec.verify.http.headers", "at most \(SecretRotation.HTTPCheck.maximumHeaders) headers")
+            }
             for (i, header) in http.headers.enumerated() {
                 v.check("spec.verify.http.headers[\(i)].name", NameRules.headerNameProblem(header.name))
-                checkTemplate(header.value, "spec.verify.http.headers[\(i)].value")
+                if HTTPFieldValue.hasControlCharacter(header.value) {
+                    // A CR or LF would start another header: refused by name, the value is never quoted.
+                    v.add("spec.verify.http.headers[\(i)].value", "must not contain control characters (CR, LF, NUL, ...)")
+                } else {
+                    checkTemplate(header.value, "spec.verify.http.headers[\(i)].value")
+                }
             }
             if let body = http.body { checkTemplate(body, "spec.verify.http.body") }
             if !(100...599).contains(http.expectedStatus) {
                 v.add("spec.verify.http.expectedStatus", "must be an HTTP status code (100-599)")
             }
-            v.check("spec.verify.http.timeout", http.timeout.problem())
+            v.check("spec.verify.http.timeout", http.timeout.problem(maximum: SecretRotation.HTTPCheck.maximumTimeout))
         }
         if let job = verify.job {
-            if job.template.objectValue == nil { v.add("spec.verify.job.template", "must be a batch/v1 JobSpec object") }
-            else if job.template["template"]?["spec"]?["containers"]?.arrayValue?.isEmpty ?? true {
-                v.add("spec.verify.job.template", "needs template.spec.containers")
-            }
+            job.templateViolations("spec.verify.job.template", &v)
             v.check("spec.verify.job.timeout", job.timeout.problem())
+            if let account = job.serviceAccountName {
+                v.check("spec.verify.job.serviceAccountName", NameRules.dns1123SubdomainProblem(account))
+            }
         }
     }
 

@@ -25,6 +25,9 @@ extension SecretRotation {
         public var timeout: DurationString
 
         public static let defaultTimeout: DurationString = "10s"
+        /// A slow endpoint holds a rotation worker this long at most.
+        public static let maximumTimeout = GoDuration(seconds: 60)
+        public static let maximumHeaders = 32
 
         public init(url: String, method: HTTPMethod = .get, headers: [HTTPHeader] = [], body: String? = nil,
                     expectedStatus: Int = 200, timeout: DurationString = HTTPCheck.defaultTimeout) {
@@ -82,27 +85,36 @@ extension SecretRotation {
 
     /// A Job run with the candidate mounted; success (a Complete Job) passes.
     public struct JobCheck: Codable, Sendable, Hashable {
-        /// A batch/v1 JobSpec. The controller adds a volume `keyward-candidate` (a Secret holding only the
-        /// candidate values, under their plain key names) mounted read-only at ``candidateMountPath`` in every
-        /// container, and sets backoffLimit 0 unless given.
+        /// A batch/v1 JobSpec of which only `template.spec.containers` is accepted (each with name, image,
+        /// imagePullPolicy, command, args, workingDir, env without Secret/ConfigMap references, resources; see
+        /// ``allowedContainerFields``). The operator builds the rest of the Job: no service account token, the
+        /// namespace's `default` service account, restricted security context, and a volume `keyward-candidate` (a
+        /// Secret holding only the candidate values, under their plain key names) mounted read-only at
+        /// ``candidateMountPath`` in every container.
         public var template: JSONValue
         /// The Job must complete within this; default 5m.
         public var timeout: DurationString
+        /// The pod's service account: `default` unless the operator allows this one for the namespace
+        /// (`keyward controller --verify-job-service-accounts`). Its token is never mounted either way.
+        public var serviceAccountName: String?
 
         public static let defaultTimeout: DurationString = "5m"
         public static let candidateMountPath = "/var/run/keyward/candidate"
 
-        public init(template: JSONValue, timeout: DurationString = JobCheck.defaultTimeout) {
+        public init(template: JSONValue, timeout: DurationString = JobCheck.defaultTimeout,
+                    serviceAccountName: String? = nil) {
             self.template = template
             self.timeout = timeout
+            self.serviceAccountName = serviceAccountName
         }
 
-        enum CodingKeys: String, CodingKey { case template, timeout }
+        enum CodingKeys: String, CodingKey { case template, timeout, serviceAccountName }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             template = try c.decode(.template, or: JSONValue.null)
             timeout = try c.decode(.timeout, or: Self.defaultTimeout)
+            serviceAccountName = try c.decodeIfPresent(.serviceAccountName)
         }
     }
 }

@@ -20,13 +20,14 @@ public struct DurationString: RawRepresentable, Codable, Hashable, Sendable, Cus
     public var description: String { rawValue }
 
     /// Why the text is not a usable positive duration, or nil.
-    func problem(minimum: GoDuration? = nil) -> String? {
+    func problem(minimum: GoDuration? = nil, maximum: GoDuration? = nil) -> String? {
         let parsed: GoDuration
         do { parsed = try GoDuration(parsing: rawValue) } catch {
             return "\"\(rawValue)\" is not a duration (\(error.reason)); use Go syntax such as 720h, 90m or 30s"
         }
         guard parsed.nanoseconds > 0 else { return "must be greater than zero" }
         if let minimum, parsed < minimum { return "must be at least \(Self.compact(minimum))" }
+        if let maximum, parsed > maximum { return "must be at most \(Self.compact(maximum))" }
         return nil
     }
 

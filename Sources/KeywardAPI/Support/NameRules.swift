@@ -17,6 +17,14 @@ enum NameRules {
             + "ending with a letter or digit (RFC 1123 subdomain)"
     }
 
+    /// A DNS-1123 label: what Kubernetes requires of container names.
+    static func dns1123LabelProblem(_ name: String) -> String? {
+        guard name.utf8.count <= 63, !name.contains(".") else {
+            return "\"\(name)\" is not a valid name: at most 63 lower-case letters, digits and '-' (RFC 1123 label)"
+        }
+        return dns1123SubdomainProblem(name)
+    }
+
     /// An RFC 1123 host name, optionally with a single `*` as the entire leftmost label (RFC 6125 6.4.3).
     /// Internationalised names must be A-labels (`xn--…`): SAN dNSName is an IA5String.
     static func dnsNameProblem(_ name: String) -> String? {

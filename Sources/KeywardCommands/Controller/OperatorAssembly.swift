@@ -34,6 +34,10 @@ public struct OperatorAssembly: Sendable {
     public let clock: any WallClock
     let limiter: IssuanceRateLimiter
     let events: EventRecorder
+    /// Where tenant-aimed requests (`spec.verify.http`) may connect (`--egress-deny-cidr`, `--egress-allow-cidr`).
+    public var egress = EgressPolicy()
+    /// Service accounts a verification Job may name besides `default` (`--verify-job-service-accounts`).
+    public var verifyJobServiceAccounts: Set<String> = []
 
     public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, namespaces: [String] = [],
                 maxCachedObjectBytes: Int? = OperatorAssembly.defaultMaxCachedObjectBytes, concurrency: Int = 4,
@@ -141,7 +145,10 @@ public struct OperatorAssembly: Sendable {
             guard let name = event.object.metadata.annotations[KeywardAnnotations.secretRotationName] else { return }
             await rotationQueue.add(ObjectKey(namespace: event.object.metadata.namespace, name: name))
         }
-        let rotationReconciler = SecretRotationReconciler(store: store, events: events, clock: clock, metrics: metrics)
+        var rotationOptions = SecretRotationReconciler.Options()
+        rotationOptions.verifyJobServiceAccounts = verifyJobServiceAccounts
+        let rotationReconciler = SecretRotationReconciler(store: store, events: events, clock: clock, options: rotationOptions,
+                                                          probe: HTTPVerificationProbe(egress: egress), metrics: metrics)
         metrics.registerController("secretrotation")
         let rotationGate = ManualTriggerGate(
             inner: rotationReconciler, limiter: ManualTriggerLimiter(window: manualTriggerInterval, clock: clock),

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import KeywardCore
 
 /// The head of a streamed response, delivered as soon as the headers are complete.
 public struct HTTPStreamHead: Sendable {
@@ -27,8 +28,25 @@ final class CurlTransfer: @unchecked Sendable {
     private var headers: [String: String] = [:]
     private var body = Data()
     private var finished = false
+    /// Set for targets someone else chose: see ``HTTPRequest/egress``.
+    private let egress: EgressPolicy?
+    private let discardBodyAfter: Int?
+    private var bodyBytes = 0
+    private var headerBytes = 0
+    private var bodyTruncated = false
+    /// Connections the egress policy refused (the transfer fails as ``TransportError/egressDenied`` when no other
+    /// address worked).
+    private var deniedConnections = 0
+
+    /// Response headers kept at most for an egress-checked transfer (libcurl bounds each line, not their number).
+    static let egressHeaderLimit = 64 * 1024
 
     init(id: Int, request: HTTPRequest, tls: TLSSettings, http2: Bool, completion: Completion) throws {
+        // A CR or LF in a header would start another header (or the body) in the request libcurl writes.
+        if let bad = request.headers.first(where: { HTTPFieldValue.hasControlCharacter($0.name + $0.value) }) {
+            throw TransportError.other(url: request.url.absoluteString, curlCode: -1,
+                                       detail: "header \(bad.name.debugDescription) contains a control character")
+        }
         guard let easy = curl_easy_init() else {
             throw TransportError.other(url: request.url.absoluteString, curlCode: -1, detail: "curl_easy_init failed")
         }
@@ -36,6 +54,8 @@ final class CurlTransfer: @unchecked Sendable {
         self.url = request.url.absoluteString
         self.easy = easy
         self.completion = completion
+        self.egress = request.egress
+        self.discardBodyAfter = request.discardBodyAfter
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         configure(request: request, tls: tls, http2: http2)
@@ -56,7 +76,20 @@ final class CurlTransfer: @unchecked Sendable {
         ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
         ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, UnsafeMutableRawPointer(bitPattern: id))
         ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1))
-        ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")  // whatever libcurl can decode (gzip, br, zstd)
+        ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+        ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        if egress == nil {
+            ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")  // whatever libcurl can decode (gzip, br, zstd)
+        } else {
+            // No Accept-Encoding and no decoding: what is read is what arrived, so a small compressed body cannot
+            // expand in memory. No proxy: the policy must see the target's address, not a proxy's.
+            ccurl_easy_setopt_string(easy, CURLOPT_PROXY, "")
+            // A pooled connection was checked when it opened, perhaps under another policy: always connect anew.
+            ccurl_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)
+            ccurl_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
+            ccurl_easy_setopt_opensocket(easy, curlOpenSocketCallback)
+            ccurl_easy_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, Unmanaged.passUnretained(self).toOpaque())
+        }
         if let timeout = request.timeout {
             let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
             ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(ms, 1)))
@@ -109,6 +142,12 @@ final class CurlTransfer: @unchecked Sendable {
 
     // MARK: Callbacks (curl thread)
 
+    /// Whether the header callback may go on (false aborts the transfer).
+    fileprivate func countHeader(_ length: Int) -> Bool {
+        headerBytes += length
+        return egress == nil || headerBytes <= Self.egressHeaderLimit
+    }
+
     fileprivate func receiveHeader(_ line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("HTTP/") {
@@ -128,11 +167,29 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
-    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) {
+    /// Whether the transfer goes on (false aborts it: the discard limit was reached).
+    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let limit = discardBodyAfter {
+            bodyBytes += bytes.count
+            if bodyBytes > limit { bodyTruncated = true }
+            return !bodyTruncated
+        }
         switch completion {
         case .buffered: body.append(contentsOf: bytes)
         case .streaming(_, let continuation): continuation.yield(Data(bytes))
         }
+        return true
+    }
+
+    /// Opens a socket only to an address the egress policy allows.
+    fileprivate func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
+        var raw = [UInt8](repeating: 0, count: 16)
+        let length = ccurl_sockaddr_ip(address, &raw)
+        guard let egress, let ip = IPAddress(bytes: Array(raw.prefix(length))), egress.allows(ip) else {
+            deniedConnections += 1
+            return ccurl_socket_bad()
+        }
+        return ccurl_open_socket(address)
     }
 
     // MARK: Completion (curl thread)
@@ -140,11 +197,14 @@ final class CurlTransfer: @unchecked Sendable {
     func finish(code: CURLcode) {
         guard !finished else { return }
         finished = true
-        let error: (any Error)? = code == CURLE_OK ? nil : transportError(code)
+        // A body cut at the discard limit is a complete answer: the status is what the caller wanted.
+        let cut = code == CURLE_WRITE_ERROR && bodyTruncated
+        let error: (any Error)? = code == CURLE_OK || cut ? nil : transportError(code)
         switch completion {
         case .buffered(let continuation):
             if let error { continuation.resume(throwing: error) }
-            else { continuation.resume(returning: HTTPResponse(status: status, headers: headers, body: body)) }
+            else { continuation.resume(returning: HTTPResponse(status: status, headers: headers, body: body,
+                                                                   bodyTruncated: bodyTruncated)) }
         case .streaming(let head, let stream):
             if let head {
                 if let error { head.resume(throwing: error) }
@@ -167,6 +227,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     private func transportError(_ code: CURLcode) -> TransportError {
         let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        if deniedConnections > 0, code == CURLE_COULDNT_CONNECT { return .egressDenied(url: url) }
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .dns(host: URL(string: url)?.host ?? url, detail: detail)
@@ -188,14 +249,19 @@ private let curlWriteCallback: ccurl_data_callback = { data, size, count, contex
     let length = size * count
     guard let context else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-    transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length))
-    return length
+    return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+}
+
+private let curlOpenSocketCallback: ccurl_opensocket_callback = { context, _, address in
+    guard let context, let address else { return ccurl_socket_bad() }
+    return Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().openSocket(address)
 }
 
 private let curlHeaderCallback: ccurl_data_callback = { data, size, count, context in
     let length = size * count
     guard let context, let data else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    guard transfer.countHeader(length) else { return 0 }
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
     transfer.receiveHeader(line)
     return length

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardCore
 
 /// One HTTP request as the transport sees it: no Kubernetes knowledge.
 public struct HTTPRequest: Sendable {
@@ -10,14 +11,24 @@ public struct HTTPRequest: Sendable {
     public var body: Data?
     /// Whole-request deadline; `nil` for streams that end when the server closes them.
     public var timeout: Duration?
+    /// For a target someone else chose (a tenant's verification URL, a webhook): every address the transfer
+    /// connects to must pass this policy (checked on the resolved address at connect time, so DNS rebinding cannot
+    /// bypass it), proxies from the environment are not used, and the response is not decompressed. `nil` (the
+    /// operator's own API server) checks nothing.
+    public var egress: EgressPolicy?
+    /// When set, the response body is not kept: at most this many bytes are read, then the transfer ends with the
+    /// status it had (``HTTPResponse/bodyTruncated`` set).
+    public var discardBodyAfter: Int?
 
     public init(method: Method, url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil,
-                timeout: Duration? = .seconds(30)) {
+                timeout: Duration? = .seconds(30), egress: EgressPolicy? = nil, discardBodyAfter: Int? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.egress = egress
+        self.discardBodyAfter = discardBodyAfter
     }
 }
 
@@ -26,6 +37,15 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [String: String]
     public var body: Data
+    /// The request's ``HTTPRequest/discardBodyAfter`` limit was reached and the rest of the body was not read.
+    public var bodyTruncated = false
+
+    public init(status: Int, headers: [String: String], body: Data, bodyTruncated: Bool = false) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.bodyTruncated = bodyTruncated
+    }
 
     /// Header lookup by lower-cased name.
     public func header(_ name: String) -> String? { headers[name.lowercased()] }

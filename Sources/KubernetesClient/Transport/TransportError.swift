@@ -9,6 +9,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The connection broke after it was established (e.g. the server closed a stream mid-response).
     case connectionLost(url: String, detail: String)
     case other(url: String, curlCode: Int, detail: String)
+    /// Every address the target resolved to is denied by the request's ``EgressPolicy``; no connection was made.
+    case egressDenied(url: String)
     case shutdown
 
     public var description: String {
@@ -19,6 +21,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .timeout(let url): "request to \(url) timed out"
         case .connectionLost(let url, let d): "connection to \(url) lost: \(d)"
         case .other(let url, let code, let d): "transfer to \(url) failed (curl \(code)): \(d)"
+        case .egressDenied(let url): "\(url) resolves only to addresses the egress policy denies"
         case .shutdown: "the HTTP transport has shut down"
         }
     }
@@ -27,7 +30,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     public var isRetryable: Bool {
         switch self {
         case .dns, .connect, .timeout, .connectionLost, .other: true
-        case .tls, .shutdown: false
+        case .tls, .egressDenied, .shutdown: false
         }
     }
 }
