@@ -110,10 +110,25 @@ public struct CertificateReconciler: Reconciler {
         // Triggers: manual renew (annotation value not yet handled) and revoke.
         let renewRequest = certificate.metadata.annotations[KeywardAnnotations.renew]
         let manualRenew = renewRequest != nil && renewRequest != certificate.status?.lastRenewRequest
+        // Revoke: recorded as handled only once the replacement is stored (RevokeProgress).
+        let storedLeaf = Self.storedLeaf(secret)
         var forceNewKey = false
-        if let reasonName = certificate.metadata.annotations[KeywardAnnotations.revoke] {
-            certificate = try await revokeCurrent(certificate, secret: secret, issuer: issuer, reasonName: reasonName, now: now)
+        var revokeToFinish = false
+        switch RevokeProgress.step(certificate, storedSerial: storedLeaf?.serial) {
+        case .none: break
+        case .revoke:
+            if let storedLeaf {
+                certificate = try await revokeCurrent(certificate, stored: storedLeaf, issuer: issuer, now: now)
+            }
             forceNewKey = true
+            revokeToFinish = true
+        case .replace:
+            forceNewKey = true
+            revokeToFinish = true
+        case .finish where storedLeaf == nil:
+            certificate = try await finishRevoke(certificate)  // nothing stored, nothing revoked: issue afresh
+        case .finish:
+            revokeToFinish = true
         }
 
         var reasons = ReissuePolicy.reasons(
@@ -121,7 +136,9 @@ public struct CertificateReconciler: Reconciler {
             expectedIssuer: issuer.certificate, now: now, renewBefore: renewBefore(certificate),
             jitterSeed: certificate.metadata.uid ?? certificate.metadata.key)
         if reasons.isEmpty, !manualRenew, !forceNewKey, let secret {
-            return try await upToDate(certificate, secret: secret, issuer: issuer, now: now)
+            let result = try await upToDate(certificate, secret: secret, issuer: issuer, now: now)
+            if revokeToFinish { try await finishRevokeIfReplaced(certificate) }
+            return result
         }
         if forceNewKey { reasons.append(.unreadablePrivateKey(reason: "revoked")) }
 
@@ -137,8 +154,11 @@ public struct CertificateReconciler: Reconciler {
             }
             if let next = status.nextRetryTime, next > now { return ReconcileResult(requeueAfter: next.timeIntervalSince(now)) }
         }
-        return try await issue(certificate, secret: secret, issuer: issuer, template: template, algorithm: algorithm,
-                               reasons: reasons, manualRenew: manualRenew ? renewRequest : nil, forceNewKey: forceNewKey, now: now)
+        let result = try await issue(certificate, secret: secret, issuer: issuer, template: template, algorithm: algorithm,
+                                     reasons: reasons, manualRenew: manualRenew ? renewRequest : nil, forceNewKey: forceNewKey,
+                                     now: now)
+        if revokeToFinish { try await finishRevokeIfReplaced(certificate) }
+        return result
     }
 
     // MARK: Issuance
@@ -151,7 +171,9 @@ public struct CertificateReconciler: Reconciler {
         let existingKey = stored.privateKeyPEM.flatMap { try? PrivateKey(pemEncoded: $0) }
         let reuseKey = certificate.spec.privateKey.rotationPolicy == .never && !forceNewKey
             && existingKey?.algorithm == algorithm
-        let revision = max(CertificateSecret.revision(of: secret), certificate.status?.revision ?? 0) + 1
+        // The Secret's annotation is editable by whoever may write the Secret: saturate, never trap.
+        let current = max(CertificateSecret.revision(of: secret), certificate.status?.revision ?? 0)
+        let revision = current == .max ? current : current + 1
         let written: Secret
         let issued: IssuedCertificate
         let key: PrivateKey
@@ -238,7 +260,7 @@ public struct CertificateReconciler: Reconciler {
     }
 
     private func issuanceFailed(_ certificate: Certificate, message: String, now: Date) async throws -> ReconcileResult {
-        let failures = (certificate.status?.failedIssuanceAttempts ?? 0) + 1
+        let failures = min(certificate.status?.failedIssuanceAttempts ?? 0, Int(Int32.max) - 1) + 1
         let delay = options.backoff.delay(afterFailures: failures)
         let next = seconds(now.addingTimeInterval(delay))
         try await writeStatus(certificate, event: (.warning, Certificate.Reason.issuanceFailed, message)) { status in
@@ -314,6 +336,7 @@ public struct CertificateReconciler: Reconciler {
             status.nextRetryTime = nil
             status.lastError = nil
             if let renewRequest { status.lastRenewRequest = renewRequest }
+            status.revokedCertificates = RevokeProgress.bounded(status.revokedCertificates, now: now)
             status.state = .issued
             let message = "certificate is valid until \(KubeTime.format(info.notAfter)), renewal at \(KubeTime.format(renewalTime))"
             status.conditions.set(condition(Certificate.ConditionType.ready, .true, Certificate.Reason.issued, message, certificate, now))
@@ -324,32 +347,62 @@ public struct CertificateReconciler: Reconciler {
 
     // MARK: Revocation and deletion
 
-    private func revokeCurrent(_ certificate: Certificate, secret: Secret?, issuer: IssuerContext, reasonName: String,
-                               now: Date) async throws -> Certificate {
-        var certificate = certificate
-        let reason = CRLReason(name: reasonName) ?? .unspecified
-        if let pem = secret?.string(CertificateSecret.certificateKey), let leaf = try? PEMBundle.certificates(from: pem).first,
+    /// The stored leaf and its serial (upper-case hex, as status shows it), if the Secret holds a readable one.
+    static func storedLeaf(_ secret: Secret?) -> (leaf: X509Certificate, serial: String, notAfter: Date)? {
+        guard let pem = secret?.string(CertificateSecret.certificateKey), let leaf = try? PEMBundle.certificates(from: pem).first,
             let info = try? CertificateInfo(leaf)
-        {
-            try await crls.revoke(leaf, reason: reason, issuer: issuer, namespace: certificate.metadata.namespace, now: now)
-            var status = certificate.status ?? Certificate.Status()
-            if !status.revokedCertificates.contains(where: { $0.serialNumber == info.serialHex.uppercased() }) {
-                status.revokedCertificates.append(Certificate.RevokedCertificate(
-                    serialNumber: info.serialHex.uppercased(), reason: Certificate.RevocationReason(rawValue: reason.description),
-                    revocationTime: seconds(now)))
-                status.conditions.set(condition(Certificate.ConditionType.issuing, .true, Certificate.Reason.revoked,
-                                                "serial \(info.serialHex.uppercased()) revoked (\(reason)); issuing a replacement", certificate, now))
-                status.state = .revoked
-                certificate.status = status
-                certificate = try await store.updateStatus(certificate)
-            }
-            await events.record(.normal, reason: Certificate.Reason.revoked,
-                                message: "revoked serial \(info.serialHex.uppercased()) (\(reason)) in \(issuer.displayName)'s CRL",
-                                regarding: certificate)
-            await observer?.revoked(certificate)
+        else { return nil }
+        return (leaf, info.serialHex.uppercased(), info.notAfter)
+    }
+
+    /// Revokes the stored certificate in its issuer's CRL, marks the request in progress, and records the revocation
+    /// in status (Ready=False until the replacement is stored). Every step is idempotent.
+    private func revokeCurrent(_ certificate: Certificate, stored: (leaf: X509Certificate, serial: String, notAfter: Date),
+                               issuer: IssuerContext, now: Date) async throws -> Certificate {
+        var certificate = certificate
+        let serial = stored.serial
+        let reasonName = certificate.metadata.annotations[KeywardAnnotations.revoke] ?? ""
+        let reason = CRLReason(name: reasonName) ?? .unspecified
+        try await crls.revoke(stored.leaf, reason: reason, issuer: issuer, namespace: certificate.metadata.namespace, now: now)
+        if certificate.metadata.annotations[RevokeProgress.revokingAnnotation] != serial {
+            certificate.metadata.annotations[RevokeProgress.revokingAnnotation] = serial
+            certificate = try await store.update(certificate)
         }
-        // The request is consumed: remove the annotation so it does not revoke the replacement too.
+        var status = certificate.status ?? Certificate.Status()
+        guard !status.revokedCertificates.contains(where: { $0.serialNumber == serial }) else { return certificate }
+        status.revokedCertificates.append(Certificate.RevokedCertificate(
+            serialNumber: serial, reason: Certificate.RevocationReason(rawValue: reason.description),
+            revocationTime: seconds(now), notAfter: seconds(stored.notAfter)))
+        status.revokedCertificates = RevokeProgress.bounded(status.revokedCertificates, now: now)
+        let message = "serial \(serial) revoked (\(reason)); issuing a replacement"
+        status.conditions.set(condition(Certificate.ConditionType.issuing, .true, Certificate.Reason.revoked, message, certificate, now))
+        status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.revoked, message, certificate, now))
+        status.state = .revoked
+        certificate.status = status
+        certificate = try await store.updateStatus(certificate)
+        await events.record(.normal, reason: Certificate.Reason.revoked,
+                            message: "revoked serial \(serial) (\(reason)) in \(issuer.displayName)'s CRL", regarding: certificate)
+        await observer?.revoked(certificate)
+        return certificate
+    }
+
+    /// Removes the request annotations once a fresh read shows the replacement stored.
+    private func finishRevokeIfReplaced(_ certificate: Certificate) async throws {
+        guard let fresh = try await store.get(Certificate.self, namespace: certificate.metadata.namespace,
+                                              name: certificate.metadata.name)
+        else { return }
+        let secret = try await store.getOwned(Secret.self, namespace: fresh.metadata.namespace, name: fresh.spec.secretName)
+        guard let stored = Self.storedLeaf(secret),
+            RevokeProgress.step(fresh, storedSerial: stored.serial) == .finish
+        else { return }
+        _ = try await finishRevoke(fresh)
+    }
+
+    /// The request is consumed: both annotations go in one write, so it does not revoke the replacement too.
+    private func finishRevoke(_ certificate: Certificate) async throws -> Certificate {
+        var certificate = certificate
         certificate.metadata.annotations[KeywardAnnotations.revoke] = nil
+        certificate.metadata.annotations[RevokeProgress.revokingAnnotation] = nil
         return try await store.update(certificate)
     }
 
