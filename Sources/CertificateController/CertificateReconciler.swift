@@ -453,9 +453,10 @@ public struct CertificateReconciler: Reconciler {
         var status = certificate.status ?? Certificate.Status()
         mutate(&status)
         status.observedGeneration = certificate.metadata.generation
-        guard status != certificate.status else { return }
         var updated = certificate
         updated.status = status
+        updated = SecretScrubber.scrubStatus(updated)  // compared as stored, so a scrubbed message is not rewritten
+        guard updated.status != certificate.status else { return }
         _ = try await store.updateStatus(updated)
         // The gauges follow every status change at once (the echo of our own write triggers no later reconcile).
         await observer?.observe(updated)

@@ -130,6 +130,7 @@ public actor FileResourceStore: ResourceStore {
     }
 
     public func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T {
+        let object = SecretScrubber.scrubStatus(object)  // no key material in status, whoever built the message
         let key = key(T.self, namespace: object.metadata.namespace, name: object.metadata.name)
         var value = try existing(T.self, key: key, resourceVersion: object.metadata.resourceVersion)
         let status = try Self.encode(object)["status"]

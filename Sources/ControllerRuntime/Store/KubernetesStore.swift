@@ -108,6 +108,7 @@ public final class KubernetesStore: ResourceStore {
     }
 
     public func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T {
+        let object = SecretScrubber.scrubStatus(object)  // no key material in status, whoever built the message
         let updated = try await translate(object) { try await client.updateStatus(object) }
         await informer(for: T.self)?.observeWrite(updated)
         return updated

@@ -26,6 +26,14 @@ extension KubernetesResource {
 public protocol HasStatusSubresource: KubernetesResource {
     associatedtype Status: Codable & Sendable
     var status: Status? { get set }
+    /// Applies `transform` to every human-readable message in the status (condition messages, last errors), so a
+    /// store can scrub key material from them before they are written.
+    mutating func transformStatusMessages(_ transform: (String) -> String)
+}
+
+extension HasStatusSubresource {
+    /// For a resource whose status carries no messages: nothing to transform.
+    public mutating func transformStatusMessages(_ transform: (String) -> String) {}
 }
 
 /// A list response.
