@@ -115,3 +115,40 @@ struct BoundedOperatorTests {
         await cluster.stop()
     }
 }
+
+/// `keyward controller --qps/--burst` bounds what the process sends: counted from the API server's request log,
+/// never timed. Every request leaves only after it took a token, so by any moment T after the first request at most
+/// burst + qps·T requests can have arrived, however fast or slow the machine is.
+@Suite("Controller --qps")
+struct ControllerQPSTests {
+    @Test func requestsArrivingByAnyMomentStayWithinBurstPlusQPSTimesElapsed() async throws {
+        let namespace = "throttled"
+        let cluster = try await OperatorCluster.start(users: ["keyward"], namespaces: [namespace])
+        try await cluster.create(FaultWorkload.ca(namespace))
+        for i in 0..<12 { try await cluster.create(FaultWorkload.leaf("leaf-\(i)", namespace)) }
+        let qps = 4.0, burst = 4
+        let controller = try ControllerProcess(
+            kubeconfig: try cluster.kubeconfig(for: "keyward"), logPath: cluster.directory.path("qps.log"),
+            extraArguments: ["--namespace", namespace, "--qps", "\(qps)", "--burst", "\(burst)"])
+        // Enough work to keep the bucket empty: 13 Certificates need several requests each.
+        let busy = await within(60) {
+            await cluster.server.requestLog().filter { $0.user == "keyward" }.count > burst + 12
+        }
+        #expect(busy, "the controller sent requests beyond its burst")
+        #expect(await controller.terminate() == 0)
+
+        let times = await cluster.server.requestLog().filter { $0.user == "keyward" }.map(\.time).sorted()
+        let first = try #require(times.first)
+        var worst = ""
+        for (index, time) in times.enumerated() {
+            let elapsed = time.timeIntervalSince(first)
+            // index + 1 requests had arrived by `time`; one token of slack for clock rounding.
+            if Double(index + 1) > Double(burst) + qps * elapsed + 1 {
+                worst = "\(index + 1) requests within \(elapsed) s"
+                break
+            }
+        }
+        #expect(worst.isEmpty, "over burst \(burst) + \(qps)/s: \(worst)")
+        await cluster.stop()
+    }
+}
