@@ -18,6 +18,10 @@ public enum AtomicDirectoryError: Error, Sendable, Equatable, CustomStringConver
     case unexpectedLayout(path: String, reason: String)
     /// `..data` kept moving while a consistent read was attempted (a writer rotating faster than we can read).
     case unstableVersion(path: String)
+    /// A component below the trusted root is a symlink: refused, never followed, nothing written through it.
+    case symlinkInPath(path: String)
+    /// Another owner already claimed the directory (``AtomicDirectoryWriter/claim(for:replacing:)``).
+    case claimedByOther(path: String, owner: String)
     /// A test fault hook fired at this point, simulating a crash there.
     case injectedFault(AtomicDirectoryWriter.FaultPoint)
 
@@ -35,6 +39,8 @@ public enum AtomicDirectoryError: Error, Sendable, Equatable, CustomStringConver
             "\(operation) \(path): \(String(cString: strerror(code))) (errno \(code))"
         case .unexpectedLayout(let path, let reason): "unexpected layout at \(path): \(reason)"
         case .unstableVersion(let path): "\(path)/..data changed during every read attempt"
+        case .symlinkInPath(let path): "\(path) is a symlink; files are never written through symlinks"
+        case .claimedByOther(let path, let owner): "\(path) is already used by \(owner)"
         case .injectedFault(let point): "injected fault at \(point)"
         }
     }

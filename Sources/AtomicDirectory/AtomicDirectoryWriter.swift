@@ -58,59 +58,126 @@ public struct AtomicDirectoryWriter: Sendable {
 
     /// The symlink naming the current version.
     public static let dataLinkName = "..data"
+    /// Who claimed the directory (``write(_:owner:replacing:)``); hidden, so readers and links never see it.
+    public static let ownerFileName = "..owner"
     static let dataTempName = "..data_tmp"
     static let linkTempName = "..link_tmp"
+    static let ownerTempName = "..owner_tmp"
 
+    /// The target directory's path, for messages and for callers that read it back.
     public let directory: String
     public var configuration: Configuration
+    /// Where symlinks stop being trusted: ``directory`` is `root` followed by `confinedComponents`.
+    private let root: String
+    private let confinedComponents: [String]
 
+    /// A writer for `directory`, created with its parents if missing. The whole path is trusted (symlinks in it are
+    /// followed), as for a directory an administrator or a pod spec chose.
     public init(directory: String, configuration: Configuration = Configuration()) {
         var path = directory
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         self.directory = path
+        self.root = path
+        self.confinedComponents = []
         self.configuration = configuration
+    }
+
+    /// A writer for `root/components…` that trusts only `root`: every component below it is opened with
+    /// `O_NOFOLLOW | O_DIRECTORY` (and created if missing), so a symlink placed on the way by anyone who can write
+    /// the volume is refused (``AtomicDirectoryError/symlinkInPath(path:)``) and nothing is written through it.
+    /// Components must be plain names (``validate(name:)``); the caller validates them before.
+    public init(root: String, confinedComponents components: [String], configuration: Configuration = Configuration()) {
+        var path = root
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        self.root = path
+        self.confinedComponents = components
+        self.directory = ([path == "/" ? "" : path] + components).joined(separator: "/")
+        self.configuration = configuration
+    }
+
+    /// The target directory, opened without following symlinks below ``root``; nil when it does not exist and
+    /// `create` is false.
+    private func open(create: Bool) throws(AtomicDirectoryError) -> DirectoryHandle? {
+        for component in confinedComponents { try Self.validate(name: component) }
+        if create {
+            try POSIX.makeDirectories(root, mode: 0o755)
+        } else if try POSIX.lstatus(root).kind == .missing {
+            return nil
+        }
+        do {
+            return try DirectoryHandle.openBeneath(root, components: confinedComponents, create: create)
+        } catch {
+            if !create, case .systemCall(_, _, let code) = error, code == ENOENT { return nil }
+            throw error
+        }
     }
 
     // MARK: Writing
 
     /// Makes `files` the directory's current version, or does nothing if it already is.
     ///
-    /// Names no longer present lose their visible links once the new version is current.
-    public func write(_ files: [FileSpec]) throws(AtomicDirectoryError) -> Outcome {
+    /// Names no longer present lose their visible links once the new version is current. With `owner` the
+    /// directory is claimed for it first (the hidden ``ownerFileName``): a directory another owner claimed is
+    /// refused with ``AtomicDirectoryError/claimedByOther(path:owner:)`` and left as it is, unless that owner is
+    /// `replacing` (one the caller established is gone), whose claim passes to `owner`.
+    public func write(_ files: [FileSpec], owner: String? = nil,
+                      replacing stale: String? = nil) throws(AtomicDirectoryError) -> Outcome {
         var names = Set<String>()
         for file in files {
             try Self.validate(name: file.name)
             guard names.insert(file.name).inserted else { throw .duplicateFileName(file.name) }
         }
-        try POSIX.makeDirectories(directory, mode: 0o755)
-        return try POSIX.withExclusiveLock(on: directory) { () throws(AtomicDirectoryError) -> Outcome in
-            let current = try currentVersion()
+        guard let dir = try open(create: true) else { throw POSIX.failure("open", directory, ENOENT) }
+        return try dir.withExclusiveLock { () throws(AtomicDirectoryError) -> Outcome in
+            if let owner { try claim(dir, for: owner, replacing: stale) }
+            let current = try currentVersion(in: dir)
             // Recovery: anything hidden besides ..data and its target is debris of an interrupted write.
-            try removeHiddenEntries(keeping: current)
-            if let current, try version(current, alreadyHolds: files) {
+            try removeHiddenEntries(dir, keeping: current)
+            if let current, try version(current, in: dir, alreadyHolds: files) {
                 // Still reconcile links: an earlier write may have crashed between the swap and this step.
-                try reconcileVisibleLinks(names)
+                try reconcileVisibleLinks(dir, names)
                 return .unchanged
             }
-            let version = try makeVersionDirectory()
+            let version = try makeVersionDirectory(dir)
+            let versionDir = try dir.openChild(version, create: false)
             for file in files {
-                try POSIX.createFile(
-                    path(version, file.name), contents: file.contents, mode: file.mode, groupID: file.groupID)
+                try versionDir.createFile(file.name, contents: file.contents, mode: file.mode, groupID: file.groupID)
             }
-            try POSIX.syncDirectory(path(version))
+            try versionDir.sync()
             try fault(.afterVersionWritten)
 
-            try POSIX.makeSymlink(version, at: path(Self.dataTempName))
+            try dir.makeSymlink(version, at: Self.dataTempName)
             try fault(.beforeSwap)
-            try POSIX.rename(path(Self.dataTempName), to: path(Self.dataLinkName))
-            try POSIX.syncDirectory(directory)
+            try dir.rename(Self.dataTempName, to: Self.dataLinkName)
+            try dir.sync()
             try fault(.afterSwap)
 
-            try reconcileVisibleLinks(names)
-            try removeHiddenEntries(keeping: version)
-            try POSIX.syncDirectory(directory)
+            try reconcileVisibleLinks(dir, names)
+            try removeHiddenEntries(dir, keeping: version)
+            try dir.sync()
             return .updated(version: version)
         }
+    }
+
+    /// The owner that claimed the directory, or nil (no claim, or no directory).
+    public func owner() throws(AtomicDirectoryError) -> String? {
+        guard let dir = try open(create: false) else { return nil }
+        return try claimant(in: dir)
+    }
+
+    private func claimant(in dir: DirectoryHandle) throws(AtomicDirectoryError) -> String? {
+        guard try dir.lstatus(Self.ownerFileName).kind != .missing else { return nil }
+        return String(decoding: try dir.readFile(Self.ownerFileName), as: UTF8.self)
+    }
+
+    private func claim(_ dir: DirectoryHandle, for owner: String, replacing stale: String?) throws(AtomicDirectoryError) {
+        let existing = try claimant(in: dir)
+        if existing == owner { return }
+        if let existing, existing != stale { throw .claimedByOther(path: directory, owner: existing) }
+        try dir.removeTree(Self.ownerTempName)
+        try dir.createFile(Self.ownerTempName, contents: Data(owner.utf8), mode: 0o644, groupID: nil)
+        try dir.rename(Self.ownerTempName, to: Self.ownerFileName)
+        try dir.sync()
     }
 
     /// Rejects names that could escape the directory or collide with the writer's hidden entries.
@@ -132,14 +199,11 @@ public struct AtomicDirectoryWriter: Sendable {
         do { try hook(point) } catch { throw .injectedFault(point) }
     }
 
-    private func path(_ components: String...) -> String {
-        ([directory] + components).joined(separator: "/")
-    }
-
-    private func version(_ version: String, alreadyHolds files: [FileSpec]) throws(AtomicDirectoryError) -> Bool {
+    private func version(_ version: String, in dir: DirectoryHandle,
+                         alreadyHolds files: [FileSpec]) throws(AtomicDirectoryError) -> Bool {
         let existing: [FileSpec]
         do {
-            existing = try readVersion(version)
+            existing = try readVersion(version, in: dir)
         } catch {
             // A dangling ..data (its version vanished) is repaired by writing a fresh version.
             if case .systemCall(_, _, let code) = error, code == ENOENT { return false }
@@ -151,18 +215,14 @@ public struct AtomicDirectoryWriter: Sendable {
     }
 
     /// `..YYYY_MM_DD_HH_MM_SS.NNNNNNNNN` in UTC; the random suffix keeps same-second writes apart.
-    private func makeVersionDirectory() throws(AtomicDirectoryError) -> String {
+    private func makeVersionDirectory(_ dir: DirectoryHandle) throws(AtomicDirectoryError) -> String {
         let stamp = Self.timestamp(configuration.clock.now)
         var lastPath = directory
         for _ in 0..<32 {
             let suffix = String(UInt32.random(in: 0...999_999_999))
             let name = "..\(stamp).\(String(repeating: "0", count: 9 - suffix.count))\(suffix)"
-            lastPath = path(name)
-            if mkdir(lastPath, 0o755) == 0 {
-                if chmod(lastPath, 0o755) != 0 { throw POSIX.failure("chmod", lastPath) }
-                return name
-            }
-            if errno != EEXIST { throw POSIX.failure("mkdir", lastPath) }
+            lastPath = dir.child(name)
+            if try dir.makeDirectory(name, mode: 0o755) { return name }
         }
         throw POSIX.failure("mkdir", lastPath, EEXIST)
     }
@@ -181,37 +241,34 @@ public struct AtomicDirectoryWriter: Sendable {
 
     /// Points every name at `..data/name` (creating or replacing via temp symlink + rename, so a name never
     /// disappears) and removes links of ours whose names are no longer present.
-    private func reconcileVisibleLinks(_ names: Set<String>) throws(AtomicDirectoryError) {
+    private func reconcileVisibleLinks(_ dir: DirectoryHandle, _ names: Set<String>) throws(AtomicDirectoryError) {
         for name in names.sorted() {
-            let visible = path(name)
             let target = Self.dataLinkName + "/" + name
-            switch try POSIX.lstatus(visible).kind {
-            case .symlink where try POSIX.readLink(visible) == target:
+            switch try dir.lstatus(name).kind {
+            case .symlink where try dir.readLink(name) == target:
                 continue
             case .directory:
-                throw .unexpectedLayout(path: visible, reason: "a directory is in the way of the visible link")
+                throw .unexpectedLayout(path: dir.child(name), reason: "a directory is in the way of the visible link")
             default:
-                let temp = path(Self.linkTempName)
-                try POSIX.removeTree(temp)
-                try POSIX.makeSymlink(target, at: temp)
-                try POSIX.rename(temp, to: visible)
+                try dir.removeTree(Self.linkTempName)
+                try dir.makeSymlink(target, at: Self.linkTempName)
+                try dir.rename(Self.linkTempName, to: name)
             }
         }
-        for entry in try POSIX.listDirectory(directory) where !entry.hasPrefix("..") && !names.contains(entry) {
-            let visible = path(entry)
+        for entry in try dir.list() where !entry.hasPrefix("..") && !names.contains(entry) {
             let ours = Self.dataLinkName + "/" + entry
-            if try POSIX.lstatus(visible).kind == .symlink, try POSIX.readLink(visible) == ours {
-                try POSIX.removeTree(visible)
+            if try dir.lstatus(entry).kind == .symlink, try dir.readLink(entry) == ours {
+                try dir.removeTree(entry)
             }
         }
     }
 
-    /// Removes every `..`-prefixed entry except `..data` and `version`: stale temp links, orphaned versions from
-    /// interrupted writes, and the version that was current before a swap.
-    private func removeHiddenEntries(keeping version: String?) throws(AtomicDirectoryError) {
-        for entry in try POSIX.listDirectory(directory)
-        where entry.hasPrefix("..") && entry != Self.dataLinkName && entry != version {
-            try POSIX.removeTree(path(entry))
+    /// Removes every `..`-prefixed entry except `..data`, the owner claim and `version`: stale temp links, orphaned
+    /// versions from interrupted writes, and the version that was current before a swap.
+    private func removeHiddenEntries(_ dir: DirectoryHandle, keeping version: String?) throws(AtomicDirectoryError) {
+        for entry in try dir.list()
+        where entry.hasPrefix("..") && entry != Self.dataLinkName && entry != Self.ownerFileName && entry != version {
+            try dir.removeTree(entry)
         }
     }
 
@@ -219,10 +276,17 @@ public struct AtomicDirectoryWriter: Sendable {
 
     /// The name of the current version directory, or `nil` before the first write.
     public func currentVersion() throws(AtomicDirectoryError) -> String? {
-        let link = path(Self.dataLinkName)
-        guard let target = try POSIX.readLink(link) else { return nil }
-        guard target.hasPrefix(".."), !target.contains("/"), target != Self.dataLinkName else {
-            throw .unexpectedLayout(path: link, reason: "..data must point at a sibling version directory")
+        guard let dir = try open(create: false) else { return nil }
+        return try currentVersion(in: dir)
+    }
+
+    private func currentVersion(in dir: DirectoryHandle) throws(AtomicDirectoryError) -> String? {
+        guard let target = try dir.readLink(Self.dataLinkName) else { return nil }
+        guard target.hasPrefix(".."), target != "..", !target.contains("/"), target != Self.dataLinkName,
+            target != Self.ownerFileName
+        else {
+            throw .unexpectedLayout(path: dir.child(Self.dataLinkName),
+                                    reason: "..data must point at a sibling version directory")
         }
         return target
     }
@@ -232,29 +296,31 @@ public struct AtomicDirectoryWriter: Sendable {
     /// Consumers that open visible names one after another can straddle a swap and see a new certificate with
     /// an old key; this resolves `..data` once, reads that version, and retries if `..data` moved meanwhile.
     public func read() throws(AtomicDirectoryError) -> [FileSpec] {
+        guard let dir = try open(create: false) else { return [] }
         for _ in 0..<16 {
-            guard let version = try currentVersion() else { return [] }
+            guard let version = try currentVersion(in: dir) else { return [] }
             let files: [FileSpec]
             do {
-                files = try readVersion(version)
+                files = try readVersion(version, in: dir)
             } catch {
                 // The version was removed under us by a concurrent rotation: resolve ..data again.
                 if case .systemCall(_, _, let code) = error, code == ENOENT { continue }
                 throw error
             }
-            if try currentVersion() == version { return files }
+            if try currentVersion(in: dir) == version { return files }
         }
         throw .unstableVersion(path: directory)
     }
 
-    private func readVersion(_ version: String) throws(AtomicDirectoryError) -> [FileSpec] {
+    private func readVersion(_ version: String, in dir: DirectoryHandle) throws(AtomicDirectoryError) -> [FileSpec] {
         var files: [FileSpec] = []
-        for name in try POSIX.listDirectory(path(version)).sorted() {
-            let file = path(version, name)
-            let status = try POSIX.lstatus(file)
+        let versionDir = try dir.openChild(version, create: false)
+        for name in try versionDir.list().sorted() {
+            let file = versionDir.child(name)
+            let status = try versionDir.lstatus(name)
             switch status.kind {
             case .file:
-                let contents = try POSIX.readFile(file)
+                let contents = try versionDir.readFile(name)
                 files.append(FileSpec(name: name, contents: contents, mode: status.mode, groupID: status.groupID))
             case .missing:
                 throw POSIX.failure("lstat", file, ENOENT)

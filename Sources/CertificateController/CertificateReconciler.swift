@@ -25,7 +25,12 @@ public struct CertificateReconciler: Reconciler {
         public var issuerWaitWarning: TimeInterval = 300
         /// Re-check interval for a Secret held by someone else (no watch covers unlabelled Secrets).
         public var foreignSecretRetry: TimeInterval = 300
-        public init(volumeRoot: String? = nil) { self.volumeRoot = volumeRoot }
+        /// Where below `volumeRoot` each Certificate's folder is: per namespace (controller) or as in standalone mode.
+        public var filesLayout: CertificateFilesLayout
+        public init(volumeRoot: String? = nil, filesLayout: CertificateFilesLayout = .perNamespace) {
+            self.volumeRoot = volumeRoot
+            self.filesLayout = filesLayout
+        }
     }
 
     let store: any ResourceStore
@@ -214,10 +219,11 @@ public struct CertificateReconciler: Reconciler {
         // Plain words: a first issuance is not "no certificate stored; no private key stored".
         let why = renewal ? "renewed because \(reasonText)" : "first issuance"
         let message = "issued serial \(info.serialHex.uppercased()), valid until \(KubeTime.format(info.notAfter)), \(why) (revision \(revision))"
-        let renewalTime = try await writeIssuedStatus(certificate, info: info, issuer: issuer, revision: revision,
+        let filesProblem = try await writeFiles(certificate, secret: written)
+        var renewalTime = try await writeIssuedStatus(certificate, info: info, issuer: issuer, revision: revision,
                                                       renewRequest: manualRenew, now: now,
-                                                      event: (.normal, eventReason, message))
-        try writeFiles(certificate, secret: written, now: now)
+                                                      event: (.normal, eventReason, message), filesProblem: filesProblem)
+        if filesProblem != nil { renewalTime = min(renewalTime, now.addingTimeInterval(options.foreignSecretRetry)) }
         await observer?.issued(certificate, renewal: renewal)
         logger.info("certificate issued", metadata: ["object": "\(certificate.metadata.key)", "serial": "\(info.serialHex)",
                                                       "revision": "\(revision)"])
@@ -251,7 +257,7 @@ public struct CertificateReconciler: Reconciler {
 
     /// The Secret exists and is someone else's: never touched, Ready=False until it goes or adoption is allowed.
     private func foreignSecret(_ certificate: Certificate, _ secret: Secret, now: Date) async throws -> ReconcileResult {
-        let message = "Secret \(secret.metadata.name) exists and is not managed by this Certificate; set spec.adoptExistingSecret to take it over"
+        let message = CertificateSecret.notOwnedMessage(secret, certificate: certificate)
         try await writeStatus(certificate, event: (.warning, Certificate.Reason.secretNotOwned, message)) { status in
             status.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.secretNotOwned, message, certificate, now))
             status.state = .failed
@@ -287,14 +293,16 @@ public struct CertificateReconciler: Reconciler {
             let leaf = try? PEMBundle.certificates(from: pem).first, let info = try? CertificateInfo(leaf)
         else { return ReconcileResult(requeueAfter: 1) }
         let revision = CertificateSecret.revision(of: secret)
+        let filesProblem = try await writeFiles(certificate, secret: secret)
         var next = try await writeIssuedStatus(certificate, info: info, issuer: issuer, revision: max(revision, certificate.status?.revision ?? 0),
-                                               renewRequest: nil, now: now, event: nil)
+                                               renewRequest: nil, now: now, event: nil, filesProblem: filesProblem)
+        // A refused files folder is not watched: look again later in case the symlink or the other claim went.
+        if filesProblem != nil { next = min(next, now.addingTimeInterval(options.foreignSecretRetry)) }
         if certificate.spec.isCA, case .ready(let own) = ownIssuerContext(certificate, secret: secret) {
             if let resign = try await crls.ensureFresh(issuer: own, namespace: certificate.metadata.namespace, now: now) {
                 next = min(next, resign)
             }
         }
-        try writeFiles(certificate, secret: secret, now: now)
         await observer?.observe(certificate)
         return ReconcileResult(requeueAfter: max(1, next.timeIntervalSince(now)))
     }
@@ -315,9 +323,11 @@ public struct CertificateReconciler: Reconciler {
         certificate.spec.renewBefore == nil ? nil : certificate.spec.effectiveRenewBefore.seconds
     }
 
-    /// Writes the status of a valid, current certificate; returns its renewal time.
+    /// Writes the status of a valid, current certificate; returns its renewal time. A refused files folder makes
+    /// Ready=False with its reason (and a Warning Event when that is new); the Secret stays current regardless.
     private func writeIssuedStatus(_ certificate: Certificate, info: CertificateInfo, issuer: IssuerContext, revision: Int,
-                                   renewRequest: String?, now: Date, event: PendingEvent?) async throws -> Date {
+                                   renewRequest: String?, now: Date, event: PendingEvent?,
+                                   filesProblem: CertificateFileOutput.Problem? = nil) async throws -> Date {
         let renewalTime = seconds(RenewalSchedule.renewalTime(
             notBefore: info.notBefore, notAfter: info.notAfter, renewBefore: renewBefore(certificate),
             jitterSeed: certificate.metadata.uid ?? certificate.metadata.key))
@@ -341,6 +351,14 @@ public struct CertificateReconciler: Reconciler {
             let message = "certificate is valid until \(KubeTime.format(info.notAfter)), renewal at \(KubeTime.format(renewalTime))"
             status.conditions.set(condition(Certificate.ConditionType.ready, .true, Certificate.Reason.issued, message, certificate, now))
             status.conditions.set(condition(Certificate.ConditionType.issuing, .false, Certificate.Reason.issued, "no issuance needed", certificate, now))
+            if let filesProblem {
+                status.conditions.set(condition(Certificate.ConditionType.ready, .false, filesProblem.reason, filesProblem.message, certificate, now))
+                status.lastError = filesProblem.message
+            }
+        }
+        if let filesProblem,
+            certificate.status?.conditions[type: Certificate.ConditionType.ready]?.message != filesProblem.message {
+            await events.record(.warning, reason: filesProblem.reason, message: filesProblem.message, regarding: certificate)
         }
         return renewalTime
     }
@@ -471,28 +489,11 @@ public struct CertificateReconciler: Reconciler {
 
     // MARK: Files
 
-    private func writeFiles(_ certificate: Certificate, secret: Secret, now: Date) throws {
-        guard let root = options.volumeRoot, let files = certificate.spec.files else { return }
-        let directory = URL(fileURLWithPath: root)
-            .appendingPathComponent(files.effectiveSubPath(namespace: certificate.metadata.namespace ?? "default",
-                                                           name: certificate.metadata.name)).path
-        guard let fullchain = secret.string(CertificateSecret.certificateKey),
-            let keyPEM = secret.string(CertificateSecret.privateKeyKey),
-            let certificates = try? PEMBundle.certificates(from: fullchain), let leaf = certificates.first
-        else { return }
-        let chain = PEMBundle.pemEncoded(Array(certificates.dropFirst()))
-        let group = files.group.map { UInt32($0) }
-        var specs = [
-            FileSpec(name: files.names.certificate, contents: Data(PEMBundle.pemEncoded(leaf).utf8), mode: UInt32(files.mode.permissions ?? 0o644)),
-            FileSpec(name: files.names.chain, contents: Data(chain.utf8), mode: UInt32(files.mode.permissions ?? 0o644)),
-            FileSpec(name: files.names.fullchain, contents: Data(fullchain.utf8), mode: UInt32(files.mode.permissions ?? 0o644)),
-            FileSpec(name: files.names.privateKey, contents: Data(keyPEM.utf8), mode: UInt32(files.privateKeyMode.permissions ?? 0o640), groupID: group),
-            FileSpec(name: files.names.ca, contents: Data((secret.string(CertificateSecret.caKey) ?? "").utf8), mode: UInt32(files.mode.permissions ?? 0o644)),
-        ]
-        if let crl = secret.data[CertificateSecret.crlKey] {
-            specs.append(FileSpec(name: files.names.crl, contents: crl, mode: UInt32(files.mode.permissions ?? 0o644)))
-        }
-        _ = try AtomicDirectoryWriter(directory: directory).write(specs)
+    /// Writes the files when the spec asks for them and a root is configured; why not, when refused.
+    private func writeFiles(_ certificate: Certificate, secret: Secret) async throws -> CertificateFileOutput.Problem? {
+        guard let root = options.volumeRoot, certificate.spec.files != nil else { return nil }
+        return try await CertificateFileOutput(store: store, root: root, layout: options.filesLayout)
+            .write(certificate, secret: secret)
     }
 }
 

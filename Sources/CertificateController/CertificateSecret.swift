@@ -15,12 +15,30 @@ enum CertificateSecret {
     static let caKey = "ca.crt"
     static let crlKey = "ca.crl"
 
-    /// Whether Keyward may write this Secret for `certificate`: it carries our label and names this Certificate,
-    /// or the spec explicitly adopts it.
+    /// Whether Keyward may write this Secret for `certificate`: Keyward created it for this Certificate (our label
+    /// and the Certificate's name), or the spec asks to adopt it and the Secret consents (``AdoptionConsent``).
+    /// A label alone is not enough: whoever can label a Secret could also have made it for someone else's name.
     static func isOwned(_ secret: Secret, by certificate: Certificate) -> Bool {
-        if certificate.spec.adoptExistingSecret { return true }
-        return secret.metadata.labels[KeywardLabels.owned] == KeywardLabels.ownedValue
+        isCreated(secret, for: certificate)
+            || (certificate.spec.adoptExistingSecret
+                && AdoptionConsent.allows(secret, kind: Certificate.kind, name: certificate.metadata.name))
+    }
+
+    /// Whether the Secret carries the marks Keyward puts on the Secret of this Certificate.
+    static func isCreated(_ secret: Secret, for certificate: Certificate) -> Bool {
+        secret.metadata.labels[KeywardLabels.owned] == KeywardLabels.ownedValue
             && secret.metadata.annotations[KeywardAnnotations.certificateName] == certificate.metadata.name
+    }
+
+    /// Why `secret` may not be written for `certificate`, and what its owner would do to hand it over.
+    static func notOwnedMessage(_ secret: Secret, certificate: Certificate) -> String {
+        let consent = AdoptionConsent.annotation(kind: Certificate.kind, name: certificate.metadata.name)
+        if certificate.spec.adoptExistingSecret {
+            return "Secret \(secret.metadata.name) was not created by this Certificate and its owner has not consented "
+                + "to adoption; whoever may write the Secret can annotate it \(consent)"
+        }
+        return "Secret \(secret.metadata.name) exists and was not created by this Certificate; to hand it over, its owner "
+            + "annotates it \(consent) and the Certificate sets spec.adoptExistingSecret"
     }
 
     /// What is stored now, for the reissue policy.

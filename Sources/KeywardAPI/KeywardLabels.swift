@@ -7,8 +7,8 @@ public enum KeywardLabels {
     public static let managedBy = "app.kubernetes.io/managed-by"
     public static let managedByValue = KeywardAPIGroup.managerName
     /// `keyward.dev/owned: "true"`: the selector the controllers watch Secrets through, so a cluster with thousands
-    /// of unrelated Secrets costs the informer nothing. It is also what allows Keyward to overwrite a Secret it
-    /// finds already present (see ``Certificate/Spec/adoptExistingSecret``).
+    /// of unrelated Secrets costs the informer nothing. Together with the resource's provenance annotation it marks a
+    /// Secret Keyward created; a Secret without both is only written with the owner's consent (``AdoptionConsent``).
     public static let owned = "keyward.dev/owned"
     public static let ownedValue = "true"
     /// The label selector matching every object Keyward owns.
@@ -35,6 +35,13 @@ public enum KeywardAnnotations {
     /// On a SecretRotation: roll back to the previous value (blue-green: flip back). Value = request id, compared
     /// with `status.lastRollbackRequest`.
     public static let rollback = "keyward.dev/rollback"
+
+    // MARK: Consent an owner sets on a Secret Keyward did not create
+
+    /// On a Secret: `<Kind>/<name>` (comma-separated for several) of the Certificate or SecretRotation in the same
+    /// namespace allowed to take the Secret over (``AdoptionConsent``). Without it Keyward writes only Secrets it
+    /// created.
+    public static let allowAdoption = "keyward.dev/allow-adoption"
 
     // MARK: Provenance Keyward writes on the Secrets it manages
 

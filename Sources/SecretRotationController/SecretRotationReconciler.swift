@@ -23,6 +23,8 @@ public struct SecretRotationReconciler: Reconciler {
         /// Service accounts a verification Job may name besides `default`: `namespace/name` or `*/name`
         /// (`--verify-job-service-accounts`).
         public var verifyJobServiceAccounts: Set<String> = []
+        /// Re-check interval for a Secret held by someone else (no watch covers Secrets without our label).
+        public var foreignSecretRetry: TimeInterval = 300
 
         public init(runChangeHooks: Bool = false) { self.runChangeHooks = runChangeHooks }
     }
@@ -85,6 +87,12 @@ public struct SecretRotationReconciler: Reconciler {
         } catch StoreError.invalid(_, _, let reason) {
             // Too large to read (someone inflated it): never written over, reported until it shrinks or goes.
             return try await invalidSpec(rotation, message: "spec.secretName: \(reason)")
+        }
+        if let secret, !SecretOwnership.mayWrite(secret, for: rotation) {
+            _ = try await invalidSpec(rotation, message: SecretOwnership.notOwnedMessage(secret, rotation: rotation),
+                                      reason: SecretRotation.Reason.secretNotOwned)
+            // No watch covers a Secret without our label: look again later in case its owner consents.
+            return ReconcileResult(requeueAfter: options.foreignSecretRetry)
         }
         let now = RotationStatus.seconds(clock.now)
         var state = RotationStatus.state(from: rotation.status)

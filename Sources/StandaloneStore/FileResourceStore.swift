@@ -1,6 +1,7 @@
 import ControllerRuntime
 import Crypto
 import Foundation
+import KeywardAPI
 import KeywardCore
 import KubernetesClient
 
@@ -98,6 +99,13 @@ public actor FileResourceStore: ResourceStore {
 
     public func create<T: KubernetesResource>(_ object: T) async throws -> T {
         let key = key(T.self, namespace: object.metadata.namespace, name: object.metadata.name)
+        // The key becomes a path under the state folder: refuse what the API server would (e.g. "../x").
+        if let problem = ObjectNames.nameProblem(key.name) {
+            throw StoreError.invalid(kind: T.kind, key: key.description, reason: "metadata.name: \(problem)")
+        }
+        if let namespace = key.namespace, let problem = ObjectNames.namespaceProblem(namespace) {
+            throw StoreError.invalid(kind: T.kind, key: key.description, reason: "metadata.namespace: \(problem)")
+        }
         guard objects[key] == nil else { throw StoreError.alreadyExists(kind: T.kind, key: key.description) }
         var value = try Self.encode(object)
         stampNew(&value)

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardAPI
 import KeywardCore
 import KubernetesClient
 
@@ -88,9 +89,19 @@ public enum ManifestDirectory {
         guard let name = metadata["name"]?.stringValue, !name.isEmpty else {
             throw .invalidField(file: file, field: "metadata.name", reason: "required")
         }
+        // Names become paths under --state and --out: only what the API server would accept (never "..", "/").
+        if let problem = ObjectNames.nameProblem(name) {
+            throw .invalidField(file: file, field: "metadata.name", reason: problem)
+        }
         var namespace: String?
         if kind.isNamespaced {
+            if let value = metadata["namespace"], value.stringValue == nil {
+                throw .invalidField(file: file, field: "metadata.namespace", reason: "must be a string, found \(value.typeName)")
+            }
             namespace = metadata["namespace"]?.stringValue ?? "default"
+            if let problem = ObjectNames.namespaceProblem(namespace!) {
+                throw .invalidField(file: file, field: "metadata.namespace", reason: problem)
+            }
             metadata["namespace"] = .string(namespace!)
         }
         // Server-owned fields in a manifest (e.g. from `kubectl get -o yaml`) are not the user's to set.

@@ -44,6 +44,18 @@ let invalidSpecCases: [InvalidSpecCase] = [
     .init(name: "world-readable private key file", field: "spec.files.privateKeyMode") {
         $0.files = Certificate.Files(privateKeyMode: "0644")
     },
+    .init(name: "group-writable file mode", field: "spec.files.mode") { $0.files = Certificate.Files(mode: "0664") },
+    .init(name: "world-writable file mode", field: "spec.files.mode") { $0.files = Certificate.Files(mode: "0646") },
+    .init(name: "group-writable private key file", field: "spec.files.privateKeyMode") {
+        $0.files = Certificate.Files(privateKeyMode: "0660")
+    },
+    .init(name: "files.subPath absolute", field: "spec.files.subPath") { $0.files = Certificate.Files(subPath: "/etc/ssl") },
+    .init(name: "files.subPath with an empty component", field: "spec.files.subPath") {
+        $0.files = Certificate.Files(subPath: "certs//web")
+    },
+    .init(name: "files.subPath into another namespace", field: "spec.files.subPath") {
+        $0.files = Certificate.Files(subPath: "../other-ns")
+    },
     .init(name: "unknown failurePolicy", field: "spec.failurePolicy") { $0.failurePolicy = "retry" },
 ]
 

@@ -70,6 +70,22 @@ let manifestCorpus: [ManifestCorpusCase] = [
     .init(name: "an unsupported kind", text: { "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n" },
           expected: "kind \"Deployment\" (apiVersion \"apps/v1\") is not supported"),
     .init(name: "the same object twice", text: { certificate() + "---\n" + certificate() }, expected: "is declared more than once"),
+    // Names that would become paths outside --state or --out (issue 14): only what the API server accepts.
+    .init(name: "metadata.name climbing out of the state folder", text: { certificate("metadata: {name: ../../escape}") },
+          expected: "metadata.name: \"../../escape\" is not a valid name"),
+    .init(name: "metadata.name with a slash", text: { certificate("metadata: {name: a/b}") },
+          expected: "metadata.name: \"a/b\" is not a valid name"),
+    .init(name: "metadata.name ..", text: { certificate("metadata: {name: ..}") }, expected: "metadata.name: \"..\" is not a valid name"),
+    .init(name: "metadata.name in upper case", text: { certificate("metadata: {name: Web}") },
+          expected: "metadata.name: \"Web\" is not a valid name"),
+    .init(name: "metadata.name of 254 characters", text: { certificate("metadata: {name: \(String(repeating: "a", count: 254))}") },
+          expected: "metadata.name: must be no more than 253 characters"),
+    .init(name: "metadata.namespace climbing out", text: { certificate("metadata: {name: web, namespace: ../other}") },
+          expected: "metadata.namespace: \"../other\" is not a valid namespace"),
+    .init(name: "metadata.namespace with a dot", text: { certificate("metadata: {name: web, namespace: team.a}") },
+          expected: "metadata.namespace: \"team.a\" is not a valid namespace"),
+    .init(name: "metadata.namespace is a list", text: { certificate("metadata: {name: web, namespace: [a]}") },
+          expected: "metadata.namespace: must be a string, found array"),
 ]
 
 @Suite("Standalone manifest bad-input corpus", .timeLimit(.minutes(2)))

@@ -64,7 +64,12 @@ extension Certificate {
         public static let pending = "Pending"
         /// `failurePolicy: hold` stopped retrying; a manual renew resumes.
         public static let held = "Held"
-        /// The Secret exists, was not created by Keyward, and `adoptExistingSecret` is false.
+        /// The Secret exists, was not created by Keyward for this Certificate, and is not adopted with the Secret's
+        /// consent (`adoptExistingSecret` plus ``AdoptionConsent``): it is left byte-identical.
         public static let secretNotOwned = "SecretNotOwned"
+        /// Another Certificate already writes its files into the folder `spec.files` names.
+        public static let filesConflict = "FilesConflict"
+        /// A component of the files folder is a symlink; nothing is written through it.
+        public static let filesRefused = "FilesRefused"
     }
 }

@@ -147,6 +147,11 @@ extension Certificate.Spec {
         key.hasPrefix(KeywardAPIGroup.name + "/") || key.contains("." + KeywardAPIGroup.name + "/")
     }
 
+    /// Files on a shared volume that group or others may write could be swapped under their readers.
+    private static func writableModeProblem(_ mode: FileMode) -> String {
+        "\"\(mode)\" lets group or other users write the file; only the operator may write it (e.g. \"0644\")"
+    }
+
     private func validate(_ files: Certificate.Files, _ v: inout ViolationCollector) {
         if let subPath = files.subPath { v.check("spec.files.subPath", NameRules.relativePathProblem(subPath)) }
         var seen: [String: String] = [:]
@@ -160,7 +165,13 @@ extension Certificate.Spec {
             v.add("spec.files.privateKeyMode", "\"\(files.privateKeyMode)\" lets every user read the private key; "
                   + "grant access through group instead (e.g. \"0640\")")
         }
-        v.check("spec.files.mode", files.mode.problem())
+        if let bits = files.privateKeyMode.permissions, bits & 0o022 != 0, bits & 0o007 == 0 {
+            v.add("spec.files.privateKeyMode", Self.writableModeProblem(files.privateKeyMode))
+        }
+        if let problem = files.mode.problem() { v.add("spec.files.mode", problem) }
+        else if let bits = files.mode.permissions, bits & 0o022 != 0 {
+            v.add("spec.files.mode", Self.writableModeProblem(files.mode))
+        }
         if let group = files.group, group < 0 || group > 4_294_967_294 {
             v.add("spec.files.group", "must be a group id between 0 and 4294967294")
         }

@@ -35,7 +35,8 @@ extension Certificate {
         public var failurePolicy: FailurePolicy
         /// Revoke the current certificate (add it to its CA's CRL) when the Certificate is deleted.
         public var revokeOnDelete: Bool
-        /// Take over an existing Secret that Keyward did not create (one without the `keyward.dev/owned` label).
+        /// Take over an existing Secret that Keyward did not create, provided the Secret consents: its annotation
+        /// `keyward.dev/allow-adoption` names `Certificate/<name>` (``AdoptionConsent``).
         public var adoptExistingSecret: Bool
         /// Also write the certificate as files under the controller's `--volume-root` (or standalone `--out`).
         public var files: Files?

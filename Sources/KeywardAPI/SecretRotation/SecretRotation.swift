@@ -46,6 +46,9 @@ extension SecretRotation {
         public static let invalidSpec = "InvalidSpec"
         /// Another SecretRotation already owns one of the keys of this Secret.
         public static let keyConflict = "KeyConflict"
+        /// The Secret exists, was not created by Keyward for a SecretRotation, and does not consent to adoption
+        /// (``AdoptionConsent``): it is left byte-identical.
+        public static let secretNotOwned = "SecretNotOwned"
         public static let suspended = "Suspended"
         public static let generationFailed = "GenerationFailed"
         public static let idle = "Idle"

@@ -97,7 +97,7 @@ enum Standalone {
         let store = try FileResourceStore(stateDirectory: state, clock: clock)
         let events = EventRecorder(sink: FileEventSink(path: "\(state)/events.log"), component: "keyward-standalone")
         let certificates = CertificateReconciler(store: store, events: events, clock: clock,
-                                                 options: CertificateReconciler.Options(volumeRoot: out))
+                                                 options: CertificateReconciler.Options(volumeRoot: out, filesLayout: .sharedRoot))
         // Standalone consumers are processes, not workloads: the rotation's onChange hooks are how they reload.
         let rotations = SecretRotationReconciler(store: store, events: events, clock: clock,
                                                  options: SecretRotationReconciler.Options(runChangeHooks: true))
