@@ -21,7 +21,7 @@ public enum HTTPCheckResult: Sendable, Hashable, CustomStringConvertible {
         case .tls: .tlsFailure
         case .egressDenied: .deniedByPolicy
         case .dns: .unresolvable
-        case .connectionLost, .other, .shutdown: .connectionFailed
+        case .connectionLost, .other, .bodyTooLarge, .shutdown: .connectionFailed
         }
     }
 

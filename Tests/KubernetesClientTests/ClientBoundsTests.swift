@@ -35,7 +35,7 @@ import Testing
         await server.shutdown()
     }
 
-    @Test func boundedGetRefusesAnObjectOverItsLimitWithoutDecodingIt() async throws {
+    @Test func boundedGetStopsReadingAnObjectOverItsLimit() async throws {
         try await withCluster { cluster in
             let big = String(repeating: "x", count: 300 * 1024)
             _ = try await cluster.client.create(ConfigMap(metadata: ObjectMeta(name: "big", namespace: "default"),
@@ -45,6 +45,9 @@ import Testing
             }
             let read = try await cluster.client.get(ConfigMap.self, name: "big", namespace: "default", maxBytes: 1024 * 1024)
             #expect(read.data?["blob"]?.count == big.count)
+            // The refused read stopped at the limit and was not retried: one GET each.
+            let gets = await cluster.server.requestLog().filter { $0.verb == .get && $0.name == "big" }
+            #expect(gets.count == 2)
         }
     }
 

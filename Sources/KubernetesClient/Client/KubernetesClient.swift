@@ -50,12 +50,12 @@ public final class KubernetesClient: Sendable {
                                            maxBytes: Int) async throws -> T {
         let ns = namespace ?? defaultNamespace(T.self)
         let path = Self.path(T.self, namespace: ns, name: name)
-        let response = try await request(.get, path: path, verb: "get", resource: T.plural)
-        guard response.body.count <= maxBytes else {
-            throw ResponseTooLarge(kind: T.kind, key: ns.map { "\($0)/\(name)" } ?? name, bytes: response.body.count,
-                                   limit: maxBytes)
+        do {
+            return try await decode(T.self, from: request(.get, path: path, verb: "get", resource: T.plural, maxBodyBytes: maxBytes))
+        } catch KubernetesError.transport(.bodyTooLarge) {
+            // The transfer stopped at the limit: nothing past it was read or kept.
+            throw ResponseTooLarge(kind: T.kind, key: ns.map { "\($0)/\(name)" } ?? name, limit: maxBytes)
         }
-        return try decode(T.self, from: response)
     }
 
     /// One page of a list.
@@ -236,7 +236,8 @@ public final class KubernetesClient: Sendable {
 
     /// Sends with retries and returns the 2xx response.
     private func request(_ method: HTTPRequest.Method, path: String, query: [(String, String)] = [], body: Data? = nil,
-                         contentType: String = "application/json", verb: String, resource: String) async throws -> HTTPResponse {
+                         contentType: String = "application/json", verb: String, resource: String,
+                         maxBodyBytes: Int? = nil) async throws -> HTTPResponse {
         let url = try makeURL(path: path, query: query)
         let idempotent = method == .get || method == .put || method == .delete
         var refreshedToken = false
@@ -245,8 +246,9 @@ public final class KubernetesClient: Sendable {
             attempt += 1
             try await throttle?.acquire()
             let started = clock.now
-            let request = HTTPRequest(method: method, url: url, headers: try headers(contentType: body == nil ? nil : contentType),
+            var request = HTTPRequest(method: method, url: url, headers: try headers(contentType: body == nil ? nil : contentType),
                                       body: body)
+            request.maxBodyBytes = maxBodyBytes
             let response: HTTPResponse
             do {
                 response = try await transport.send(request)

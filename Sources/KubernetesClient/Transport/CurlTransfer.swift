@@ -31,6 +31,8 @@ final class CurlTransfer: @unchecked Sendable {
     /// Set for targets someone else chose: see ``HTTPRequest/egress``.
     private let egress: EgressPolicy?
     private let discardBodyAfter: Int?
+    private let maxBodyBytes: Int?
+    private var bodyOverLimit = false
     private var bodyBytes = 0
     private var headerBytes = 0
     private var bodyTruncated = false
@@ -56,6 +58,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.completion = completion
         self.egress = request.egress
         self.discardBodyAfter = request.discardBodyAfter
+        self.maxBodyBytes = request.maxBodyBytes
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         configure(request: request, tls: tls, http2: http2)
@@ -174,6 +177,10 @@ final class CurlTransfer: @unchecked Sendable {
             if bodyBytes > limit { bodyTruncated = true }
             return !bodyTruncated
         }
+        if let limit = maxBodyBytes, body.count + bytes.count > limit {
+            bodyOverLimit = true
+            return false
+        }
         switch completion {
         case .buffered: body.append(contentsOf: bytes)
         case .streaming(_, let continuation): continuation.yield(Data(bytes))
@@ -199,7 +206,9 @@ final class CurlTransfer: @unchecked Sendable {
         finished = true
         // A body cut at the discard limit is a complete answer: the status is what the caller wanted.
         let cut = code == CURLE_WRITE_ERROR && bodyTruncated
-        let error: (any Error)? = code == CURLE_OK || cut ? nil : transportError(code)
+        let error: (any Error)? = code == CURLE_OK || cut ? nil
+            : code == CURLE_WRITE_ERROR && bodyOverLimit ? TransportError.bodyTooLarge(url: url, limit: maxBodyBytes ?? 0)
+            : transportError(code)
         switch completion {
         case .buffered(let continuation):
             if let error { continuation.resume(throwing: error) }

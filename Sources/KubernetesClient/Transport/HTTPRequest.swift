@@ -19,6 +19,10 @@ public struct HTTPRequest: Sendable {
     /// When set, the response body is not kept: at most this many bytes are read, then the transfer ends with the
     /// status it had (``HTTPResponse/bodyTruncated`` set).
     public var discardBodyAfter: Int?
+    /// When set, a response body longer than this fails the transfer with ``TransportError/bodyTooLarge(url:limit:)``
+    /// once the limit is passed: no more than this many bytes are ever buffered (a bounded read of an object a
+    /// tenant can inflate).
+    public var maxBodyBytes: Int?
 
     public init(method: Method, url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil,
                 timeout: Duration? = .seconds(30), egress: EgressPolicy? = nil, discardBodyAfter: Int? = nil) {

@@ -11,6 +11,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case other(url: String, curlCode: Int, detail: String)
     /// Every address the target resolved to is denied by the request's ``EgressPolicy``; no connection was made.
     case egressDenied(url: String)
+    /// The response body passed the request's ``HTTPRequest/maxBodyBytes``; the rest was not read.
+    case bodyTooLarge(url: String, limit: Int)
     case shutdown
 
     public var description: String {
@@ -22,6 +24,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .connectionLost(let url, let d): "connection to \(url) lost: \(d)"
         case .other(let url, let code, let d): "transfer to \(url) failed (curl \(code)): \(d)"
         case .egressDenied(let url): "\(url) resolves only to addresses the egress policy denies"
+        case .bodyTooLarge(let url, let limit): "the response from \(url) is larger than \(limit) bytes"
         case .shutdown: "the HTTP transport has shut down"
         }
     }
@@ -30,7 +33,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     public var isRetryable: Bool {
         switch self {
         case .dns, .connect, .timeout, .connectionLost, .other: true
-        case .tls, .egressDenied, .shutdown: false
+        case .tls, .egressDenied, .bodyTooLarge, .shutdown: false
         }
     }
 }
