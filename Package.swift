@@ -246,6 +246,7 @@ let package = Package(
         .testTarget(
             name: "KubernetesClientTests",
             dependencies: ["KeywardTestSupport", "KubernetesClient", "KubernetesResources", "KeywardAPI", "KubeAPIServer", "KeywardCore"],
+            exclude: ["Fixtures"],  // read from the source tree by path (Fixtures.swift)
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 bash scripts/install-tools.sh
 export PATH="$PWD/.venv-tools/bin:$PATH"
 
+echo "== swift build (zero warnings allowed in Sources/, Tests/ and Package.swift)"
+mkdir -p .build
+swift build --build-tests 2>&1 | tee .build/swift-build.log
+bash scripts/check-warnings.sh .build/swift-build.log
 echo "== swift test"
-swift build --build-tests
 # Bounded: a hung test must fail CI, not stall it.
 timeout --signal=INT --kill-after=60 2400 swift test --skip-build 2>&1 | tee .build/swift-test.log
 echo "== packaging checks"

@@ -160,7 +160,7 @@ struct LeaderElectionTests {
         let cluster = try await ReplicaCluster.start(replicas: ["replica-a", "replica-b"])
         let activity = ReconcileActivity()
         // Long enough that a loaded machine cannot starve the leader before the test cuts it off.
-        let a = await Self.replica("replica-a", cluster, duration: 8, renewDeadline: 6, activity: activity, retry: .none)
+        let a = await Self.replica("replica-a", cluster, duration: 8, renewDeadline: 6, activity: activity, retry: RetryPolicy.none)
         a.start()
         #expect(await within(30) { a.elector?.isLeader == true })
         try await Self.createInputs(cluster, ["early"])

@@ -192,7 +192,7 @@ final class ControllerProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: try keywardExecutable())
         process.arguments = ["controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0",
                              "--log-format", "json", "--log-level", "debug"] + extraArguments
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log

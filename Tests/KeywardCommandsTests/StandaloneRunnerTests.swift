@@ -130,7 +130,7 @@ struct StandaloneRunnerTests {
         }
         let renewalTime = try #require(first.status?.renewalTime)
         // Advance past the renewal time, in steps so the runner's sleeps wake up.
-        try await eventually { () -> Bool? in clock.sleeperCount > 0 ? true : nil }
+        _ = try await eventually { () -> Bool? in clock.sleeperCount > 0 ? true : nil }
         clock.set(to: renewalTime.addingTimeInterval(1))
         let renewed = try await eventually { () -> Certificate? in
             let web = try await runner.store.get(Certificate.self, namespace: "default", name: "standalone-web")

@@ -77,7 +77,7 @@ import Testing
             // Observed at once, nothing updated yet.
             #expect(try await poll { try await status(server, "web")["status"]?["observedGeneration"] == 1 })
             #expect(try await status(server, "web")["status"]?["updatedReplicas"] == 0)
-            #expect(try await poll { clock.sleeperCount > 0 })
+            #expect(await poll { clock.sleeperCount > 0 })
             clock.advance(by: 30)
             #expect(try await poll { try await status(server, "web")["status"]?["readyReplicas"] == 3 })
             let done = try await status(server, "web")["status"]
@@ -89,7 +89,7 @@ import Testing
                                        ["spec": ["template": ["metadata": ["annotations": ["rotated": "1"]]]]])
             #expect(try await poll { try await status(server, "web")["status"]?["observedGeneration"] == 2 })
             #expect(try await status(server, "web")["status"]?["updatedReplicas"] == 0)
-            #expect(try await poll { clock.sleeperCount > 0 })
+            #expect(await poll { clock.sleeperCount > 0 })
             clock.advance(by: 30)
             #expect(try await poll { try await status(server, "web")["status"]?["updatedReplicas"] == 3 })
         }

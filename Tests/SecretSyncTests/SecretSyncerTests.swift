@@ -72,7 +72,7 @@ struct SecretSyncerTests {
         guard case .updated(_, .failed(.commandFailed(_, 1))?) = await syncer.apply(.present(SecretSnapshot(data: changed)))
         else { Issue.record("expected a failed reload"); return }
 
-        FileManager.default.createFile(atPath: scratch.file("up"), contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch.file("up"), contents: nil)
         guard case .updated(_, .succeeded?) = await syncer.apply(.present(SecretSnapshot(data: changed))) else {
             Issue.record("the pending reload must be retried with the next (unchanged) update")
             return
