@@ -194,7 +194,11 @@ struct ControllerCommand: AsyncParsableCommand {
         services.append(.init(service: FailFastService(name: "controllers", service: manager, explain: { error in
             Self.explainManagerFailure(error, server: clientConfiguration.server.absoluteString, lease: "\(leaseNamespace)/\(leaseName)")
         }, logger: logger)))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        // A graceful shutdown that has not finished by 80% of the bound (a startup still waiting on the API server,
+        // say) is escalated to cancellation, so the process usually ends cleanly before the hard deadline.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdown.gracefulShutdownTimeout * 800))
+        let group = ServiceGroup(configuration: groupConfiguration)
         await relay.onShutdown { await group.triggerGracefulShutdown() }
         logger.info("keyward controller starting", metadata: [
             "version": "\(KeywardVersion.current)", "server": "\(clientConfiguration.server)",
