@@ -22,6 +22,10 @@ import KeywardCore
 /// rename is the single atomic step. A crash anywhere leaves `..data` on a complete version; whatever hidden
 /// debris the crash left is removed by the next write. Entries starting with `..` belong to the writer.
 ///
+/// Everything inside the target directory is done relative to one open descriptor of it (``DirectoryHandle``), so
+/// the path above it is resolved once; with ``init(root:confinedComponents:configuration:)`` that resolution itself
+/// refuses symlinks below the trusted root.
+///
 /// All work is synchronous POSIX I/O (fsync, and a blocking `flock` that serializes writers of one directory
 /// across threads and processes). Writes are small and rare, so callers in async code may call it directly; a
 /// caller that must not block a cooperative thread runs it on its own thread.

@@ -58,6 +58,24 @@ struct StandaloneRunnerTests {
         #expect(try await Standalone.statusTable(again.store).rendered() == table.rendered())
     }
 
+    @Test("--out keeps its layout but a symlink in the way is refused: FilesRefused, nothing written through it")
+    func symlinkInOutIsRefused() async throws {
+        // out/web is a symlink to a folder elsewhere (say, another service's certificates).
+        let elsewhere = directory.path("elsewhere")
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.path("out"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("out/web"), withDestinationPath: elsewhere)
+        let runner = try runner()
+        _ = try await runner.runOnce()
+        let web = try #require(try await runner.store.get(Certificate.self, namespace: "default", name: "standalone-web"))
+        let ready = web.status?.conditions[type: Certificate.ConditionType.ready]
+        #expect(ready?.status == .false && ready?.reason == Certificate.Reason.filesRefused, "\(String(describing: ready))")
+        #expect(ready?.message.contains(directory.path("out/web")) == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)
+        // The CA, with no symlink on its way, is written as before.
+        #expect(FileManager.default.fileExists(atPath: directory.path("out/default/standalone-root-ca/cert.pem")))
+    }
+
     @Test("keyward wait-for-certs passes on what standalone mode wrote, and times out naming the reason otherwise")
     func waitForCerts() async throws {
         _ = try await runner().runOnce()

@@ -64,7 +64,7 @@ struct ControllerCommand: AsyncParsableCommand {
             help: "Address of the metrics, health and CRL endpoint ([host]:port; port 0 picks one).")
     var metricsAddress = MetricsAddress.defaultValue
 
-    @Option(help: "Root folder of a shared volume for Certificates with a `files` section.")
+    @Option(help: "Root folder of a shared volume for Certificates with a `files` section; each writes below <root>/<namespace>/.")
     var volumeRoot: String?
 
     @Option(help: "List every this many seconds instead of watching (for API paths where watch is unavailable).")
