@@ -117,9 +117,12 @@ struct CRLPublisher: Sendable {
                          namespace: String?, owner: String, now: Date) async throws -> CertificateRevocationList? {
         let (entries, expiries) = state.trust.nextEntries(expiries: state.expiries, adding: adding)
         let number = try state.trust.nextNumber()
-        guard let crl = try issuer.issuer.makeCRL(thisUpdate: now, nextUpdate: now.addingTimeInterval(validity),
-                                                  crlNumber: number, entries: entries)
-        else { return nil }
+        // Signing with the CA key (RSA-4096 for some CAs) runs on the crypto threads, like issuance.
+        let signer = issuer.issuer
+        let nextUpdate = now.addingTimeInterval(validity)
+        guard let crl = try await HeavyWorkPool.crypto.perform({
+            try signer.makeCRL(thisUpdate: now, nextUpdate: nextUpdate, crlNumber: number, entries: entries)
+        }) else { return nil }
         try await writeTruth(crl, expiries: expiries, holder: state.holder, namespace: namespace, owner: owner)
         try await writeOutput(crl, issuer: issuer, namespace: namespace, owner: owner)
         return crl
