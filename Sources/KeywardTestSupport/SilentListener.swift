@@ -19,6 +19,11 @@ public final class SilentListener: Sendable {
     }
 
     public init() throws {
+        (descriptor, port) = try Self.bindLoopback()
+    }
+
+    /// A listening TCP socket on 127.0.0.1 at a free port (shared with ``CountingListener``).
+    static func bindLoopback() throws -> (descriptor: Int32, port: Int) {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -44,8 +49,7 @@ public final class SilentListener: Sendable {
             close(fd)
             throw Failure(description: "getsockname: errno \(errno)")
         }
-        descriptor = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// `127.0.0.1:PORT`.
