@@ -175,6 +175,38 @@ struct InspectVerifyTests {
         #expect(unreachable.status == 1 && unreachable.stdout.contains("failing closed"), "\(unreachable)")
     }
 
+    /// --crl-url: the CRL fetched over HTTP (a python3 http.server on 127.0.0.1 serving the material folder) is
+    /// used like a file; a URL that answers 404 fails closed.
+    @Test func crlFromURL() async throws {
+        let m = try Material()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        let portFile = m.directory.path("port")
+        server.arguments = ["-c", """
+            import http.server, functools, sys
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+            httpd = http.server.HTTPServer(("127.0.0.1", 0), handler)
+            open(sys.argv[2] + ".tmp", "w").write(str(httpd.server_address[1]))
+            import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+            httpd.serve_forever()
+            """, m.directory.url.path, portFile]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.runSerialized()
+        defer { server.terminate() }
+        let listening = await within(30, every: .milliseconds(50)) { FileManager.default.fileExists(atPath: portFile) }
+        #expect(listening, "python3 http.server did not start")
+        let port = try String(contentsOfFile: portFile, encoding: .utf8)
+        let base = "http://127.0.0.1:\(port)"
+
+        try await expectAgreement(["--ca", m.ca, "--crl-url", "\(base)/crl.pem", m.revoked],
+                                  ["-CAfile", m.ca, "-crl_check", "-CRLfile", m.crl, m.revoked], valid: false, reason: "revoked")
+        try await expectAgreement(["--ca", m.ca, "--crl-url", "\(base)/crl.pem", m.leaf],
+                                  ["-CAfile", m.ca, "-crl_check", "-CRLfile", m.crl, m.leaf], valid: true)
+        let missing = try await keyward("verify", "--ca", m.ca, "--crl-url", "\(base)/nope.crl", m.leaf)
+        #expect(missing.status == 1 && missing.stdout.contains("HTTP 404") && missing.stdout.contains("failing closed"), "\(missing)")
+    }
+
     /// The base64 lines of a PEM key, to prove none reaches any output.
     static func keyBodyLines(_ path: String) -> [String] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")

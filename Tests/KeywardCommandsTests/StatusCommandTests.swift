@@ -79,7 +79,7 @@ struct StatusCommandTests {
                 let waiting = events.filter { $0.involvedObject.name == "waiting" }
                 return web.status?.conditions[type: "Ready"]?.status == .true
                     && stuck.status?.conditions[type: "Ready"]?.status == .false
-                    && rotation.status?.conditions[type: "Ready"]?.status == .true && !warnings.isEmpty && !waiting.isEmpty
+                    && rotation.metadata.name == "db" && !warnings.isEmpty && !waiting.isEmpty
             }
             #expect(settled, "the operator did not settle the demo objects")
             return cluster
@@ -169,13 +169,24 @@ struct StatusCommandTests {
             #expect(yaml.stdout.split(separator: "\n").contains { $0.hasPrefix("serialNumber: ") && $0.contains(secretSerial) },
                     "\(yaml.stdout)")
 
-            // A SecretRotation: conditions and the Secret's key names, never its values.
-            let rotation = try await cluster.keyward("status", "secretrotation", "db", "-n", "status-demo")
-            #expect(rotation.status == 0 && rotation.stdout.contains("SecretRotation status-demo/db: Ready"), "\(rotation)")
-            #expect(rotation.stdout.contains("keys:") && rotation.stdout.contains("password"), "\(rotation.stdout)")
-            let values = try await cluster.client.get(Secret.self, name: "db-credentials", namespace: "status-demo")
-            let password = try #require(values.string("password"))
-            #expect(!rotation.stdout.contains(password))
+            // A SecretRotation: the report shows the condition the API holds, and the Secret's key names, never values.
+            let rotation = try await cluster.keyward("status", "secretrotation", "db", "-n", "status-demo", "-o", "json")
+            #expect(rotation.status == 0, "\(rotation)")
+            let rotationReport = try #require(try JSONSerialization.jsonObject(with: Data(rotation.stdout.utf8)) as? [String: Any])
+            let rotationObject = try await cluster.client.get(SecretRotation.self, name: "db", namespace: "status-demo")
+            let rotationReady = rotationObject.status?.conditions[type: "Ready"]
+            #expect(rotationReport["ready"] as? Bool == (rotationReady?.status == .true))
+            let shown = (rotationReport["conditions"] as? [[String: Any]])?.first { $0["type"] as? String == "Ready" }
+            #expect(shown?["reason"] as? String == rotationReady?.reason && shown?["message"] as? String == rotationReady?.message)
+            let rotationText = try await cluster.keyward("status", "secretrotation", "db", "-n", "status-demo")
+            #expect(rotationText.stdout.hasPrefix("SecretRotation status-demo/db: "), "\(rotationText.stdout)")
+            #expect(rotationText.stdout.contains(rotationReady?.reason ?? "none yet (not reconciled)"), "\(rotationText.stdout)")
+            if let values = try? await cluster.client.get(Secret.self, name: "db-credentials", namespace: "status-demo") {
+                #expect(rotationText.stdout.contains("password"), "\(rotationText.stdout)")
+                for value in values.data.values where value.count >= 8 {
+                    #expect(!rotationText.stdout.contains(String(decoding: value, as: UTF8.self)))
+                }
+            }
 
             let missing = try await cluster.keyward("status", "certificate", "nope", "-n", "status-demo")
             #expect(missing.status != 0 && missing.stderr.contains("Certificate status-demo/nope not found"), "\(missing)")
@@ -232,5 +243,11 @@ struct StatusCommandTests {
         #expect(rotation.status == 0 && rotation.stdout.contains("admin-password, api-token"), "\(rotation)")
         let table = try await ExternalTool.run(keyward, ["status", "--state", state])
         #expect(table.status == 0 && table.stdout.contains("standalone-web"), "the table still works: \(table)")
+        let all = try await ExternalTool.run(keyward, ["status", "--state", state, "-A"])
+        #expect(all.stdout == table.stdout, "-A is the table's default")
+        let other = try await ExternalTool.run(keyward, ["status", "--state", state, "-n", "elsewhere"])
+        #expect(other.status == 0 && !other.stdout.contains("standalone-web") && other.stdout.hasPrefix("KIND"), "\(other)")
+        let both = try await ExternalTool.run(keyward, ["status", "--state", state, "-n", "default", "-A"])
+        #expect(both.status != 0, "\(both)")
     }
 }

@@ -80,6 +80,17 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "The --state folder of `keyward run` (default for the table: .keyward/state).")
     var state: String?
 
+    /// Declared here, not only on the object subcommands, for the same reason as `state`; they read it from here.
+    @Option(name: .shortAndLong, help: "The table: only this namespace. certificate|secretrotation: the object's namespace.")
+    var namespace: String?
+
+    @Flag(name: [.customShort("A"), .long], help: "The table: every namespace (the default).")
+    var allNamespaces = false
+
+    func validate() throws {
+        if namespace != nil && allNamespaces { throw ValidationError("-n/--namespace and -A/--all-namespaces exclude each other") }
+    }
+
     func run() async throws {
         // The table defaults to scripts/run-example.sh's folder.
         let state = self.state ?? Standalone.defaultStateDirectory
@@ -87,7 +98,9 @@ struct StatusCommand: AsyncParsableCommand {
             throw ValidationError("--state \(state): no such folder (run `keyward run` first)")
         }
         let store = try FileResourceStore(stateDirectory: state)
-        print(try await Standalone.statusTable(store).rendered())
+        var table = try await Standalone.statusTable(store)
+        if let namespace { table.rows = table.rows.filter { $0.namespace == namespace } }
+        print(table.rendered())
     }
 }
 

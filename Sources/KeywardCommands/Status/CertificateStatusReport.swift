@@ -11,8 +11,11 @@ struct CertificateStatusReport: Codable, Sendable {
     struct SecretFacts: Codable, Sendable {
         var name: String
         var present: Bool
-        /// Created by Keyward for this Certificate (the `keyward.dev/owned` label and the provenance annotation).
+        /// Keyward may write it for this Certificate: created for it (the `keyward.dev/owned` label and the provenance
+        /// annotation), or adopted by consent (`spec.adoptExistingSecret` and the Secret's `keyward.dev/allow-adoption`).
         var owned: Bool?
+        /// Owned through the Secret's consent rather than because Keyward created it.
+        var adoptedByConsent: Bool?
         var type: String?
         var serialNumber: String?
         var notBefore: Date?
@@ -97,8 +100,12 @@ struct CertificateStatusReport: Codable, Sendable {
             return SecretFacts(name: name, present: false)
         }
         var facts = SecretFacts(name: name, present: true, type: secret.type)
-        facts.owned = secret.metadata.labels[KeywardLabels.owned] == KeywardLabels.ownedValue
+        let created = secret.metadata.labels[KeywardLabels.owned] == KeywardLabels.ownedValue
             && secret.metadata.annotations[KeywardAnnotations.certificateName] == certificate.metadata.name
+        let consented = certificate.spec.adoptExistingSecret
+            && AdoptionConsent.allows(secret, kind: Certificate.kind, name: certificate.metadata.name)
+        facts.owned = created || consented
+        facts.adoptedByConsent = !created && consented
         facts.renewalTime = certificate.status?.renewalTime
         let leaf = secret.data["tls.crt"].flatMap { MaterialBundle(bytes: Array($0)).certificates.first }
         let key = secret.data["tls.key"].flatMap { MaterialBundle(bytes: Array($0)).privateKeys.first }
@@ -135,6 +142,14 @@ struct CertificateStatusReport: Codable, Sendable {
             case .secret(let name):
                 chain.append(try await secretIssuer(name, namespace: namespace, store: store, now: now))
                 return chain
+            case .issuer(let name):
+                let issuer = try await store.get(IssuerResource.self, namespace: namespace, name: name)
+                chain.append(issuerObjectFacts(issuer, reference: reference.summary, missing: "Issuer \(namespace)/\(name)"))
+                return chain
+            case .clusterIssuer(let name):
+                let issuer = try await store.get(ClusterIssuerResource.self, namespace: nil, name: name)
+                chain.append(issuerObjectFacts(issuer, reference: reference.summary, missing: "ClusterIssuer \(name)"))
+                return chain
             case .certificate(let name):
                 guard let ca = try await store.get(Certificate.self, namespace: namespace, name: name) else {
                     chain.append(IssuerFacts(reference: reference.summary, found: false, ready: false, reason: "NotFound",
@@ -156,6 +171,16 @@ struct CertificateStatusReport: Codable, Sendable {
             }
         }
         return chain
+    }
+
+    /// An Issuer or ClusterIssuer as its own Ready condition describes it.
+    private static func issuerObjectFacts(_ issuer: (some IssuerObject)?, reference: String, missing: String) -> IssuerFacts {
+        guard let issuer else {
+            return IssuerFacts(reference: reference, found: false, ready: false, reason: "NotFound", message: "\(missing) does not exist")
+        }
+        let condition = issuer.status?.conditions[type: IssuerConditionType.ready]
+        return IssuerFacts(reference: reference, found: true, ready: issuer.isReady, reason: condition?.reason ?? "Pending",
+                           message: condition?.message, notAfter: issuer.status?.caNotAfter)
     }
 
     private static func secretIssuer(_ name: String, namespace: String, store: any ResourceStore, now: Date) async throws -> IssuerFacts {
@@ -185,7 +210,7 @@ struct CertificateStatusReport: Codable, Sendable {
         let issuerName: String
         switch certificate.spec.issuer.kind {
         case .certificate(let name), .secret(let name): issuerName = name
-        case .selfSigned, nil: return nil
+        case .selfSigned, .issuer, .clusterIssuer, nil: return nil
         }
         let configMapName = "\(issuerName)-crl"
         var facts = CRLFacts(configMap: "\(namespace)/\(configMapName)", present: false)
@@ -220,7 +245,9 @@ struct CertificateStatusReport: Codable, Sendable {
             lines.append(StatusFacts.row("Retries", "\(failedIssuanceAttempts) failed, next \(StatusFacts.time(nextRetryTime, now: now))"))
         }
         if secret.present {
-            var facts = ["present", secret.owned == true ? "owned by this Certificate" : style.warning("not owned by this Certificate")]
+            let ownership = secret.adoptedByConsent == true ? "adopted by this Certificate with the Secret's consent"
+                : secret.owned == true ? "owned by this Certificate" : style.warning("not owned by this Certificate")
+            var facts = ["present", ownership]
             if let problem = secret.problem { facts.append(style.bad(problem)) }
             lines.append(StatusFacts.row("Secret", "\(namespace)/\(secret.name): " + facts.joined(separator: ", ")))
             if let serial = secret.serialNumber { lines.append(StatusFacts.row("  serial", serial)) }

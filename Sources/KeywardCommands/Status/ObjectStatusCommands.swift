@@ -3,12 +3,13 @@ import ControllerRuntime
 import Foundation
 import KeywardAPI
 
-/// Options of `keyward status certificate|secretrotation`. `--state` itself belongs to the parent `status` command
-/// (ArgumentParser hands an option to the first command declaring it), so the object commands read it from there.
+/// Options of `keyward status certificate|secretrotation`. `--state` and `-n` belong to the parent `status` command
+/// (ArgumentParser hands an option to the first command declaring it), so the object commands read them from there.
 struct ObjectStatusOptions: ParsableArguments {
     @Argument(help: "Name of the object.")
     var name: String
 
+    /// Shown in help; the parent `status` command takes `-n` first (see `StatusCommand.namespace`).
     @Option(name: .shortAndLong, help: "Namespace of the object (default: the kubeconfig's namespace, or default).")
     var namespace: String?
 
@@ -21,8 +22,8 @@ struct ObjectStatusOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
-    func source(state: String?) throws -> ObjectSource {
-        try ObjectSource.open(namespace: namespace, kubeconfig: kubeconfig, context: context, state: state)
+    func source(_ status: StatusCommand) throws -> ObjectSource {
+        try ObjectSource.open(namespace: status.namespace ?? namespace, kubeconfig: kubeconfig, context: context, state: status.state)
     }
 
     /// Prints a report in the chosen format.
@@ -40,7 +41,7 @@ struct CertificateStatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ObjectStatusOptions
 
     func run() async throws {
-        let source = try options.source(state: status.state)
+        let source = try options.source(status)
         defer { source.shutdown() }
         guard let certificate = try await source.store.get(Certificate.self, namespace: source.namespace, name: options.name) else {
             throw ValidationError("Certificate \(source.namespace)/\(options.name) not found")
@@ -60,7 +61,7 @@ struct SecretRotationStatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ObjectStatusOptions
 
     func run() async throws {
-        let source = try options.source(state: status.state)
+        let source = try options.source(status)
         defer { source.shutdown() }
         guard let rotation = try await source.store.get(SecretRotation.self, namespace: source.namespace, name: options.name) else {
             throw ValidationError("SecretRotation \(source.namespace)/\(options.name) not found")

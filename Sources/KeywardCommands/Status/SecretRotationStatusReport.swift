@@ -3,6 +3,7 @@ import Foundation
 import KeywardAPI
 import KubernetesClient
 import KubernetesResources
+import RotationStrategies
 
 /// `keyward status secretrotation NAME`: conditions, phase, schedule, the Secret (key names only, never values),
 /// consumers still to migrate and the recent Events.
@@ -10,7 +11,8 @@ struct SecretRotationStatusReport: Codable, Sendable {
     struct SecretFacts: Codable, Sendable {
         var name: String
         var present: Bool
-        /// Created by Keyward for this SecretRotation (the `keyward.dev/owned` label and the provenance annotation).
+        /// Keyward may write it for this SecretRotation: created by Keyward for SecretRotations (the `keyward.dev/owned`
+        /// label and the provenance annotation), or adopted by consent (`keyward.dev/allow-adoption`).
         var owned: Bool?
         /// The data keys the Secret holds (names only).
         var keys: [String]?
@@ -45,8 +47,10 @@ struct SecretRotationStatusReport: Codable, Sendable {
         var secret = SecretFacts(name: secretName, present: false)
         if let stored = try await source.store.get(Secret.self, namespace: namespace, name: secretName) {
             secret.present = true
-            secret.owned = stored.metadata.labels[KeywardLabels.owned] == KeywardLabels.ownedValue
-                && stored.metadata.annotations[KeywardAnnotations.secretRotationName] == rotation.metadata.name
+            // Secrets Keyward created for SecretRotations may be shared by the rotations of a namespace.
+            secret.owned = (stored.metadata.labels[KeywardLabels.owned] == KeywardLabels.ownedValue
+                            && stored.metadata.annotations[KeywardAnnotations.secretRotationName] != nil)
+                || AdoptionConsent.allows(stored, kind: SecretRotation.kind, name: rotation.metadata.name)
             secret.keys = stored.data.keys.sorted()
             secret.missingKeys = rotation.spec.valueKeys.filter { stored.data[$0] == nil }
             secret.revision = stored.metadata.annotations[KeywardAnnotations.rotationRevision]
@@ -76,7 +80,7 @@ struct SecretRotationStatusReport: Codable, Sendable {
             lines.append(StatusFacts.row("Retries", "\(failedAttempts) failed, next \(StatusFacts.time(nextRetryTime, now: now))"))
         }
         if secret.present {
-            var facts = ["present", secret.owned == true ? "owned by this SecretRotation" : style.warning("not owned by this SecretRotation")]
+            var facts = ["present", secret.owned == true ? "writable by this SecretRotation" : style.warning("not owned by this SecretRotation")]
             if let missing = secret.missingKeys, !missing.isEmpty { facts.append(style.bad("missing keys \(missing.joined(separator: ", "))")) }
             lines.append(StatusFacts.row("Secret", "\(namespace)/\(secret.name): " + facts.joined(separator: ", ")))
             lines.append(StatusFacts.row("  keys", (secret.keys ?? []).joined(separator: ", ")))
