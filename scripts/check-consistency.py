@@ -72,6 +72,7 @@ def rbac(rendered: pathlib.Path | None) -> None:
     cluster = find(documents(ROOT / "manifests/cluster-rbac/rbac.yaml"), "ClusterRole")
     role = find(documents(ROOT / "manifests/namespaced/rbac.yaml"), "Role")
     election = find(documents(ROOT / "manifests/base/leader-election-rbac.yaml"), "Role")
+    hash_key = find(documents(ROOT / "manifests/base/hash-key-rbac.yaml"), "Role")
     reference = normalized(cluster["rules"])
     check(normalized(role["rules"]) == reference, "manifests/namespaced Role rules == manifests/cluster-rbac ClusterRole rules")
     if rendered is None:
@@ -79,7 +80,9 @@ def rbac(rendered: pathlib.Path | None) -> None:
     default = documents(rendered / "chart-default")
     all_on = documents(rendered / "chart-all-on")
     chart_cluster = find(default, "ClusterRole")
-    chart_role = find([d for d in all_on if not d["metadata"]["name"].endswith("-leader-election")], "Role")
+    own = ("-leader-election", "-hash-key")  # Roles in the controller's namespace, not for reconciling
+    chart_role = find([d for d in all_on if not d["metadata"]["name"].endswith(own)], "Role")
+    chart_hash_key = find(default, "Role", "-hash-key")
     chart_election = find(default, "Role", "-leader-election")
     check(chart_cluster is not None and normalized(chart_cluster["rules"]) == reference,
           "chart (default values) ClusterRole rules == manifests ClusterRole rules")
@@ -89,9 +92,9 @@ def rbac(rendered: pathlib.Path | None) -> None:
     check(find(all_on, "ClusterRole") is None, "chart (watchNamespace) renders no ClusterRole")
     if (rendered / "chart-namespaces").is_dir():
         spread = documents(rendered / "chart-namespaces")
-        roles = [d for d in spread if d.get("kind") == "Role" and not d["metadata"]["name"].endswith("-leader-election")]
+        roles = [d for d in spread if d.get("kind") == "Role" and not d["metadata"]["name"].endswith(own)]
         bindings = [d for d in spread if d.get("kind") == "RoleBinding"
-                    and not d["metadata"]["name"].endswith("-leader-election")]
+                    and not d["metadata"]["name"].endswith(own)]
         check(sorted(r["metadata"].get("namespace", "") for r in roles) == ["team-a", "team-b"]
               and all(normalized(r["rules"]) == reference for r in roles)
               and sorted(b["metadata"].get("namespace", "") for b in bindings) == ["team-a", "team-b"],
@@ -103,6 +106,8 @@ def rbac(rendered: pathlib.Path | None) -> None:
               "chart (watchNamespaces) passes --namespaces=team-a,team-b")
     check(chart_election is not None and normalized(chart_election["rules"]) == normalized(election["rules"]),
           "chart leader election Role rules == manifests/base leader election Role rules")
+    check(chart_hash_key is not None and normalized(chart_hash_key["rules"]) == normalized(hash_key["rules"]),
+          "chart values-hash key Role rules == manifests/base hash-key Role rules")
 
 
 def controller_flags(rendered: pathlib.Path | None) -> None:

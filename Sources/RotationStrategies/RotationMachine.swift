@@ -43,10 +43,13 @@ public struct RotationMachine: Sendable, Hashable {
 
     public var policy: RotationPolicy
     public var layout: StrategyLayout
+    /// How candidate hashes are made and compared (keyed by the operator; plain in tests).
+    public var hasher: ValuesHasher
 
-    public init(policy: RotationPolicy, valueKeys: [String]) {
+    public init(policy: RotationPolicy, valueKeys: [String], hasher: ValuesHasher = .unkeyed) {
         self.policy = policy
         self.layout = StrategyLayout(strategy: policy.strategy, valueKeys: valueKeys)
+        self.hasher = hasher
     }
 
     // MARK: Idle
@@ -90,7 +93,7 @@ public struct RotationMachine: Sendable, Hashable {
                 return .failure(.noPreviousValue)
             }
             if state.phase == .failed { next.enter(.idle, at: now) }
-            next.candidateHash = ValuesHash.of(committed)
+            next.candidateHash = hasher.of(committed)
         case .generating, .verifying, .promoting, .migrating:
             if !policy.strategy.keepsPreviousValue, isPromoted(state, data) {
                 return .failure(.strategyKeepsNoPrevious(policy.strategy))
@@ -106,7 +109,7 @@ public struct RotationMachine: Sendable, Hashable {
     /// The candidate already in the Secret whose hash the state holds (a resumed Generating reuses it).
     public func persistedCandidate(_ state: RotationState, data: SecretData) -> SecretData? {
         guard let hash = state.candidateHash, let candidate = layout.candidate(in: data),
-            ValuesHash.of(candidate) == hash
+            hasher.matches(candidate, hash)
         else { return nil }
         return candidate
     }
@@ -116,7 +119,7 @@ public struct RotationMachine: Sendable, Hashable {
     /// hash is persisted, so no unverified value can be mistaken for a committed one.
     public func recordingCandidate(_ state: RotationState, _ candidate: SecretData) -> RotationState {
         var next = state
-        next.candidateHash = ValuesHash.of(candidate)
+        next.candidateHash = hasher.of(candidate)
         return next
     }
 
@@ -163,7 +166,7 @@ public struct RotationMachine: Sendable, Hashable {
     /// Whether the committed value is the state's candidate (promotion happened, perhaps before a crash).
     public func isPromoted(_ state: RotationState, _ data: SecretData) -> Bool {
         guard let hash = state.candidateHash, let committed = layout.committed(in: data) else { return false }
-        return ValuesHash.of(committed) == hash
+        return hasher.matches(committed, hash)
     }
 
     /// Promotes the verified candidate in one Secret update and bumps the revision. Idempotent: a candidate that is
@@ -252,7 +255,7 @@ public struct RotationMachine: Sendable, Hashable {
                 effect = .keptCandidate
             }
         } else {
-            out = layout.discardingCandidate(data, candidateHash: state.candidateHash)
+            out = layout.discardingCandidate(data, candidateHash: state.candidateHash, hasher: hasher)
             effect = .discardedCandidate
         }
         var next = state

@@ -50,8 +50,9 @@ public struct RotationRunner: Sendable {
     /// How often Migrating re-checks rollouts when nothing else wakes it.
     public var rolloutPollInterval: TimeInterval
 
-    public init(policy: RotationPolicy, keys: [RotatedKey], rolloutPollInterval: TimeInterval = 5) {
-        self.machine = RotationMachine(policy: policy, valueKeys: keys.flatMap(\.valueKeys))
+    public init(policy: RotationPolicy, keys: [RotatedKey], rolloutPollInterval: TimeInterval = 5,
+                hasher: ValuesHasher = .unkeyed) {
+        self.machine = RotationMachine(policy: policy, valueKeys: keys.flatMap(\.valueKeys), hasher: hasher)
         self.keys = keys
         self.rolloutPollInterval = rolloutPollInterval
     }
@@ -200,7 +201,7 @@ public struct RotationRunner: Sendable {
                 if machine.policy.tracksConsumers, let fromStamp, let committed = machine.layout.committed(in: data) {
                     // Consumers already moved to the abandoned revision go back (not throttled: the value they were
                     // moved to is no longer served). Runs on every pass, so a crash after the restore still does it.
-                    let toStamp = ValuesHash.revisionStamp(valuesHash: ValuesHash.of(committed))
+                    let toStamp = ValuesHash.revisionStamp(valuesHash: machine.hasher.of(committed))
                     if toStamp != fromStamp {
                         let moved = try await env.observeConsumers().filter { $0.stamp == fromStamp }.map(\.id)
                         if !moved.isEmpty { try await env.stamp(moved, with: toStamp) }

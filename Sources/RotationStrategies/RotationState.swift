@@ -1,14 +1,14 @@
 import Foundation
 
 /// The persisted state of one rotation: what a controller writes to status and reads back after a restart.
-/// Plain values only; never a secret value (``candidateHash`` is a SHA-256).
+/// Plain values only; never a secret value (``candidateHash`` is a keyed hash, see ``ValuesHasher``).
 public struct RotationState: Sendable, Hashable, Codable {
     public var phase: Phase
     /// When ``phase`` was entered; the Migrating deadline counts from here.
     public var phaseEnteredAt: Date?
     /// The committed revision: 1 for the first values, +1 on every promotion and every restoring rollback.
     public var revision: Int
-    /// ``ValuesHash`` of the candidate (Generating → Promoting), or of the value being rolled back from.
+    /// ``ValuesHasher`` hash of the candidate (Generating → Promoting), or of the value being rolled back from.
     public var candidateHash: String?
     /// Why the rotation is RollingBack/Failed, or `migrationTimedOut` in Finalizing after a promote-on-timeout.
     public var cause: RotationCause?

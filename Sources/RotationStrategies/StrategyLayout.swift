@@ -156,10 +156,10 @@ public struct StrategyLayout: Sendable, Hashable {
 
     /// Drops an unpromoted candidate. `KEY.pending` always goes; a blueGreen side goes only when it holds exactly
     /// the candidate `candidateHash` names (otherwise it is the previous committed value, kept for rollback).
-    public func discardingCandidate(_ data: SecretData, candidateHash: String?) -> SecretData {
+    public func discardingCandidate(_ data: SecretData, candidateHash: String?, hasher: ValuesHasher = .unkeyed) -> SecretData {
         var out = data
         if strategy == .blueGreen {
-            guard let candidateHash, let held = candidate(in: data), ValuesHash.of(held) == candidateHash,
+            guard let candidateHash, let held = candidate(in: data), hasher.matches(held, candidateHash),
                 activeSide(in: data) != nil
             else { return out }
             for key in valueKeys { out[candidateSlot(key, in: data)] = nil }

@@ -1,22 +1,27 @@
 import Crypto
 import Foundation
 
-/// Fingerprints of secret values, safe to persist and show: a candidate's identity in status, and the revision
-/// stamp set on consumer pod templates.
+/// Fingerprints of secret values: a candidate's identity in status, and the revision stamp set on consumer pod
+/// templates. The operator persists keyed ones (``ValuesHasher``); plain SHA-256 is what hashes written before keys
+/// existed hold, and what tests compare with.
 public enum ValuesHash {
-    /// SHA-256 (lower-case hex) over `values` in key order, each key and value length-prefixed so that no two
+    /// Plain SHA-256 (lower-case hex) over `values` in key order, each key and value length-prefixed so that no two
     /// different maps share an encoding.
     public static func of(_ values: [String: Data]) -> String {
         var hasher = SHA256()
-        for key in values.keys.sorted() {
-            let name = Data(key.utf8)
-            let value = values[key]!
-            hasher.update(data: lengthPrefix(name.count))
-            hasher.update(data: name)
-            hasher.update(data: lengthPrefix(value.count))
-            hasher.update(data: value)
-        }
+        encode(values) { hasher.update(data: $0) }
         return hex(hasher.finalize())
+    }
+
+    /// The unambiguous encoding both hashes run over, fed in pieces.
+    static func encode(_ values: [String: Data], into feed: (Data) -> Void) {
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            let name = Data(key.utf8)
+            feed(lengthPrefix(name.count))
+            feed(name)
+            feed(lengthPrefix(value.count))
+            feed(value)
+        }
     }
 
     /// The short revision stamp for a pod-template annotation: 16 hex digits of a hash of the values' hash, so
@@ -29,7 +34,7 @@ public enum ValuesHash {
         withUnsafeBytes(of: UInt64(count).bigEndian) { Data($0) }
     }
 
-    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         for byte in digest {

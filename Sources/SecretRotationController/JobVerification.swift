@@ -62,6 +62,8 @@ struct JobVerification {
     let store: any ResourceStore
     /// `namespace/name` or `*/name` entries from `--verify-job-service-accounts`.
     let allowedServiceAccounts: Set<String>
+    /// Names the Job after the candidate without revealing a guessable hash of it.
+    var hasher: ValuesHasher = .unkeyed
 
     static let volumeName = "keyward-candidate"
     static let defaultServiceAccount = "default"
@@ -77,7 +79,8 @@ struct JobVerification {
             return .failed(reason: "spec.verify.job.serviceAccountName: \"\(account)\" is not allowed for verification "
                            + "Jobs in \(namespace) (the operator's --verify-job-service-accounts)")
         }
-        let suffix = String(ValuesHash.of(candidate).prefix(10))
+        // From the keyed hash's stamp: Job names are visible to more people than Secrets.
+        let suffix = String(ValuesHash.revisionStamp(valuesHash: hasher.of(candidate)).prefix(10))
         let base = String(rotation.metadata.name.prefix(40))
         let jobName = "\(base)-verify-\(suffix)"
         let secretName = "\(base)-candidate-\(suffix)"

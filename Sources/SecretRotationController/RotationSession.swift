@@ -94,7 +94,8 @@ final class RotationSession: RotationEnvironment {
         }
         if let job = verify.job {
             return try await JobVerification(store: context.store,
-                                             allowedServiceAccounts: context.options.verifyJobServiceAccounts)
+                                             allowedServiceAccounts: context.options.verifyJobServiceAccounts,
+                                             hasher: machine.hasher)
                 .run(job, candidate: candidate, rotation: rotation, now: now)
         }
         return .passed

@@ -26,6 +26,8 @@ public struct SecretRotationReconciler: Reconciler {
         /// Re-check interval for a Secret held by someone else (no watch covers Secrets without our label).
         public var foreignSecretRetry: TimeInterval = 300
 
+        /// The key candidate hashes and pod-template stamps are keyed with; nil hashes without a key (tests).
+        public var hashKey: (any ValuesHashKeySource)?
         public init(runChangeHooks: Bool = false) { self.runChangeHooks = runChangeHooks }
     }
 
@@ -54,6 +56,16 @@ public struct SecretRotationReconciler: Reconciler {
         self.patcher = patcher ?? StoreWorkloadPatcher(store: store)
         self.metrics = metrics
         self.logger = logger
+    }
+
+    /// Keyed with the operator's key when one is configured.
+    private func valuesHasher() async throws -> ValuesHasher {
+        guard let source = options.hashKey else { return .unkeyed }
+        let key = try await source.key()
+        guard let hasher = ValuesHasher(key: key) else {
+            throw ValuesHashKeyError.unusable(location: "the configured key source", reason: "too short")
+        }
+        return hasher
     }
 
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
@@ -114,7 +126,8 @@ public struct SecretRotationReconciler: Reconciler {
                                                manualRotate: rotateRequest != nil,
                                                manualRollback: rollbackRequest != nil)
 
-        let runner = RotationRunner(policy: policy, keys: keys, rolloutPollInterval: options.rolloutPollInterval)
+        let runner = RotationRunner(policy: policy, keys: keys, rolloutPollInterval: options.rolloutPollInterval,
+                                    hasher: try await valuesHasher())
         let session = RotationSession(context: self, machine: runner.machine, rotation: rotation, secret: secret,
                                       rotateRequest: rotateRequest, rollbackRequest: rollbackRequest)
         let stop: RotationRunner.Stop

@@ -31,7 +31,11 @@ struct OperatorCluster {
         let server = try await APIServer.start(configuration)
         let admin = KubernetesClient(configuration: clientConfiguration(server, token: adminToken),
                                      retryPolicy: RetryPolicy(maxAttempts: 10, backoff: Backoff(base: 0.01, cap: 0.1)))
-        for namespace in namespaces { _ = try await admin.create(Namespace(name: namespace)) }
+        // The controller's own namespace too, as in a real install: it keeps its values-hash key Secret there.
+        let controllerNamespace = "keyward-system"
+        for namespace in namespaces + (namespaces.contains(controllerNamespace) ? [] : [controllerNamespace]) {
+            _ = try await admin.create(Namespace(name: namespace))
+        }
         return OperatorCluster(server: server, admin: admin, directory: try TemporaryDirectory(prefix: "keyward-faults"))
     }
 

@@ -112,8 +112,9 @@ enum Standalone {
         let certificates = CertificateReconciler(store: store, events: events, clock: clock,
                                                  options: CertificateReconciler.Options(volumeRoot: out, filesLayout: .sharedRoot))
         // Standalone consumers are processes, not workloads: the rotation's onChange hooks are how they reload.
-        let rotations = SecretRotationReconciler(store: store, events: events, clock: clock,
-                                                 options: SecretRotationReconciler.Options(runChangeHooks: true))
+        var rotationOptions = SecretRotationReconciler.Options(runChangeHooks: true)
+        rotationOptions.hashKey = FileHashKeySource(stateDirectory: state)
+        let rotations = SecretRotationReconciler(store: store, events: events, clock: clock, options: rotationOptions)
         return StandaloneRunner(store: store, manifestsDirectory: manifests, lanes: [
             StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificates),
             StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotations),
