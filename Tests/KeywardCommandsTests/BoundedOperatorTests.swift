@@ -1,3 +1,4 @@
+import ControllerRuntime
 import Foundation
 import KeywardAPI
 import KeywardCommands
@@ -86,6 +87,8 @@ struct BoundedOperatorTests {
         let deferred = events.filter { $0.reason == "ManualTriggerDeferred" && $0.involvedObject.name == "web" }
         #expect(!deferred.isEmpty, "an Event says the requests were deferred and coalesced")
         #expect(deferred.first?.message?.contains("coalesced") == true)
+        let scraped = try Exposition(String(decoding: operatorUnderTest.metrics.exposition(), as: UTF8.self))
+        #expect((scraped.value("keyward_manual_triggers_deferred_total", ["controller": "certificate"]) ?? 0) >= 1)
         #expect(await operatorUnderTest.stop())
         await cluster.stop()
     }

@@ -23,6 +23,24 @@ import Testing
         #expect(native.leaseNamespace == "kw" && native.metricsAddress == ":1")
     }
 
+    /// `-n` names the namespace wherever a command takes one.
+    @Test func shortNamespaceFlagEverywhere() throws {
+        let controller = try #require(try KeywardCommand.parseAsRoot(["controller", "-n", "team"]) as? ControllerCommand)
+        #expect(controller.namespace == "team")
+        let sync = try #require(try KeywardCommand.parseAsRoot(["sync", "--secret", "web-tls", "--dir", "/tmp/x", "-n", "team"]) as? SyncCommand)
+        #expect(sync.namespace == "team")
+        let renew = try #require(try KeywardCommand.parseAsRoot(["renew", "web", "-n", "team"]) as? RenewCommand)
+        #expect(renew.target.namespace == "team")
+        let inspect = try #require(try KeywardCommand.parseAsRoot(["inspect", "secret", "web-tls", "-n", "team"]) as? InspectSecretCommand)
+        #expect(inspect.target.namespace == "team")
+        // status certificate: the parent takes -n (wherever it is written) and hands it down.
+        let status = try KeywardCommand.parseAsRoot(["status", "certificate", "web", "-n", "team"])
+        #expect(status is CertificateStatusCommand)
+        #expect((status as? CertificateStatusCommand)?.status.namespace == "team")
+        let table = try #require(try KeywardCommand.parseAsRoot(["status", "-A"]) as? StatusCommand)
+        #expect(table.allNamespaces && table.namespace == nil)
+    }
+
     @Test func versionPrintsBuildInformation() async throws {
         let text = try await ExternalTool.run(try keywardExecutable(), ["version"])
         #expect(text.status == 0 && text.stdout.hasPrefix("keyward \(KeywardVersion.current) (Swift "), "\(text)")

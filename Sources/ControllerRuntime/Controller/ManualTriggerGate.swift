@@ -14,11 +14,15 @@ public struct ManualTriggerGate<Inner: Reconciler>: Reconciler {
     let limiter: ManualTriggerLimiter
     let events: EventRecorder
     let pending: PendingRequest
+    let onDeferred: @Sendable () -> Void
 
-    public init(inner: Inner, limiter: ManualTriggerLimiter, events: EventRecorder, pending: @escaping PendingRequest) {
+    /// `onDeferred` is called for every reconcile that held a request back (a metric).
+    public init(inner: Inner, limiter: ManualTriggerLimiter, events: EventRecorder,
+                onDeferred: @escaping @Sendable () -> Void = {}, pending: @escaping PendingRequest) {
         self.inner = inner
         self.limiter = limiter
         self.events = events
+        self.onDeferred = onDeferred
         self.pending = pending
     }
 
@@ -28,6 +32,7 @@ public struct ManualTriggerGate<Inner: Reconciler>: Reconciler {
         case .act:
             return try await inner.reconcile(key)
         case .wait(let seconds, let announce):
+            onDeferred()
             if announce, let request {
                 let shown = request.request.count > 80 ? String(request.request.prefix(80)) + "…" : request.request
                 await events.record(

@@ -17,6 +17,7 @@ public final class KeywardMetrics: Sendable {
         var rotations: [ObjectKey: SecretRotationSeries] = [:]
         var reconcileDurations: [String: ValueHistogram] = [:]
         var reconcileErrors: [String: Counter] = [:]
+        var deferredTriggers: [String: Counter] = [:]
         var queueDepths: [String: Gauge] = [:]
         var queueRetries: [String: Counter] = [:]
         var apiRequests: [APIRequestKey: Counter] = [:]
@@ -90,6 +91,19 @@ public final class KeywardMetrics: Sendable {
 
     public func reconcileFailed(controller: String) {
         state.withLock { reconcileErrorCounter(controller, in: &$0) }.increment()
+    }
+
+    /// A manual trigger held back by the per-object limit (`--manual-trigger-interval`).
+    public func manualTriggerDeferred(controller: String) {
+        state.withLock { state in
+            if let existing = state.deferredTriggers[controller] { return existing }
+            let made = registry.makeCounter(descriptor: Self.descriptor(
+                "keyward_manual_triggers_deferred_total",
+                "Reconciles that held back a manual renew/revoke/rotate/rollback request: at most one per object per --manual-trigger-interval is acted on."),
+                labels: [("controller", controller)])
+            state.deferredTriggers[controller] = made
+            return made
+        }.increment()
     }
 
     private func reconcileHistogram(_ controller: String, in state: inout State) -> ValueHistogram {

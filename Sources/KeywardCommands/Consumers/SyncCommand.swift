@@ -19,7 +19,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Name of the Secret to follow.")
     var secret: String
 
-    @Option(help: "Namespace of the Secret (default: the kubeconfig's or the pod's namespace).")
+    @Option(name: .shortAndLong, help: "Namespace of the Secret (default: the kubeconfig's or the pod's namespace).")
     var namespace: String?
 
     @Option(help: "Folder to write (created if missing).")

@@ -22,7 +22,7 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "kubeconfig context to use (default: current-context).")
     var context: String?
 
-    @Option(help: "Watch only this namespace (default: all namespaces).")
+    @Option(name: .shortAndLong, help: "Watch only this namespace (default: all namespaces).")
     var namespace: String?
 
     @Option(help: ArgumentHelp("Watch only these namespaces, comma-separated or repeated (informers per namespace; RBAC in those namespaces suffices).",

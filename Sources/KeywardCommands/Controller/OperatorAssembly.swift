@@ -117,7 +117,8 @@ public struct OperatorAssembly: Sendable {
         let fanOut = IssuerFanOutReconciler(inner: reconciler, certificates: certificates, queue: certificateQueue)
         let store = self.store
         let certificateGate = ManualTriggerGate(
-            inner: fanOut, limiter: ManualTriggerLimiter(window: manualTriggerInterval, clock: clock), events: events
+            inner: fanOut, limiter: ManualTriggerLimiter(window: manualTriggerInterval, clock: clock), events: events,
+            onDeferred: { metrics.manualTriggerDeferred(controller: "certificate") }
         ) { key in
             guard let certificate = try await store.get(Certificate.self, namespace: key.namespace, name: key.name) else {
                 return nil
@@ -153,7 +154,7 @@ public struct OperatorAssembly: Sendable {
         metrics.registerController("secretrotation")
         let rotationGate = ManualTriggerGate(
             inner: rotationReconciler, limiter: ManualTriggerLimiter(window: manualTriggerInterval, clock: clock),
-            events: events
+            events: events, onDeferred: { metrics.manualTriggerDeferred(controller: "secretrotation") }
         ) { key in
             guard let rotation = try await store.get(SecretRotation.self, namespace: key.namespace, name: key.name) else {
                 return nil
