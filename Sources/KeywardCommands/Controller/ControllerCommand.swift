@@ -73,15 +73,7 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between resyncs that reconcile every cached object again without new requests.")
     var resyncInterval: Double = 600
 
-    @Option(name: .customLong("egress-deny-cidr"), help: ArgumentHelp(
-        "Addresses tenant-aimed requests (spec.verify.http) must not reach, besides loopback, link-local (cloud metadata), unspecified and this pod's own (repeatable).",
-        valueName: "cidr"))
-    var egressDenyCIDRs: [String] = []
-
-    @Option(name: .customLong("egress-allow-cidr"), help: ArgumentHelp(
-        "Addresses tenant-aimed requests may reach even when a deny entry covers them (repeatable; wins over every deny entry).",
-        valueName: "cidr"))
-    var egressAllowCIDRs: [String] = []
+    @OptionGroup var egress: EgressOptions
 
     @Option(name: .customLong("verify-job-service-accounts"), help: ArgumentHelp(
         "Service accounts a verify.job may name besides default, as namespace/name or */name (repeatable or comma-separated); their token is never mounted.",
@@ -106,27 +98,12 @@ struct ControllerCommand: AsyncParsableCommand {
         do { _ = try MetricsAddress(parsing: metricsAddress) } catch {
             throw ValidationError("--metrics-address: \(error)")
         }
-        _ = try egressPolicy(environment: [:])
         for entry in verifyJobServiceAccountEntries {
             let parts = entry.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, parts[0] == "*" || Self.isNamespaceName(String(parts[0])), !parts[1].isEmpty else {
                 throw ValidationError("--verify-job-service-accounts: '\(entry)' is not namespace/name or */name")
             }
         }
-    }
-
-    /// The egress policy from the flags, denying this pod's own addresses (`POD_IP`/`POD_IPS` from the chart) too.
-    func egressPolicy(environment: [String: String]) throws -> EgressPolicy {
-        func parse(_ texts: [String], _ flag: String) throws -> [CIDR] {
-            try texts.map { text in
-                do { return try CIDR(parsing: text.trimmingCharacters(in: .whitespaces)) } catch {
-                    throw ValidationError("\(flag): \(error)")
-                }
-            }
-        }
-        return EgressPolicy(deny: try parse(egressDenyCIDRs, "--egress-deny-cidr"),
-                            allow: try parse(egressAllowCIDRs, "--egress-allow-cidr"),
-                            ownAddresses: EgressPolicy.ownAddresses(environment: environment))
     }
 
     var verifyJobServiceAccountEntries: [String] {
@@ -178,7 +155,7 @@ struct ControllerCommand: AsyncParsableCommand {
             maxIssuanceRate: maxIssuanceRate,
             volumeRoot: volumeRoot, pollInterval: pollInterval, resyncInterval: resyncInterval, metrics: metrics,
             clock: SystemClock())
-        assembly.egress = try egressPolicy(environment: ProcessInfo.processInfo.environment)
+        assembly.egress = try egress.policy(environment: ProcessInfo.processInfo.environment)
         assembly.verifyJobServiceAccounts = Set(verifyJobServiceAccountEntries)
         let manager = await assembly.makeManager(elector: elector, health: health)
         // Every service's failure ends the process with one error line naming the cause and the flag.

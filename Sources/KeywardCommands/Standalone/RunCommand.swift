@@ -37,6 +37,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between manifest re-reads in long-running mode.")
     var pollInterval: Double = 10
 
+    /// SecretRotations' `verify.http` reaches only what this allows; a service on this host needs e.g.
+    /// `--egress-allow-cidr 127.0.0.1/32`.
+    @OptionGroup var egress: EgressOptions
+
     @OptionGroup var logging: LoggingOptions
 
     @OptionGroup var shutdown: ShutdownOptions
@@ -46,7 +50,8 @@ struct RunCommand: AsyncParsableCommand {
         // Long-running mode: signals handled from the first line on (the process ends within the bound regardless).
         let relay = once ? nil : ShutdownRelay(gracePeriod: shutdown.gracefulShutdownTimeout,
                                                logger: Logger(label: "keyward.standalone"))
-        let runner = try Standalone.makeRunner(manifests: manifests, state: state, out: out, clock: SystemClock())
+        let runner = try Standalone.makeRunner(manifests: manifests, state: state, out: out, clock: SystemClock(),
+                                               egress: try egress.policy(environment: ProcessInfo.processInfo.environment))
         if once {
             let writesBefore = await runner.store.writeCount
             let outcomes = try await runner.runOnce()
@@ -106,7 +111,8 @@ struct StatusCommand: AsyncParsableCommand {
 
 /// Wiring shared by the standalone commands.
 enum Standalone {
-    static func makeRunner(manifests: String, state: String, out: String, clock: any WallClock) throws -> StandaloneRunner {
+    static func makeRunner(manifests: String, state: String, out: String, clock: any WallClock,
+                           egress: EgressPolicy = EgressPolicy()) throws -> StandaloneRunner {
         let store = try FileResourceStore(stateDirectory: state, clock: clock)
         let events = EventRecorder(sink: FileEventSink(path: "\(state)/events.log"), component: "keyward-standalone")
         let certificates = CertificateReconciler(store: store, events: events, clock: clock,
@@ -114,7 +120,8 @@ enum Standalone {
         // Standalone consumers are processes, not workloads: the rotation's onChange hooks are how they reload.
         var rotationOptions = SecretRotationReconciler.Options(runChangeHooks: true)
         rotationOptions.hashKey = FileHashKeySource(stateDirectory: state)
-        let rotations = SecretRotationReconciler(store: store, events: events, clock: clock, options: rotationOptions)
+        let rotations = SecretRotationReconciler(store: store, events: events, clock: clock, options: rotationOptions,
+                                                 probe: HTTPVerificationProbe(egress: egress))
         return StandaloneRunner(store: store, manifestsDirectory: manifests, lanes: [
             StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificates),
             StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotations),
