@@ -103,8 +103,13 @@ let package = Package(
         /// Built-in Kubernetes resource models (core, apps, coordination).
         .target(name: "KubernetesResources", dependencies: ["KubernetesClient"], swiftSettings: swiftSettings),
 
-        /// Keyward's custom resources: Certificate and SecretRotation.
-        .target(name: "KeywardAPI", dependencies: ["KubernetesResources"], swiftSettings: swiftSettings),
+        /// Keyward's custom resources: Certificate and SecretRotation. Types the Kubernetes-free modules define
+        /// (rotation phases and strategies, generator options, SAN syntax) are used here, not mirrored.
+        .target(
+            name: "KeywardAPI",
+            dependencies: ["KubernetesResources", "RotationStrategies"],
+            swiftSettings: swiftSettings
+        ),
 
         /// Informers, work queue, leader election, events, metrics: the machinery under every reconciler.
         .target(
@@ -168,6 +173,7 @@ let package = Package(
             dependencies: [
                 "CertificateController", "SecretRotationController", "SecretSync", "StandaloneStore", "CertificateGate",
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "KubernetesClient", "KubernetesResources", "KeywardCore",
+                "RotationStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -218,7 +224,7 @@ let package = Package(
             dependencies: [
                 "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
                 "KeywardCore", "SecretGenerators", "AtomicDirectory", "StandaloneStore", "KeywardPKI", "KubernetesClient",
-                "KubeAPIServer",
+                "KubeAPIServer", "RotationStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -287,12 +293,12 @@ let package = Package(
             name: "KeywardCommandsTests",
             dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "AtomicDirectory", "KubernetesResources", "ControllerRuntime",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeywardAPITests",
-            dependencies: ["KeywardAPI", "KubeAPIServer", "KubernetesClient", "KeywardCore"],
+            dependencies: ["KeywardAPI", "KubeAPIServer", "KubernetesClient", "KeywardCore", "RotationStrategies"],
             swiftSettings: swiftSettings
         ),
     ]

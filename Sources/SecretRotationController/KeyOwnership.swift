@@ -8,7 +8,7 @@ import RotationStrategies
 /// one rotation. The older rotation keeps its keys; the newer one is InvalidSpec until the overlap is gone.
 enum KeyOwnership {
     static func ownedDataKeys(_ spec: SecretRotation.Spec) -> Set<String>? {
-        guard let strategy = StrategyKind(rawValue: spec.strategy.type.rawValue) else { return nil }
+        guard let strategy = spec.strategy.type.kind else { return nil }
         return StrategyLayout(strategy: strategy, valueKeys: spec.valueKeys).ownedDataKeys
     }
 

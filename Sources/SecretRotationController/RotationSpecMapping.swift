@@ -13,7 +13,7 @@ enum RotationSpecMapping {
     }
 
     static func policy(_ spec: SecretRotation.Spec, retryBackoff: Backoff) throws(Invalid) -> RotationPolicy {
-        guard let strategy = StrategyKind(rawValue: spec.strategy.type.rawValue) else {
+        guard let strategy = spec.strategy.type.kind else {
             throw Invalid(field: "spec.strategy.type", reason: "unsupported value \"\(spec.strategy.type)\"")
         }
         guard let timeout = spec.strategy.migrationTimeout.duration else {

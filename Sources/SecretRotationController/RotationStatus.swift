@@ -10,7 +10,7 @@ import RotationStrategies
 enum RotationStatus {
     static func state(from status: SecretRotation.Status?) -> RotationState {
         guard let status else { return RotationState() }
-        let phase = status.phase.flatMap { Phase(rawValue: $0.rawValue) } ?? .idle
+        let phase = status.phase ?? .idle
         var cause: RotationCause?
         if [.rollingBack, .finalizing, .failed].contains(phase),
             let reason = status.conditions[type: SecretRotation.ConditionType.rotating]?.reason
@@ -25,7 +25,7 @@ enum RotationStatus {
 
     /// Writes the machine state into `status` (conditions are done by the caller, which knows the events).
     static func apply(_ state: RotationState, to status: inout SecretRotation.Status) {
-        status.phase = RotationPhase(rawValue: state.phase.rawValue)
+        status.phase = state.phase
         status.phaseTransitionTime = state.phaseEnteredAt
         status.revision = state.revision > 0 ? state.revision : nil
         status.candidateHash = state.candidateHash

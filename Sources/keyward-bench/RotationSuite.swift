@@ -5,6 +5,7 @@ import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
 import Logging
+import RotationStrategies
 import Synchronization
 
 /// Suite 9, secret rotation latency: a SecretRotation with one generated password and no consumers, rotated on

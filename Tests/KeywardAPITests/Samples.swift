@@ -2,6 +2,7 @@ import Foundation
 import KeywardAPI
 import KeywardCore
 import KubernetesClient
+import RotationStrategies
 
 /// Models with every field set, so encoding them shows every key the model can write.
 /// ``SchemaDriftTests`` checks by reflection that nothing here was left unset.

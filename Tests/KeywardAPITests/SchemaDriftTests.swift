@@ -2,6 +2,7 @@ import Foundation
 import KeywardAPI
 import KeywardCore
 import KubernetesClient
+import RotationStrategies
 import Testing
 
 /// The CRD schemas and the Swift models describe the same fields, in both directions, with the same defaults.

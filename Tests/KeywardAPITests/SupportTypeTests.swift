@@ -78,38 +78,6 @@ struct VerifyTemplateTests {
     }
 }
 
-@Suite("Rotation phases")
-struct RotationPhaseTests {
-    private func reachable(from start: RotationPhase) -> Set<RotationPhase> {
-        var seen: Set<RotationPhase> = [start]
-        var frontier = [start]
-        while let phase = frontier.popLast() {
-            for next in phase.successors where seen.insert(next).inserted { frontier.append(next) }
-        }
-        return seen
-    }
-
-    @Test("every phase is reachable from Idle and can return to Idle")
-    func noDeadEnds() {
-        #expect(reachable(from: .idle) == Set(RotationPhase.allCases))
-        for phase in RotationPhase.allCases { #expect(reachable(from: phase).contains(.idle), "\(phase)") }
-    }
-
-    @Test("nothing is promoted without passing through Generating, and Verifying only leads to Promoting or RollingBack")
-    func safety() {
-        let intoPromoting = RotationPhase.allCases.filter { $0.successors.contains(.promoting) }
-        #expect(Set(intoPromoting) == [.generating, .verifying])
-        #expect(RotationPhase.verifying.successors == [.promoting, .rollingBack])
-        #expect(!RotationPhase.idle.canTransition(to: .promoting))
-        #expect(RotationPhase.migrating.canTransition(to: .migrating))
-    }
-
-    @Test("Rotating is true exactly for in-flight phases")
-    func inProgress() {
-        #expect(RotationPhase.allCases.filter { !$0.isInProgress } == [.idle, .failed])
-    }
-}
-
 @Suite("Labels and annotations")
 struct KeywardLabelsTests {
     @Test("pod-template revision keys are valid annotation names for any Secret name")

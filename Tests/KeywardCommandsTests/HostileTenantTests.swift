@@ -7,6 +7,7 @@ import KeywardTestSupport
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
+import RotationStrategies
 import Testing
 
 /// Issue 14's exploits as a namespace tenant would try them — resources made with the real `kubectl`, manual

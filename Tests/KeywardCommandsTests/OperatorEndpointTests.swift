@@ -8,6 +8,7 @@ import KeywardTestSupport
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
+import RotationStrategies
 import Testing
 
 /// The operator's HTTP endpoint with the real wiring behind it: leader election, a CA, a leaf, a SecretRotation and

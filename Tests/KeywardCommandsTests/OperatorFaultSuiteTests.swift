@@ -8,6 +8,7 @@ import KeywardTestSupport
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
+import RotationStrategies
 import Testing
 
 /// The operator end to end under faults: the API misbehaving, the controller process killed at random moments,

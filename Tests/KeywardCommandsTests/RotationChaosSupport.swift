@@ -4,6 +4,7 @@ import KeywardCore
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
+import RotationStrategies
 import Testing
 
 /// SecretRotations the crash-chaos test keeps in flight next to its Certificates: every strategy, two keys each.

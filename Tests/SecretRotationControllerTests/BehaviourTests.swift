@@ -12,16 +12,6 @@ import Testing
 
 @Suite("Reconciler details")
 struct BehaviourTests {
-    @Test("the state machine's transition table is KeywardAPI's RotationPhase table")
-    func tables() throws {
-        for phase in Phase.allCases {
-            let api = try #require(RotationPhase(rawValue: phase.rawValue))
-            #expect(Set(api.successors.map(\.rawValue)) == Set(phase.successors.map(\.rawValue)), "\(phase)")
-            #expect(api.isInProgress == phase.isInProgress)
-        }
-        #expect(RotationPhase.allCases.count == Phase.allCases.count)
-    }
-
     @Test("a spec change after a failure retries at once instead of waiting out the backoff")
     func specChangeRetries() async throws {
         try await Harness.with { h in

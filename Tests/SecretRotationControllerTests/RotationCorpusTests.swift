@@ -5,6 +5,7 @@ import KeywardCore
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
+import RotationStrategies
 @testable import SecretRotationController
 import Testing
 

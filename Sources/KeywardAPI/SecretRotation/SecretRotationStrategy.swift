@@ -1,3 +1,5 @@
+import RotationStrategies
+
 extension SecretRotation {
     /// How a new value replaces the old one. The Secret layouts are in ``SecretLayout`` and docs/secret-rotation.md.
     public struct Strategy: Codable, Sendable, Hashable {
@@ -22,18 +24,22 @@ extension SecretRotation {
         }
     }
 
+    /// `spec.strategy.type` as written. Any string decodes, so an unknown one becomes a validation error naming the
+    /// field instead of an undecodable object; the strategies themselves (their values, meaning and Secret layouts)
+    /// are defined once, by RotationStrategies' ``StrategyKind``.
     public struct StrategyType: SpecEnum {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        /// KEY is replaced in place (after verification, if any).
-        public static let immediate: StrategyType = "immediate"
-        /// The candidate waits in `KEY.pending`; promotion keeps the old value in `KEY.previous`.
-        public static let staged: StrategyType = "staged"
-        /// KEY = new and `KEY.previous` = old, both valid until every consumer has rolled out.
-        public static let dualWrite: StrategyType = "dualWrite"
-        /// `KEY.blue` and `KEY.green`, with KEY a copy of the active side and an `active` marker; flips atomically.
-        public static let blueGreen: StrategyType = "blueGreen"
-        public static let allowedValues: [StrategyType] = [.immediate, .staged, .dualWrite, .blueGreen]
+        public init(_ kind: StrategyKind) { self.init(rawValue: kind.rawValue) }
+
+        /// The strategy, or nil for a value validation rejects.
+        public var kind: StrategyKind? { StrategyKind(rawValue: rawValue) }
+
+        public static let immediate = StrategyType(.immediate)
+        public static let staged = StrategyType(.staged)
+        public static let dualWrite = StrategyType(.dualWrite)
+        public static let blueGreen = StrategyType(.blueGreen)
+        public static let allowedValues: [StrategyType] = StrategyKind.allCases.map(StrategyType.init)
     }
 
     /// The two sides of a blueGreen Secret.
