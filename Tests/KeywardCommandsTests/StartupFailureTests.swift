@@ -69,6 +69,22 @@ struct StartupFailureTests {
         withExtendedLifetime(scratch) {}
     }
 
+    @Test("keyward controller whose leader election Lease cannot exist (no such namespace) exits non-zero naming --lease-namespace")
+    func controllerLeaseNamespaceMissing() async throws {
+        let (server, kubeconfig, scratch) = try await cluster()
+        let controller = try ChildProcess(try keywardExecutable(), [
+            "controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0", "--leader-elect",
+            "--lease-namespace", "no-such-namespace"])
+        let status = await controller.exitStatus(within: 15)
+        #expect(status != nil && status != 0, "still running or exit 0; stderr:\n\(controller.stderr)")
+        let errorLines = controller.stderr.split(separator: "\n").filter { $0.contains(" ERROR ") }
+        #expect(errorLines.count == 1, "\(controller.stderr)")
+        let line = errorLines.first.map(String.init) ?? ""
+        #expect(line.contains("no-such-namespace") && line.contains("--lease-namespace"), "\(controller.stderr)")
+        await server.shutdown()
+        withExtendedLifetime(scratch) {}
+    }
+
     @Test("keyward controller and keyward sync with an unreadable kubeconfig exit non-zero naming --kubeconfig")
     func unreadableKubeconfig() async throws {
         let directory = try TemporaryDirectory(prefix: "keyward-startup")

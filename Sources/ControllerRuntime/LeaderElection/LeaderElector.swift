@@ -39,6 +39,9 @@ public final class LeaderElector: Sendable {
         case holding
         case heldBy(String)
         case failed(String)
+        /// The Lease cannot be used at all as configured (its namespace does not exist, RBAC forbids it): no retry
+        /// helps, so acquiring fails at once instead of waiting forever.
+        case unusable(String)
     }
 
     private enum Mode { case acquire, renew }
@@ -165,6 +168,9 @@ public final class LeaderElector: Sendable {
                 logger.debug("the Lease is held by another replica", metadata: ["holder": "\(holder)"])
             case .failed(let error):
                 logger.warning("cannot acquire the leader Lease", metadata: ["error": "\(error)"])
+            case .unusable(let error):
+                throw LeaderElectionError.invalidConfiguration(
+                    "cannot use the Lease \(configuration.namespace)/\(configuration.name): \(error)")
             }
             let jittered = configuration.retryPeriod
                 * (1 + (LeaderElectionConfiguration.jitterFactor - 1) * Double.random(in: 0..<1))
@@ -185,7 +191,7 @@ public final class LeaderElector: Sendable {
                         switch await attempt(.renew) {
                         case .holding: return Outcome.renewStopped
                         case .heldBy(let holder): return .lost(.takenBy(holder))
-                        case .failed(let error):
+                        case .failed(let error), .unusable(let error):
                             logger.warning("failed to renew the leader Lease", metadata: ["error": "\(error)"])
                         }
                         try await clock.sleep(for: .seconds(configuration.retryPeriod))
@@ -226,6 +232,8 @@ public final class LeaderElector: Sendable {
             let current: Lease
             do {
                 current = try await client.get(Lease.self, name: configuration.name, namespace: configuration.namespace)
+            } catch let error as KubernetesError where Self.isUnusable(error) {
+                return unusable(error)
             } catch let error as KubernetesError where error.isNotFound {
                 if mode == .renew, isLeader {
                     // Deleted under us: recreating is safe only while nobody else can have acquired it.
@@ -273,10 +281,26 @@ public final class LeaderElector: Sendable {
             let created = try await client.create(lease)
             recordWrite(created, at: now, acquired: true)
             return .holding
+        } catch let error as KubernetesError where Self.isUnusable(error) || error.isNotFound {
+            // 404 on create: the Lease's namespace does not exist.
+            return unusable(error)
         } catch {
             // AlreadyExists: another replica created it first; the next attempt reads it.
             return failed(error)
         }
+    }
+
+    /// Refusals no retry changes: not allowed (RBAC) or not authenticated.
+    private static func isUnusable(_ error: KubernetesError) -> Bool {
+        switch error {
+        case .forbidden, .unauthorized: true
+        default: false
+        }
+    }
+
+    private func unusable(_ error: KubernetesError) -> Attempt {
+        state.withLock { $0.lastError = error.description }
+        return .unusable(error.description)
     }
 
     /// Expired by both the holder's clock (renewTime) and ours (how long this process has seen the same version):

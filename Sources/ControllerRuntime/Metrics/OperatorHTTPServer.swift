@@ -28,6 +28,10 @@ public struct OperatorHTTPServer: Service {
     }
 
     public func run() async throws {
+        // Hummingbird's own lines (a cancelled shutdown logs two errors) only when debugging: a failure to listen is
+        // reported below, once, and a stop after another service failed must not add error lines of its own.
+        var frameworkLogger = logger
+        if logger.logLevel > .debug { frameworkLogger.logLevel = .critical }
         let application = Application(
             router: makeRouter(),
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port),
@@ -37,7 +41,7 @@ public struct OperatorHTTPServer: Service {
                 logger.info("serving metrics, health and CRLs", metadata: ["address": "\(address.host):\(port)"])
                 listening.resolve(port)
             },
-            logger: logger)
+            logger: frameworkLogger)
         defer { listening.resolve(nil) }
         do {
             try await application.run()

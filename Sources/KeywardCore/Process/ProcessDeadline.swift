@@ -14,6 +14,8 @@ import Foundation
 /// cannot hold it back. A process that ends sooner on its own never sees it fire.
 public enum ProcessDeadline {
     private static let queue = DispatchQueue(label: "keyward.process-deadline")
+    /// A queue of its own (its own thread), so the backstop below fires even when the deadline's thread is stuck.
+    private static let backstop = DispatchQueue(label: "keyward.process-exit-backstop")
 
     /// Ends the process `seconds` from now: flushes stdout, writes `message` (one line) to stderr, `_exit(code)`.
     public static func arm(after seconds: TimeInterval, exitCode: Int32, message: String) {
@@ -22,6 +24,8 @@ public enum ProcessDeadline {
 
     /// Ends the process at once, the same way.
     public static func exitNow(_ code: Int32, message: String) -> Never {
+        // Flushing or writing can block (a full pipe, a stream locked by a stuck thread): exit a second later anyway.
+        backstop.asyncAfter(deadline: .now() + 1) { _exit(code) }
         fflush(nil)  // every C stream, stdout's buffered lines included
         let line = message.hasSuffix("\n") ? message : message + "\n"
         FileHandle.standardError.write(Data(line.utf8))
