@@ -107,7 +107,7 @@ let package = Package(
         /// (rotation phases and strategies, generator options, SAN syntax) are used here, not mirrored.
         .target(
             name: "KeywardAPI",
-            dependencies: ["KubernetesResources", "RotationStrategies"],
+            dependencies: ["KubernetesResources", "RotationStrategies", "SecretGenerators"],
             swiftSettings: swiftSettings
         ),
 
@@ -280,7 +280,7 @@ let package = Package(
         .testTarget(
             name: "SecretRotationControllerTests",
             dependencies: ["KeywardTestSupport", "SecretRotationController", "RotationStrategies", "ControllerRuntime", "KubeAPIServer",
-                           "KubernetesClient", "KubernetesResources", "KeywardAPI", "KeywardCore"],
+                           "KubernetesClient", "KubernetesResources", "KeywardAPI", "KeywardCore", "SecretGenerators"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -298,7 +298,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardAPITests",
-            dependencies: ["KeywardAPI", "KubeAPIServer", "KubernetesClient", "KeywardCore", "RotationStrategies"],
+            dependencies: ["KeywardAPI", "KubeAPIServer", "KubernetesClient", "KeywardCore", "RotationStrategies",
+                           "SecretGenerators"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -2,11 +2,15 @@ import Foundation
 
 /// Random passwords with exact character-class counts, with external-secrets' `Password` generator fields.
 ///
+/// This is also the `password` (and `basicAuth.password`) generator of a SecretRotation spec: KeywardAPI decodes
+/// the spec into this type (``PasswordGenerator/init(from:)``), so options and defaults are defined only here.
+///
 /// A password of `length` characters holds exactly `digits` digits and `symbols` symbols; the rest are letters
 /// (lowercase, plus uppercase unless `noUpper`). Characters are drawn and then shuffled with the system CSPRNG.
 public struct PasswordGenerator: SecretGenerator, Hashable {
     public static let defaultLength = 24
-    public static let defaultSymbolCharacters = "~!@#$%^&*()_+-={}|[]:<>?,./"
+    /// external-secrets' default symbol set, which the CRD's `symbolCharacters` default spells too.
+    public static let defaultSymbolCharacters = "~!@#$%^&*()_+`-={}|[]\\:\"<>?,./"
     /// Upper bound on `length`, so a typo cannot make a controller build megabyte strings.
     public static let maximumLength = 4096
 
@@ -33,8 +37,8 @@ public struct PasswordGenerator: SecretGenerator, Hashable {
         symbolCharacters: String = PasswordGenerator.defaultSymbolCharacters,
         noUpper: Bool = false,
         allowRepeat: Bool = false,
-        excludedCharacters: String = "",
-        encoding: ValueEncoding = .raw
+        encoding: ValueEncoding = .raw,
+        excludedCharacters: String = ""
     ) {
         self.length = length
         self.digits = digits
@@ -52,13 +56,14 @@ public struct PasswordGenerator: SecretGenerator, Hashable {
     public var effectiveSymbols: Int { symbols ?? length / 4 }
 
     /// The three alphabets after exclusions, each duplicate-free.
-    struct Alphabets {
-        var digits: [UInt8]
-        var symbols: [UInt8]
-        var letters: [UInt8]
+    public struct Alphabets: Sendable, Hashable {
+        public var digits: [UInt8]
+        public var symbols: [UInt8]
+        public var letters: [UInt8]
     }
 
-    func alphabets() -> Alphabets {
+    /// What each character class draws from once ``excludedCharacters`` is applied.
+    public func alphabets() -> Alphabets {
         let excluded = Set(excludedCharacters.utf8)
         func pool(_ characters: some Sequence<UInt8>) -> [UInt8] {
             var seen = Set<UInt8>()

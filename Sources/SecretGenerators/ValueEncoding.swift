@@ -34,6 +34,20 @@ public enum ValueEncoding: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// Decodes the spec spelling; anything else is a decoding error that says what is accepted (the field is the
+    /// decoder's coding path).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let value = ValueEncoding(rawValue: text) else {
+            let allowed = Self.allCases.map { "\"\($0.rawValue)\"" }
+            throw DecodingError.dataCorruptedError(
+                in: c, debugDescription: "unsupported value \"\(text)\": must be "
+                    + allowed.dropLast().joined(separator: ", ") + " or " + allowed.last!)
+        }
+        self = value
+    }
+
     /// Length in bytes of `encode` applied to `count` bytes.
     public func encodedLength(of count: Int) -> Int {
         switch self {

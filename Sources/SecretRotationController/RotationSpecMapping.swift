@@ -35,7 +35,7 @@ enum RotationSpecMapping {
             let kindField: String
             switch key.generator.kind {
             case .password(let p):
-                generator = .password(try password(p, "\(field).password"))
+                generator = .password(p)
                 kindField = "\(field).password"
             case .token(let t):
                 guard let encoding = ValueEncoding(rawValue: t.encoding.rawValue) else {
@@ -53,9 +53,7 @@ enum RotationSpecMapping {
                 generator = .privateKey(PrivateKeyGenerator(algorithm: algorithm, size: k.size))
                 kindField = "\(field).privateKey"
             case .basicAuth(let b):
-                generator = .basicAuth(BasicAuthGenerator(username: b.username,
-                                                          password: try password(b.password, "\(field).basicAuth.password"),
-                                                          cost: b.cost))
+                generator = .basicAuth(BasicAuthGenerator(username: b.username, password: b.password, cost: b.cost))
                 kindField = "\(field).basicAuth"
             case nil:
                 throw Invalid(field: field, reason: "exactly one generator is required")
@@ -67,14 +65,5 @@ enum RotationSpecMapping {
             keys.append(rotated)
         }
         return keys
-    }
-
-    private static func password(_ p: SecretRotation.PasswordGenerator, _ field: String) throws(Invalid) -> PasswordGenerator {
-        guard let encoding = ValueEncoding(rawValue: p.encoding.rawValue) else {
-            throw Invalid(field: "\(field).encoding", reason: "unsupported value \"\(p.encoding)\"")
-        }
-        return PasswordGenerator(length: p.length, digits: p.digits, symbols: p.symbols,
-                                 symbolCharacters: p.symbolCharacters, noUpper: p.noUpper, allowRepeat: p.allowRepeat,
-                                 excludedCharacters: p.excludedCharacters ?? "", encoding: encoding)
     }
 }

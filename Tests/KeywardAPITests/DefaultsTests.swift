@@ -2,6 +2,7 @@ import Foundation
 import KeywardAPI
 import KeywardCore
 import KubernetesClient
+import SecretGenerators
 import Testing
 
 @Suite("Defaults")

@@ -3,6 +3,7 @@ import KeywardAPI
 import KeywardCore
 import KubernetesClient
 import RotationStrategies
+import SecretGenerators
 
 /// Models with every field set, so encoding them shows every key the model can write.
 /// ``SchemaDriftTests`` checks by reflection that nothing here was left unset.

@@ -1,6 +1,7 @@
 import Foundation
 import KeywardAPI
 import KeywardCore
+import SecretGenerators
 import Testing
 
 struct RotationCase: CustomTestStringConvertible, Sendable {
@@ -64,9 +65,6 @@ struct SecretRotationValidationTests {
         },
         .init(name: "every digit excluded", field: "spec.keys[0].generator.password.excludedCharacters") {
             $0.keys = [key("password", .password(.init(digits: 2, excludedCharacters: "0123456789")))]
-        },
-        .init(name: "unknown password encoding", field: "spec.keys[0].generator.password.encoding") {
-            $0.keys = [key("password", .password(.init(encoding: "base32")))]
         },
         .init(name: "token too short", field: "spec.keys[0].generator.token.bytes") {
             $0.keys = [key("token", .token(.init(bytes: 8)))]
@@ -186,6 +184,37 @@ struct SecretRotationValidationTests {
         c.mutate(&spec)
         let violations = spec.validate()
         #expect(violations.map(\.field) == [c.field], "\(violations)")
+    }
+
+    @Test("an unknown password encoding is refused while decoding, naming the field and the accepted values")
+    func unknownPasswordEncoding() throws {
+        // The password options are SecretGenerators' PasswordGenerator, whose encoding is a closed set: the CRD
+        // schema refuses other values at admission, and a standalone manifest fails to decode with this violation.
+        let json: JSONValue = [
+            "metadata": ["name": "x"],
+            "spec": ["secretName": "x", "interval": "1h",
+                     "keys": [["name": "p", "generator": ["password": ["encoding": "base32"]]]]],
+        ]
+        do {
+            _ = try kubeDecode(SecretRotation.self, from: json)
+            Issue.record("decoded an unknown encoding")
+        } catch {
+            let violation = SpecViolation(decodingError: error)
+            #expect(violation.field == "spec.keys[0].generator.password.encoding")
+            #expect(violation.reason == "unsupported value \"base32\": must be \"raw\", \"base64\", \"base64url\" or \"hex\"")
+        }
+    }
+
+    @Test("the password options decode with the CRD's defaults, external-secrets' symbol set included")
+    func passwordDefaults() throws {
+        let json: JSONValue = [
+            "metadata": ["name": "x"],
+            "spec": ["secretName": "x", "interval": "1h", "keys": [["name": "p", "generator": ["password": [:]]]]],
+        ]
+        let password = try #require(try kubeDecode(SecretRotation.self, from: json).spec.keys.first?.generator.password)
+        #expect(password == SecretRotation.PasswordGenerator())
+        #expect(password.symbolCharacters == "~!@#$%^&*()_+`-={}|[]\\:\"<>?,./")
+        #expect(password.excludedCharacters.isEmpty && password.encoding == .raw)
     }
 
     @Test("the table covers at least 15 distinct fields")

@@ -46,8 +46,8 @@ private func randomValidOptions(_ rng: inout SplitMix64) -> PasswordGenerator {
     let excludable = Array("0O1lIo5S" + PasswordGenerator.defaultSymbolCharacters)
     let excluded = String(excludable.shuffled(using: &rng).prefix(Int.random(in: 0...6, using: &rng)))
     let generator = PasswordGenerator(
-        symbolCharacters: symbolCharacters, noUpper: noUpper, allowRepeat: allowRepeat,
-        excludedCharacters: excluded, encoding: encoding)
+        symbolCharacters: symbolCharacters, noUpper: noUpper, allowRepeat: allowRepeat, encoding: encoding,
+        excludedCharacters: excluded)
     let pools = generator.alphabets()
     func count(_ pool: [UInt8], cap: Int) -> Int {
         pool.isEmpty ? 0 : Int.random(in: 0...(allowRepeat ? cap : min(cap, pool.count)), using: &rng)
@@ -100,12 +100,28 @@ private func randomValidOptions(_ rng: inout SplitMix64) -> PasswordGenerator {
         #expect(characters == Set(alphabets.digits + alphabets.symbols + alphabets.letters))
     }
 
+    @Test("the spec form: absent fields take the defaults, and what is encoded decodes to the same options")
+    func specForm() throws {
+        let empty = try JSONDecoder().decode(PasswordGenerator.self, from: Data("{}".utf8))
+        #expect(empty == PasswordGenerator())
+        let custom = PasswordGenerator(length: 12, digits: 2, symbols: 0, symbolCharacters: "-_", noUpper: true,
+                                       allowRepeat: true, encoding: .hex, excludedCharacters: "0O")
+        #expect(try JSONDecoder().decode(PasswordGenerator.self, from: JSONEncoder().encode(custom)) == custom)
+        let plain = try JSONSerialization.jsonObject(with: JSONEncoder().encode(PasswordGenerator())) as? [String: Any]
+        #expect(plain?["excludedCharacters"] == nil && plain?["digits"] == nil && plain?["length"] as? Int == 24)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(PasswordGenerator.self, from: Data(#"{"encoding": "base32"}"#.utf8))
+        }
+    }
+
     @Test func defaultsFollowExternalSecrets() {
         let generator = PasswordGenerator()
         #expect(generator.length == 24)
         #expect(generator.effectiveDigits == 6)
         #expect(generator.effectiveSymbols == 6)
-        #expect(generator.symbolCharacters == "~!@#$%^&*()_+-={}|[]:<>?,./")
+        // external-secrets' defaultSymbolChars (and the CRD's `symbolCharacters` default), backquote, backslash and
+        // double quote included.
+        #expect(generator.symbolCharacters == "~!@#$%^&*()_+`-={}|[]\\:\"<>?,./")
         #expect(!generator.allowRepeat && !generator.noUpper && generator.encoding == .raw)
         #expect(generator.outputKeys == ["password"])
     }

@@ -6,6 +6,7 @@ import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
 import RotationStrategies
+import SecretGenerators
 @testable import SecretRotationController
 import Testing
 

@@ -1,3 +1,5 @@
+import SecretGenerators
+
 extension SecretRotation {
     /// One rotated value of the Secret: its key name and how it is generated.
     public struct Key: Codable, Sendable, Hashable {
@@ -95,71 +97,9 @@ extension SecretRotation {
         public static let tokenValues: [ValueEncoding] = [.base64, .base64url, .hex]
     }
 
-    /// A random password, with external-secrets' Password generator field names.
-    public struct PasswordGenerator: Codable, Sendable, Hashable {
-        public var length: Int
-        /// How many digits; default a quarter of the length (as external-secrets).
-        public var digits: Int?
-        /// How many symbols from ``symbolCharacters``; default a quarter of the length.
-        public var symbols: Int?
-        public var symbolCharacters: String
-        /// Only lower-case letters.
-        public var noUpper: Bool
-        /// Allow a character to appear more than once.
-        public var allowRepeat: Bool
-        public var encoding: ValueEncoding
-        /// Characters never used (e.g. quotes a consumer's config format cannot hold).
-        public var excludedCharacters: String?
-
-        public static let defaultLength = 24
-        /// external-secrets' default symbol set.
-        public static let defaultSymbolCharacters = "~!@#$%^&*()_+`-={}|[]\\:\"<>?,./"
-
-        public init(length: Int = PasswordGenerator.defaultLength, digits: Int? = nil, symbols: Int? = nil,
-                    symbolCharacters: String = PasswordGenerator.defaultSymbolCharacters, noUpper: Bool = false,
-                    allowRepeat: Bool = false, encoding: ValueEncoding = .raw, excludedCharacters: String? = nil) {
-            self.length = length
-            self.digits = digits
-            self.symbols = symbols
-            self.symbolCharacters = symbolCharacters
-            self.noUpper = noUpper
-            self.allowRepeat = allowRepeat
-            self.encoding = encoding
-            self.excludedCharacters = excludedCharacters
-        }
-
-        public var effectiveDigits: Int { digits ?? length / 4 }
-        public var effectiveSymbols: Int { symbols ?? length / 4 }
-
-        /// The pools after ``excludedCharacters`` (what a generator draws from).
-        public var letterPool: [Character] {
-            let lower = "abcdefghijklmnopqrstuvwxyz"
-            return Array(noUpper ? lower : lower + lower.uppercased()).filter { !excluded($0) }
-        }
-        public var digitPool: [Character] { Array("0123456789").filter { !excluded($0) } }
-        public var symbolPool: [Character] {
-            var seen = Set<Character>()
-            return symbolCharacters.filter { !excluded($0) && seen.insert($0).inserted }.map { $0 }
-        }
-
-        private func excluded(_ c: Character) -> Bool { excludedCharacters?.contains(c) ?? false }
-
-        enum CodingKeys: String, CodingKey {
-            case length, digits, symbols, symbolCharacters, noUpper, allowRepeat, encoding, excludedCharacters
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            length = try c.decode(.length, or: Self.defaultLength)
-            digits = try c.decodeIfPresent(.digits)
-            symbols = try c.decodeIfPresent(.symbols)
-            symbolCharacters = try c.decode(.symbolCharacters, or: Self.defaultSymbolCharacters)
-            noUpper = try c.decode(.noUpper, or: false)
-            allowRepeat = try c.decode(.allowRepeat, or: false)
-            encoding = try c.decode(.encoding, or: .raw)
-            excludedCharacters = try c.decodeIfPresent(.excludedCharacters)
-        }
-    }
+    /// A random password, with external-secrets' Password generator field names. The options, their defaults and
+    /// the generator are one type, SecretGenerators' ``PasswordGenerator``, which decodes the spec form itself.
+    public typealias PasswordGenerator = SecretGenerators.PasswordGenerator
 
     /// Random bytes in a text encoding (API tokens, signing keys for HMAC).
     public struct TokenGenerator: Codable, Sendable, Hashable {

@@ -1,5 +1,6 @@
 import Foundation
 import KeywardCore
+import SecretGenerators
 
 extension SecretRotation.Spec {
     public static let maximumKeys = 64
@@ -131,14 +132,14 @@ extension SecretRotation.Spec {
         if letters < 0 {
             v.add("\(field).length", "\(p.length) is less than digits + symbols (\(digits) + \(symbols))")
         }
-        v.check("\(field).encoding", p.encoding.problem)
         if !p.symbolCharacters.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isLetter && !$0.isNumber }) {
             v.add("\(field).symbolCharacters", "must be printable ASCII punctuation")
         }
         // Each class must be able to supply its count (once each, unless repeats are allowed).
+        let alphabets = p.alphabets()
         let pools: [(field: String, noun: String, needed: Int, available: Int)] = [
-            ("symbols", "symbols", symbols, p.symbolPool.count), ("digits", "digits", digits, p.digitPool.count),
-            ("length", "letters", max(letters, 0), p.letterPool.count),
+            ("symbols", "symbols", symbols, alphabets.symbols.count), ("digits", "digits", digits, alphabets.digits.count),
+            ("length", "letters", max(letters, 0), alphabets.letters.count),
         ]
         for pool in pools where pool.needed > 0 {
             if pool.available == 0 {
