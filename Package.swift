@@ -107,7 +107,7 @@ let package = Package(
         /// (rotation phases and strategies, generator options, SAN syntax) are used here, not mirrored.
         .target(
             name: "KeywardAPI",
-            dependencies: ["KubernetesResources", "RotationStrategies", "SecretGenerators"],
+            dependencies: ["KubernetesResources", "RotationStrategies", "SecretGenerators", "KeywardPKI"],
             swiftSettings: swiftSettings
         ),
 

@@ -31,6 +31,15 @@ struct CertificateValidationTests {
         .init(name: "invalid IPv4 address", field: "spec.ipAddresses[0]") { $0.ipAddresses = ["10.0.0.300"] },
         .init(name: "IP with a prefix length", field: "spec.ipAddresses[1]") { $0.ipAddresses = ["::1", "10.0.0.0/8"] },
         .init(name: "URI without a scheme", field: "spec.uris[0]") { $0.uris = ["not a uri"] },
+        // Where this module's old copy of the URI rules and KeywardPKI's disagreed: one definition now decides.
+        .init(name: "URI with nothing after the scheme", field: "spec.uris[0]") { $0.uris = ["urn:"] },
+        .init(name: "URI with a character RFC 3986 excludes", field: "spec.uris[0]") {
+            $0.uris = ["https://example.com/{id}"]
+        },
+        .init(name: "URI with an authority but no host", field: "spec.uris[0]") { $0.uris = ["file:///etc/hosts"] },
+        .init(name: "CRL URL with a broken escape", field: "spec.crlDistributionPoints[0]") {
+            $0.crlDistributionPoints = ["http://crl.example.com/%zz"]
+        },
         .init(name: "email without @", field: "spec.emailAddresses[0]") { $0.emailAddresses = ["ops.example.com"] },
         .init(name: "no names at all for a leaf", field: "spec.dnsNames") { $0.dnsNames = [] },
         .init(name: "CA without a subject", field: "spec.commonName") { $0.isCA = true; $0.dnsNames = [] },

@@ -287,6 +287,8 @@ import X509
             (with { $0.ipAddresses = ["10.0.0.0/8"] }, .ecdsaP256, "spec.ipAddresses[0]"),
             (with { $0.uris = ["not a uri"] }, .ecdsaP256, "spec.uris[0]"),
             (with { $0.uris = ["relative/path"] }, .ecdsaP256, "spec.uris[0]"),
+            (with { $0.uris = ["urn:"] }, .ecdsaP256, "spec.uris[0]"),
+            (with { $0.uris = ["https://example.com/{id}"] }, .ecdsaP256, "spec.uris[0]"),
             (with { $0.emailAddresses = ["no-at-sign"] }, .ecdsaP256, "spec.emailAddresses[0]"),
             (with { $0.subject.countries = ["Germany"] }, .ecdsaP256, "spec.subject.countries[0]"),
             (with { $0.subject.organizations = [""] }, .ecdsaP256, "spec.subject.organizations[0]"),

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardPKI
 
 /// Syntax rules for names in specs, each returning nil when valid or the reason when not.
 ///
@@ -25,81 +26,26 @@ enum NameRules {
         return dns1123SubdomainProblem(name)
     }
 
-    /// An RFC 1123 host name, optionally with a single `*` as the entire leftmost label (RFC 6125 6.4.3).
-    /// Internationalised names must be A-labels (`xn--…`): SAN dNSName is an IA5String.
-    static func dnsNameProblem(_ name: String) -> String? {
-        guard !name.isEmpty else { return "must not be empty" }
-        guard name.utf8.count <= 253 else { return "must be no more than 253 characters" }
-        var labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        if labels.first == "*" {
-            guard labels.count >= 3 else { return "\"\(name)\": a wildcard needs at least two labels after \"*.\"" }
-            labels.removeFirst()
-        }
-        for label in labels {
-            guard !label.isEmpty else { return "\"\(name)\" has an empty label" }
-            guard label.utf8.count <= 63 else { return "\"\(name)\" has a label longer than 63 characters" }
-            guard label.utf8.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") }) else {
-                if label.contains("*") {
-                    return "\"\(name)\": a wildcard \"*\" is only allowed as the entire leftmost label"
-                }
-                return "\"\(name)\": label \"\(label)\" may contain only letters, digits and '-'"
-            }
-            guard label.first != "-", label.last != "-" else {
-                return "\"\(name)\": label \"\(label)\" must not start or end with '-'"
-            }
-        }
-        return nil
-    }
+    // SAN and URL syntax: the rules issuance enforces (KeywardPKI's NameSyntax), with the offending text quoted.
+
+    /// An RFC 1123 host name, optionally with a single `*` as the entire leftmost label.
+    static func dnsNameProblem(_ name: String) -> String? { quoted(name, NameSyntax.dnsNameProblem(name)) }
 
     /// An IPv4 or IPv6 literal (no zone, no prefix length).
-    static func ipAddressProblem(_ text: String) -> String? {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1 { return nil }
-        return "\"\(text)\" is not an IPv4 or IPv6 address"
-    }
+    static func ipAddressProblem(_ text: String) -> String? { quoted(text, NameSyntax.ipAddressProblem(text)) }
 
-    /// An absolute URI with a scheme, in printable ASCII (SAN uniformResourceIdentifier is an IA5String).
-    static func uriProblem(_ uri: String) -> String? {
-        guard !uri.isEmpty else { return "must not be empty" }
-        guard uri.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            return "\"\(uri)\" must be ASCII without spaces (percent-encode other characters)"
-        }
-        guard let colon = uri.firstIndex(of: ":"), colon != uri.startIndex,
-            uri[..<colon].first!.isLetter,
-            uri[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
-            uri.index(after: colon) != uri.endIndex, URL(string: uri) != nil
-        else {
-            return "\"\(uri)\" is not an absolute URI (scheme:rest)"
-        }
-        return nil
-    }
+    /// An absolute URI (RFC 3986, with RFC 5280's additions for a SAN).
+    static func uriProblem(_ uri: String) -> String? { quoted(uri, NameSyntax.uriProblem(uri)) }
 
     /// A URL with one of `schemes` and a host.
     static func urlProblem(_ text: String, schemes: [String]) -> String? {
-        let expected = schemes.joined(separator: " or ")
-        guard uriProblem(text) == nil, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
-            schemes.contains(scheme), let host = url.host, !host.isEmpty
-        else {
-            return "\"\(text)\" is not an \(expected) URL with a host"
-        }
-        return nil
+        quoted(text, NameSyntax.urlProblem(text, schemes: schemes))
     }
 
-    /// `local@domain` with an ASCII local part and a host-name domain (SAN rfc822Name is an IA5String).
-    static func emailProblem(_ address: String) -> String? {
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            return "\"\(address)\" is not an email address (local-part@domain)"
-        }
-        guard parts[0].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), parts[0].utf8.count <= 64 else {
-            return "\"\(address)\": the local part must be at most 64 printable ASCII characters"
-        }
-        if parts[1].contains("*") || dnsNameProblem(String(parts[1])) != nil {
-            return "\"\(address)\": the domain is not a valid host name"
-        }
-        return nil
-    }
+    /// `local@domain` with an ASCII local part and a host-name domain.
+    static func emailProblem(_ address: String) -> String? { quoted(address, NameSyntax.emailProblem(address)) }
+
+    private static func quoted(_ text: String, _ problem: String?) -> String? { problem.map { "\"\(text)\" \($0)" } }
 
     /// A Secret data key (`[-._a-zA-Z0-9]+`, at most 253 characters, not `.` or `..`).
     static func secretKeyProblem(_ key: String) -> String? {
