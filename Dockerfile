@@ -8,20 +8,20 @@ ARG DEBIAN_RELEASE=bookworm
 
 FROM swift:${SWIFT_VERSION}-${DEBIAN_RELEASE} AS build
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4-openssl-dev \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4-openssl-dev libyaml-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# The Swift runtime and Foundation are linked in; only glibc, libstdc++ and libcurl stay dynamic.
+# The Swift runtime and Foundation are linked in; only glibc, libstdc++, libcurl and libyaml stay dynamic.
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --product keyward --static-swift-stdlib \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/keyward" /out/keyward
 
 FROM debian:${DEBIAN_RELEASE}-slim
-# libcurl4: the Kubernetes client's HTTP; ca-certificates: verifying HTTPS endpoints (verify.http, ACME);
-# tzdata: SecretRotation schedules in IANA time zones.
+# libcurl4: the Kubernetes client's HTTP; libyaml-0-2: its YAML reader (kubeconfigs, standalone manifests);
+# ca-certificates: verifying HTTPS endpoints (verify.http, ACME); tzdata: SecretRotation schedules in IANA time zones.
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4 ca-certificates tzdata \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4 libyaml-0-2 ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/keyward /usr/local/bin/keyward
 # Numeric, so Kubernetes can check runAsNonRoot without reading /etc/passwd. 65532 is the conventional "nonroot".

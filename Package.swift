@@ -88,14 +88,18 @@ let package = Package(
         /// Typed C wrappers over libcurl (curl_easy_setopt is variadic and unusable from Swift).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
 
+        /// libyaml's parser API from the system (Debian's libyaml-dev). Its own module name, so it never meets the
+        /// private copy Yams bundles as `CYaml`.
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+
         /// Kubernetes API machinery and a client over libcurl's multi interface.
         .target(
             name: "KubernetesClient",
             dependencies: [
                 "CCurl",
+                "CLibYAML",
                 "KeywardCore",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libcurl4-openssl-dev nginx-light openssl python3-venv; do
+for pkg in libcurl4-openssl-dev libyaml-dev pkg-config nginx-light openssl python3-venv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

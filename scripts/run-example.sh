@@ -3,10 +3,14 @@
 # Writes state to .keyward/state and certificate files to ./out, prints the status table, verifies with openssl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Only what this job needs: libcurl's headers to build, and the openssl command to verify (when it is missing).
-# The test tools (nginx, the Python checkers) are scripts/install-tools.sh's business, run by scripts/test.sh.
+# Only what this job needs: libcurl's and libyaml's headers to build (pkg-config finds libyaml for SwiftPM), and the
+# openssl command to verify (when it is missing). The test tools (nginx, the Python checkers) are
+# scripts/install-tools.sh's business, run by scripts/test.sh.
 need_apt=()
-dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
+for pkg in libcurl4-openssl-dev libyaml-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

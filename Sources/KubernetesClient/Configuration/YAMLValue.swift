@@ -1,13 +1,13 @@
 import Foundation
 import KeywardCore
-internal import CYaml
+internal import CLibYAML
 
 /// YAML → JSONValue with a size budget, so a hostile document (an alias "billion laughs" bomb, a huge file, a
 /// mapping keyed by an expanding alias) fails with an error instead of exhausting memory or time.
 ///
-/// Built on libyaml's event stream (the parser under Yams) rather than on Yams' node tree: composing a tree hashes
-/// every mapping key, and a key that is an alias of an alias bomb would be hashed node by node (minutes of CPU)
-/// before any budget could apply. Here a non-scalar key is refused at its first event, an alias costs its anchor's
+/// Built on libyaml's event stream (the system library, through the CLibYAML module) rather than on a node tree:
+/// composing a tree hashes every mapping key, and a key that is an alias of an alias bomb would be hashed node by
+/// node (minutes of CPU) before any budget could apply. Here a non-scalar key is refused at its first event, an alias costs its anchor's
 /// node count without being walked, and errors name a line and column but never echo the input (a kubeconfig line
 /// holds tokens and keys).
 public enum YAMLValue {
