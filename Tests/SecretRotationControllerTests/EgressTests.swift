@@ -178,6 +178,18 @@ struct EgressTests {
         }
     }
 
+    @Test("redirects are not followed: the 302 is the answer, its target sees no connection")
+    func redirectsAreNotFollowed() async throws {
+        let target = try LoopbackHTTPServer { _ in 200 }
+        defer { target.stop() }
+        let redirecting = try LoopbackHTTPServer { _ in .init(status: 302, headers: [("Location", target.url)]) }
+        defer { redirecting.stop() }
+        let probe = HTTPVerificationProbe(egress: Harness.loopbackEgress)
+        let outcome = await probe.check(try Self.request(redirecting.url))
+        #expect(outcome == .failed(reason: "GET \(redirecting.url) answered 302, expected 200"))
+        #expect(redirecting.connectionCount == 1 && target.connectionCount == 0)
+    }
+
     @Test("header values with control characters never reach the wire")
     func controlCharactersInHeaders() async throws {
         let service = try LoopbackHTTPServer { _ in 200 }
