@@ -224,6 +224,12 @@ public struct CertificateReconciler: Reconciler {
                                                       renewRequest: manualRenew, now: now,
                                                       event: (.normal, eventReason, message), filesProblem: filesProblem)
         if filesProblem != nil { renewalTime = min(renewalTime, now.addingTimeInterval(options.foreignSecretRetry)) }
+        // A CA publishes its CRL in the pass that issued it (signed by its new key), not only on a later pass.
+        if certificate.spec.isCA, case .ready(let own) = ownIssuerContext(certificate, secret: written),
+            let resign = try await crls.ensureFresh(issuer: own, namespace: certificate.metadata.namespace, now: now)
+        {
+            renewalTime = min(renewalTime, resign)
+        }
         await observer?.issued(certificate, renewal: renewal)
         logger.info("certificate issued", metadata: ["object": "\(certificate.metadata.key)", "serial": "\(info.serialHex)",
                                                       "revision": "\(revision)"])

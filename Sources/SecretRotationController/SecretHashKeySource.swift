@@ -24,9 +24,10 @@ public actor SecretHashKeySource: ValuesHashKeySource {
         self.name = name
     }
 
-    /// The controller's namespace as the chart and manifests set it (`POD_NAMESPACE`), else `keyward-system`.
-    public static var operatorNamespace: String {
-        ProcessInfo.processInfo.environment["POD_NAMESPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? "keyward-system"
+    /// The controller's namespace as the chart and manifests set it (`POD_NAMESPACE`), else `fallback`: the
+    /// client's namespace (the service account's in a pod, the kubeconfig context's outside one), which exists.
+    public static func operatorNamespace(fallback: String) -> String {
+        ProcessInfo.processInfo.environment["POD_NAMESPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
     }
 
     public func key() async throws -> Data {

@@ -148,7 +148,8 @@ public struct OperatorAssembly: Sendable {
         }
         var rotationOptions = SecretRotationReconciler.Options()
         rotationOptions.verifyJobServiceAccounts = verifyJobServiceAccounts
-        rotationOptions.hashKey = SecretHashKeySource(store: store, namespace: SecretHashKeySource.operatorNamespace)
+        rotationOptions.hashKey = SecretHashKeySource(
+            store: store, namespace: SecretHashKeySource.operatorNamespace(fallback: client.configuration.namespace))
         let rotationReconciler = SecretRotationReconciler(store: store, events: events, clock: clock, options: rotationOptions,
                                                           probe: HTTPVerificationProbe(egress: egress), metrics: metrics)
         metrics.registerController("secretrotation")
