@@ -1,11 +1,23 @@
 // swift-tools-version:6.1
 // Keyward: a Kubernetes operator for certificates and secret rotation.
 //
-// Layers, imports flowing one way:
-//   CCurl → KubernetesClient → KubernetesResources → KeywardAPI → ControllerRuntime
-//         → CertificateController / SecretRotationController → KeywardCommands → keyward
-// Kubernetes-free building blocks: KeywardPKI, AtomicDirectory, SecretGenerators, KeywardCore.
-// Test infrastructure: KubeAPIServer (+ keyward-apiserver executable).
+// Module graph: A → B means A imports B. Every target's dependencies below are exactly its imports (nothing
+// declared unused, nothing used through another target), and almost everything also imports KeywardCore.
+//
+//   Kubernetes-free   KeywardPKI (swift-certificates, swift-crypto)   SecretGenerators (swift-crypto)
+//                     RotationStrategies → SecretGenerators   AtomicDirectory   CertificateGate → KeywardPKI
+//   Kubernetes access KubernetesClient → CCurl (libcurl), CLibYAML (libyaml)
+//                     KubernetesResources → KubernetesClient
+//   API model         KeywardAPI → KubernetesResources, KeywardPKI, RotationStrategies, SecretGenerators
+//   Machinery         ControllerRuntime → KubernetesResources (informers, queue, leases, events, metrics)
+//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory
+//                     SecretRotationController → ControllerRuntime, KeywardAPI, RotationStrategies, SecretGenerators
+//                     StandaloneStore → ControllerRuntime, KeywardAPI
+//                     SecretSync → KubernetesResources, AtomicDirectory
+//   Commands          KeywardCommands → CertificateController, SecretRotationController, StandaloneStore,
+//                     SecretSync, CertificateGate; keyward → KeywardCommands
+//   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport; keyward-bench and
+//                     keyward-fuzz over the modules they exercise.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -28,7 +40,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -46,7 +57,6 @@ let package = Package(
         .target(
             name: "KeywardPKI",
             dependencies: [
-                "KeywardCore",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -62,7 +72,6 @@ let package = Package(
         .target(
             name: "SecretGenerators",
             dependencies: [
-                "KeywardCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -105,13 +114,16 @@ let package = Package(
         ),
 
         /// Built-in Kubernetes resource models (core, apps, coordination).
-        .target(name: "KubernetesResources", dependencies: ["KubernetesClient"], swiftSettings: swiftSettings),
+        .target(name: "KubernetesResources", dependencies: ["KubernetesClient", "KeywardCore"], swiftSettings: swiftSettings),
 
         /// Keyward's custom resources: Certificate and SecretRotation. Types the Kubernetes-free modules define
         /// (rotation phases and strategies, generator options, SAN syntax) are used here, not mirrored.
         .target(
             name: "KeywardAPI",
-            dependencies: ["KubernetesResources", "RotationStrategies", "SecretGenerators", "KeywardPKI"],
+            dependencies: [
+                "KubernetesResources", "KubernetesClient", "KeywardCore", "RotationStrategies", "SecretGenerators",
+                "KeywardPKI",
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -123,10 +135,10 @@ let package = Package(
                 "KubernetesClient",
                 "KeywardCore",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -137,8 +149,9 @@ let package = Package(
         .target(
             name: "CertificateController",
             dependencies: [
-                "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory",
-                .product(name: "X509", package: "swift-certificates"),
+                "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory", "KubernetesResources", "KubernetesClient",
+                "KeywardCore", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -148,7 +161,7 @@ let package = Package(
             name: "SecretRotationController",
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "RotationStrategies", "SecretGenerators", "KeywardCore",
-                "KubernetesResources", "KubernetesClient",
+                "KubernetesResources", "KubernetesClient", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -156,7 +169,7 @@ let package = Package(
         /// The `keyward sync` sidecar: mirrors a Secret into an atomic directory and runs a reload action.
         .target(
             name: "SecretSync",
-            dependencies: ["ControllerRuntime", "KubernetesResources", "KubernetesClient", "AtomicDirectory", "KeywardCore"],
+            dependencies: ["KubernetesResources", "KubernetesClient", "AtomicDirectory", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
 
@@ -165,8 +178,8 @@ let package = Package(
         .target(
             name: "StandaloneStore",
             dependencies: [
-                "ControllerRuntime", "KeywardAPI", "KubernetesResources", "KubernetesClient", "AtomicDirectory",
-                "KeywardCore", .product(name: "Crypto", package: "swift-crypto"),
+                "ControllerRuntime", "KeywardAPI", "KubernetesResources", "KubernetesClient", "KeywardCore",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -177,7 +190,7 @@ let package = Package(
             dependencies: [
                 "CertificateController", "SecretRotationController", "SecretSync", "StandaloneStore", "CertificateGate",
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "KubernetesClient", "KubernetesResources", "KeywardCore",
-                "RotationStrategies",
+                "RotationStrategies", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -198,6 +211,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -227,9 +241,10 @@ let package = Package(
             name: "keyward-bench",
             dependencies: [
                 "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
-                "KeywardCore", "SecretGenerators", "AtomicDirectory", "StandaloneStore", "KeywardPKI", "KubernetesClient",
-                "KubeAPIServer", "RotationStrategies",
+                "KeywardCore", "KeywardPKI", "KubernetesClient", "KubeAPIServer", "RotationStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -250,35 +265,49 @@ let package = Package(
         // MARK: Tests
 
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "KeywardPKITests", dependencies: ["KeywardPKI", "KeywardTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AtomicDirectoryTests", dependencies: ["AtomicDirectory"], swiftSettings: swiftSettings),
-        .testTarget(name: "SecretGeneratorsTests", dependencies: ["SecretGenerators"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KeywardPKITests",
+            dependencies: ["KeywardPKI", "KeywardTestSupport", .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AtomicDirectoryTests", dependencies: ["AtomicDirectory", "KeywardCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SecretGeneratorsTests",
+            dependencies: [
+                "SecretGenerators", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KubernetesClientTests",
-            dependencies: ["KeywardTestSupport", "KubernetesClient", "KubernetesResources", "KeywardAPI", "KubeAPIServer", "KeywardCore"],
+            dependencies: ["KeywardTestSupport", "KubernetesClient", "KubernetesResources", "KubeAPIServer", "KeywardCore"],
             exclude: ["Fixtures"],  // read from the source tree by path (Fixtures.swift)
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ControllerRuntimeTests",
-            dependencies: ["KeywardTestSupport", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "KeywardCore"],
+            dependencies: ["KeywardTestSupport", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "KeywardCore",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CertificateControllerTests",
             dependencies: ["KeywardTestSupport", "CertificateController", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
-                           "KeywardPKI", "KubernetesResources", "KeywardCore", "AtomicDirectory", "StandaloneStore"],
+                           "KeywardPKI", "KubernetesResources", "KeywardCore", "StandaloneStore",
+                           .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KubeAPIServerTests", dependencies: ["KeywardTestSupport", "KubeAPIServer", "KeywardCore"], swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "RotationStrategiesTests", dependencies: ["RotationStrategies", "SecretGenerators", "KeywardCore"],
+            name: "RotationStrategiesTests", dependencies: ["RotationStrategies", "SecretGenerators"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "CertificateGateTests", dependencies: ["KeywardTestSupport", "CertificateGate", "KeywardPKI", "KeywardCore"],
+            name: "CertificateGateTests", dependencies: ["CertificateGate", "KeywardPKI", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -289,21 +318,23 @@ let package = Package(
         ),
         .testTarget(
             name: "SecretSyncTests",
-            dependencies: ["KeywardTestSupport", "SecretSync", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources",
+            dependencies: ["KeywardTestSupport", "SecretSync", "KubeAPIServer", "KubernetesClient", "KubernetesResources",
                            "AtomicDirectory", "KeywardCore", "KeywardPKI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeywardCommandsTests",
             dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
-                           "KeywardCore", "KubeAPIServer", "KubernetesClient", "AtomicDirectory", "KubernetesResources", "ControllerRuntime",
-                           "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           "KeywardCore", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "ControllerRuntime",
+                           "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeywardAPITests",
-            dependencies: ["KeywardAPI", "KubeAPIServer", "KubernetesClient", "KeywardCore", "RotationStrategies",
-                           "SecretGenerators"],
+            dependencies: ["KeywardAPI", "KubernetesClient", "KeywardCore", "RotationStrategies", "SecretGenerators"],
             swiftSettings: swiftSettings
         ),
     ]
