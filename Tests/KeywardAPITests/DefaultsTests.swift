@@ -2,6 +2,7 @@ import Foundation
 import KeywardAPI
 import KeywardCore
 import KubernetesClient
+import RotationStrategies
 import SecretGenerators
 import Testing
 

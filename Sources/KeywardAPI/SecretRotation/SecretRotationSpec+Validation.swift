@@ -1,5 +1,6 @@
 import Foundation
 import KeywardCore
+import RotationStrategies
 import SecretGenerators
 
 extension SecretRotation.Spec {

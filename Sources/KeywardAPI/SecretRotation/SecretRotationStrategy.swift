@@ -42,13 +42,8 @@ extension SecretRotation {
         public static let allowedValues: [StrategyType] = StrategyKind.allCases.map(StrategyType.init)
     }
 
-    /// The two sides of a blueGreen Secret.
-    public enum Environment: String, Codable, Sendable, Hashable, CaseIterable {
-        case blue
-        case green
-
-        public var other: Environment { self == .blue ? .green : .blue }
-    }
+    /// The two sides of a blueGreen Secret (`status.activeEnvironment`): RotationStrategies' ``Side``.
+    public typealias Environment = Side
 
     public struct Rollback: Codable, Sendable, Hashable {
         /// Restore the previous value automatically when verification or migration fails.
