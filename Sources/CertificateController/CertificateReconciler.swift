@@ -27,6 +27,8 @@ public struct CertificateReconciler: Reconciler {
         public var foreignSecretRetry: TimeInterval = 300
         /// Where below `volumeRoot` each Certificate's folder is: per namespace (controller) or as in standalone mode.
         public var filesLayout: CertificateFilesLayout
+        /// Where a `ca` ClusterIssuer's Secret (and its CRL) lives (`--cluster-resource-namespace`).
+        public var clusterResourceNamespace = IssuerOptions.defaultClusterResourceNamespace
         public init(volumeRoot: String? = nil, filesLayout: CertificateFilesLayout = .perNamespace) {
             self.volumeRoot = volumeRoot
             self.filesLayout = filesLayout
@@ -53,7 +55,7 @@ public struct CertificateReconciler: Reconciler {
         self.limiter = limiter
         self.observer = observer
         self.logger = logger
-        self.issuers = IssuerResolver(store: store)
+        self.issuers = IssuerResolver(store: store, clusterResourceNamespace: options.clusterResourceNamespace)
         self.crls = CRLPublisher(store: store)
     }
 
@@ -387,7 +389,8 @@ public struct CertificateReconciler: Reconciler {
         let serial = stored.serial
         let reasonName = certificate.metadata.annotations[KeywardAnnotations.revoke] ?? ""
         let reason = CRLReason(name: reasonName) ?? .unspecified
-        try await crls.revoke(stored.leaf, reason: reason, issuer: issuer, namespace: certificate.metadata.namespace, now: now)
+        try await crls.revoke(stored.leaf, reason: reason, issuer: issuer,
+                              namespace: issuer.crlNamespace ?? certificate.metadata.namespace, now: now)
         if certificate.metadata.annotations[RevokeProgress.revokingAnnotation] != serial {
             certificate.metadata.annotations[RevokeProgress.revokingAnnotation] = serial
             certificate = try await store.update(certificate)
@@ -439,7 +442,7 @@ public struct CertificateReconciler: Reconciler {
             let pem = secret.string(CertificateSecret.certificateKey), let leaf = try? PEMBundle.certificates(from: pem).first
         {
             try await crls.revoke(leaf, reason: .cessationOfOperation, issuer: issuer,
-                                  namespace: certificate.metadata.namespace, now: clock.now)
+                                  namespace: issuer.crlNamespace ?? certificate.metadata.namespace, now: clock.now)
             await events.record(.normal, reason: Certificate.Reason.revoked,
                                 message: "revoked on delete (cessationOfOperation)", regarding: certificate)
         } else {

@@ -29,6 +29,9 @@ struct IssuerContext: Sendable {
     /// The CA's own Certificate when the issuer is `ca.certificateRef` (its Secret is Keyward's to update).
     var caCertificate: KeywardAPI.Certificate?
     var caSecret: Secret?
+    /// Where the CA's CRL state lives when that is not the Certificate's namespace: a ClusterIssuer's CA Secret is
+    /// in the cluster resource namespace, and so is its one CRL.
+    var crlNamespace: String?
 
     var certificate: X509.Certificate? { issuer.certificate }
 }
@@ -36,12 +39,26 @@ struct IssuerContext: Sendable {
 /// Resolves `spec.issuer` through the store.
 struct IssuerResolver: Sendable {
     let store: any ResourceStore
+    /// Where a `ca` ClusterIssuer's Secret lives (`--cluster-resource-namespace`).
+    var clusterResourceNamespace: String
 
     func resolve(_ certificate: KeywardAPI.Certificate) async throws -> ResolvedIssuer {
         let namespace = certificate.metadata.namespace
         let reference = certificate.spec.issuer
         if reference.selfSigned != nil {
             return .ready(IssuerContext(issuer: .selfSigned, displayName: "selfSigned"))
+        }
+        if let ref = reference.issuerRef {
+            switch reference.kind {
+            case .issuer(let name)?:
+                return try await resolve(try await store.get(IssuerResource.self, namespace: namespace, name: name),
+                                         missing: "Issuer \(name) does not exist in namespace \(namespace ?? "default")")
+            case .clusterIssuer(let name)?:
+                return try await resolve(try await store.get(ClusterIssuerResource.self, namespace: nil, name: name),
+                                         missing: "ClusterIssuer \(name) does not exist")
+            default:
+                return .invalid(field: "spec.issuer.issuerRef.kind", reason: "unsupported value \"\(ref.kind)\": must be \"Issuer\" or \"ClusterIssuer\"")
+            }
         }
         guard let ca = reference.ca else { return .invalid(field: "spec.issuer", reason: "exactly one of selfSigned or ca is required") }
         if let name = ca.certificateRef {
@@ -72,20 +89,42 @@ struct IssuerResolver: Sendable {
         return .invalid(field: "spec.issuer.ca", reason: "exactly one of certificateRef or secretRef is required")
     }
 
-    private func context(secret: Secret, display: String, crlOwner: String, caCertificate: KeywardAPI.Certificate?) -> ResolvedIssuer {
-        guard let certificatePEM = secret.string(CertificateSecret.certificateKey),
-            let keyPEM = secret.string(CertificateSecret.privateKeyKey)
-        else {
-            return .notReady("issuer \(display) Secret lacks \(CertificateSecret.certificateKey) or \(CertificateSecret.privateKeyKey)")
+    /// An Issuer or ClusterIssuer: usable once its controller says Ready, read afresh (the CA Secret may have
+    /// changed since).
+    private func resolve(_ issuer: (some IssuerObject)?, missing: String) async throws -> ResolvedIssuer {
+        guard let issuer else { return .notReady(missing) }
+        let display = issuer.displayName
+        guard issuer.isReady else {
+            let condition = issuer.status?.conditions[type: IssuerConditionType.ready]
+            return .notReady("\(display) is not Ready" + (condition.map { ": \($0.reason): \($0.message)" } ?? " yet"))
         }
-        do {
-            let issuer = try Issuer(certificatePEM: certificatePEM, privateKeyPEM: keyPEM,
-                                    caPEM: secret.string(CertificateSecret.caKey))
+        switch issuer.spec.kind {
+        case .selfSigned?:
+            return .ready(IssuerContext(issuer: .selfSigned, displayName: display))
+        case .ca(let secretName)?:
+            let secretNamespace = issuer.secretNamespace(clusterResourceNamespace: clusterResourceNamespace)
+            guard let secret = try await store.get(Secret.self, namespace: secretNamespace, name: secretName) else {
+                return .notReady("\(display): Secret \(secretNamespace)/\(secretName) does not exist")
+            }
+            switch CAKeyPair.read(secret, display: "\(display): Secret \(secretNamespace)/\(secretName)") {
+            case .success(let signer):
+                return .ready(IssuerContext(issuer: signer, displayName: display, crlOwnerName: secretName,
+                                            caCertificate: nil, caSecret: secret, crlNamespace: secretNamespace))
+            case .failure(let problem):
+                return .notReady(problem.message)
+            }
+        case nil:
+            return .notReady("\(display) has an invalid spec")
+        }
+    }
+
+    private func context(secret: Secret, display: String, crlOwner: String, caCertificate: KeywardAPI.Certificate?) -> ResolvedIssuer {
+        switch CAKeyPair.read(secret, display: "issuer \(display)", requireTLSType: false) {
+        case .success(let issuer):
             return .ready(IssuerContext(issuer: issuer, displayName: display, crlOwnerName: crlOwner,
                                         caCertificate: caCertificate, caSecret: secret))
-        } catch {
-            // The error describes the CA material, never the key bytes.
-            return .notReady("issuer \(display) is unusable: \(error)")
+        case .failure(let problem):
+            return .notReady(problem.message)
         }
     }
 }

@@ -20,8 +20,8 @@ public struct ResourceKind: Sendable, Hashable, CustomStringConvertible {
 
     /// The kinds a manifest folder may declare: Keyward's resources plus the Secrets and ConfigMaps they may refer to.
     public static let manifestKinds: [ResourceKind] = [
-        ResourceKind(Certificate.self), ResourceKind(SecretRotation.self), ResourceKind(Secret.self),
-        ResourceKind(ConfigMap.self),
+        ResourceKind(Certificate.self), ResourceKind(SecretRotation.self), ResourceKind(IssuerResource.self),
+        ResourceKind(ClusterIssuerResource.self), ResourceKind(Secret.self), ResourceKind(ConfigMap.self),
     ]
 
     static func forManifest(apiVersion: String, kind: String) -> ResourceKind? {

@@ -18,7 +18,8 @@ enum Samples {
     static func certificate() -> Certificate {
         let spec = Certificate.Spec(
             secretName: "web-tls",
-            issuer: Certificate.IssuerReference(selfSigned: .init(), ca: .init(certificateRef: "root-ca", secretRef: "root-tls")),
+            issuer: Certificate.IssuerReference(selfSigned: .init(), ca: .init(certificateRef: "root-ca", secretRef: "root-tls"),
+                                                issuerRef: .init(kind: .clusterIssuer, name: "shared-ca")),
             commonName: "web",
             dnsNames: ["web.example.com"],
             ipAddresses: ["10.0.0.1"],
@@ -48,8 +49,24 @@ enum Samples {
             lastFailureTime: time, failedIssuanceAttempts: 1, nextRetryTime: time, lastError: "boom",
             lastRenewRequest: "2026-11-23T10:00:00Z",
             revokedCertificates: [Certificate.RevokedCertificate(serialNumber: "09", reason: .keyCompromise,
-                                                                 revocationTime: time)])
+                                                                 revocationTime: time, notAfter: time)])
         return Certificate(metadata: ObjectMeta(name: "web", namespace: "default"), spec: spec, status: status)
+    }
+
+    static func issuer() -> IssuerResource {
+        IssuerResource(metadata: ObjectMeta(name: "team-ca", namespace: "shop"),
+                       spec: IssuerSpec(selfSigned: .init(), ca: .init(secretName: "team-ca-tls")),
+                       status: issuerStatus())
+    }
+
+    static func clusterIssuer() -> ClusterIssuerResource {
+        ClusterIssuerResource(metadata: ObjectMeta(name: "shared-ca"),
+                              spec: IssuerSpec(selfSigned: .init(), ca: .init(secretName: "shared-ca-tls")),
+                              status: issuerStatus())
+    }
+
+    static func issuerStatus() -> IssuerStatus {
+        IssuerStatus(conditions: [condition("Ready")], observedGeneration: 2, caFingerprintSHA256: "ab", caNotAfter: time)
     }
 
     static func rotation() -> SecretRotation {

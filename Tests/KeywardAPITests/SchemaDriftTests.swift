@@ -18,10 +18,45 @@ struct SchemaDriftTests {
         try expectSameFields(crd: "secretrotations.keyward.dev", model: Samples.rotation())
     }
 
+    @Test("Issuer and ClusterIssuer: every schema field is in the model and every model field is in the schema")
+    func issuerFields() throws {
+        try expectSameFields(crd: "issuers.keyward.dev", model: Samples.issuer(), minimum: 8)
+        try expectSameFields(crd: "clusterissuers.keyward.dev", model: Samples.clusterIssuer(), minimum: 8)
+    }
+
+    @Test("Issuer and ClusterIssuer: names, scope, columns without future dates")
+    func issuerNames() throws {
+        for (crdName, kind, plural, singular, shortNames, scope) in [
+            ("issuers.keyward.dev", IssuerResource.kind, IssuerResource.plural, IssuerResource.singular,
+             IssuerResource.shortNames, "Namespaced"),
+            ("clusterissuers.keyward.dev", ClusterIssuerResource.kind, ClusterIssuerResource.plural,
+             ClusterIssuerResource.singular, ClusterIssuerResource.shortNames, "Cluster"),
+        ] {
+            let (crd, schema) = try loadCRD(crdName)
+            let spec = try #require(crd["spec"])
+            #expect(crd["metadata"]?["name"]?.stringValue == "\(plural).\(KeywardAPIGroup.name)")
+            #expect(spec["scope"]?.stringValue == scope)
+            #expect(spec["names"]?["kind"]?.stringValue == kind)
+            #expect(spec["names"]?["singular"]?.stringValue == singular)
+            #expect(spec["names"]?["shortNames"]?.arrayValue?.compactMap(\.stringValue) == shortNames)
+            #expect(spec["names"]?["categories"]?.arrayValue?.compactMap(\.stringValue) == [KeywardAPIGroup.category])
+            let version = try #require(spec["versions"]?.arrayValue?.first)
+            #expect(version["subresources"]?["status"] == [:])
+            let columns = version["additionalPrinterColumns"]?.arrayValue ?? []
+            let columnNames = columns.compactMap { $0["name"]?.stringValue }
+            #expect(Array(columnNames.prefix(2)) == ["Ready", "Reason"])
+            // Only Age (a past time) may be a date column: kubectl prints a future date as <invalid>.
+            #expect(columns.filter { $0["type"]?.stringValue == "date" }.compactMap { $0["name"]?.stringValue } == ["Age"])
+            #expect(schema["properties"]?["spec"]?["x-kubernetes-validations"] != nil)
+        }
+    }
+
     @Test("the samples leave no field unset (so the drift test sees every field)")
     func samplesAreFull() {
         #expect(unsetFields(Samples.certificate()) == [])
         #expect(unsetFields(Samples.rotation()) == [])
+        #expect(unsetFields(Samples.issuer()) == [])
+        #expect(unsetFields(Samples.clusterIssuer()) == [])
     }
 
     @Test("Certificate: CRD defaulting and Swift decoding agree")
@@ -80,6 +115,8 @@ struct SchemaDriftTests {
         #expect(strings(spec["privateKey"]?["properties"]?["algorithm"]?["enum"])
                 == Certificate.PrivateKey.Algorithm.allowedValues.map(\.rawValue))
         #expect(strings(spec["failurePolicy"]?["enum"]) == Certificate.FailurePolicy.allowedValues.map(\.rawValue))
+        #expect(strings(spec["issuer"]?["properties"]?["issuerRef"]?["properties"]?["kind"]?["enum"])
+                == Certificate.IssuerReference.IssuerKind.allowedValues.map(\.rawValue))
         let status = try #require(cert["properties"]?["status"]?["properties"])
         #expect(strings(status["state"]?["enum"]) == Certificate.State.allCases.map(\.rawValue))
         #expect(strings(status["revokedCertificates"]?["items"]?["properties"]?["reason"]?["enum"])
@@ -101,7 +138,8 @@ struct SchemaDriftTests {
 
     @Test("every schema node has a description")
     func descriptions() throws {
-        for name in ["certificates.keyward.dev", "secretrotations.keyward.dev"] {
+        for name in ["certificates.keyward.dev", "secretrotations.keyward.dev", "issuers.keyward.dev",
+                     "clusterissuers.keyward.dev"] {
             let (_, schema) = try loadCRD(name)
             var missing: [String] = []
             func walk(_ node: JSONValue, _ path: String) {
@@ -141,7 +179,7 @@ struct SchemaDriftTests {
         }
     }
 
-    private func expectSameFields(crd: String, model: some Encodable) throws {
+    private func expectSameFields(crd: String, model: some Encodable, minimum: Int = 40) throws {
         let (_, schema) = try loadCRD(crd)
         var schemaMap: [String: Bool] = [:]
         for root in ["spec", "status"] { schemaPaths(try #require(schema["properties"]?[root]), root, into: &schemaMap) }
@@ -153,7 +191,7 @@ struct SchemaDriftTests {
         let schemaSet = Set(schemaMap.keys)
         #expect(schemaSet.subtracting(modelSet).sorted() == [], "\(crd): schema fields the model never writes")
         #expect(modelSet.subtracting(schemaSet).sorted() == [], "\(crd): model fields missing from the schema")
-        #expect(schemaSet.count > 40)
+        #expect(schemaSet.count > minimum)
     }
 
     /// Applies the schema's `default`s as the API server does (absent properties get their default, recursively).

@@ -9,7 +9,8 @@ import Testing
         try await withServer({ $0.crdDirectories = [repositoryRoot().appendingPathComponent("crds")] }) { server in
             let crds = try await server.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions").json
             let names = Set(crds["items"]?.arrayValue?.compactMap { $0["metadata"]?["name"]?.stringValue } ?? [])
-            #expect(names == ["certificates.keyward.dev", "secretrotations.keyward.dev"])
+            #expect(names == ["certificates.keyward.dev", "clusterissuers.keyward.dev", "issuers.keyward.dev",
+                              "secretrotations.keyward.dev"])
             let established = crds["items"]?[0]?["status"]?["conditions"]?.arrayValue?
                 .contains { $0["type"] == "Established" && $0["status"] == "True" }
             #expect(established == true)

@@ -92,6 +92,8 @@ import Testing
     /// folder's kustomization is named `Kustomization`, which `-f` skips; `kubectl apply -k crds/` installs the same.
     @Test func crdsFolderAppliesWithFileAndWithKustomize() async throws {
         let expected = ["customresourcedefinition.apiextensions.k8s.io/certificates.keyward.dev created",
+                        "customresourcedefinition.apiextensions.k8s.io/clusterissuers.keyward.dev created",
+                        "customresourcedefinition.apiextensions.k8s.io/issuers.keyward.dev created",
                         "customresourcedefinition.apiextensions.k8s.io/secretrotations.keyward.dev created"]
         for flag in ["-f", "-k"] {
             try await withServer { server in
@@ -142,6 +144,8 @@ import Testing
             }
             #expect(accepted.contains { $0.contains("certificate.keyward.dev/") })
             #expect(accepted.contains { $0.contains("secretrotation.keyward.dev/") })
+            #expect(accepted.contains { $0.contains("issuer.keyward.dev/") })
+            #expect(accepted.contains { $0.contains("clusterissuer.keyward.dev/") })
         }
     }
 

@@ -113,10 +113,10 @@ extension Certificate.Spec {
     }
 
     private func validateIssuer(_ v: inout ViolationCollector) {
-        switch (issuer.selfSigned, issuer.ca) {
-        case (nil, nil): v.add("spec.issuer", "exactly one of selfSigned or ca is required")
-        case (.some, .some): v.add("spec.issuer", "exactly one of selfSigned or ca may be set, not both")
-        case (nil, .some(let ca)):
+        let set = [issuer.selfSigned != nil, issuer.ca != nil, issuer.issuerRef != nil].filter { $0 }.count
+        if set == 0 { return v.add("spec.issuer", "exactly one of selfSigned, ca or issuerRef is required") }
+        if set > 1 { return v.add("spec.issuer", "exactly one of selfSigned, ca or issuerRef may be set, not several") }
+        if let ca = issuer.ca {
             switch (ca.certificateRef, ca.secretRef) {
             case (nil, nil): v.add("spec.issuer.ca", "exactly one of certificateRef or secretRef is required")
             case (.some, .some): v.add("spec.issuer.ca", "exactly one of certificateRef or secretRef may be set, not both")
@@ -125,7 +125,11 @@ extension Certificate.Spec {
             case (nil, .some(let name)):
                 v.check("spec.issuer.ca.secretRef", NameRules.dns1123SubdomainProblem(name))
             }
-        case (.some, nil): break
+        }
+        if let ref = issuer.issuerRef {
+            v.check("spec.issuer.issuerRef.kind", ref.kind.problem)
+            if ref.name.isEmpty { v.add("spec.issuer.issuerRef.name", "required") }
+            else { v.check("spec.issuer.issuerRef.name", NameRules.dns1123SubdomainProblem(ref.name)) }
         }
     }
 

@@ -80,6 +80,11 @@ struct ControllerCommand: AsyncParsableCommand {
         valueName: "ns/name"))
     var verifyJobServiceAccounts: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "Namespace of the Secrets `ca` ClusterIssuers name (default: the controller's own, POD_NAMESPACE).",
+        valueName: "namespace"))
+    var clusterResourceNamespace: String?
+
     @OptionGroup var logging: LoggingOptions
 
     @OptionGroup var shutdown: ShutdownOptions
@@ -157,6 +162,7 @@ struct ControllerCommand: AsyncParsableCommand {
             clock: SystemClock())
         assembly.egress = try egress.policy(environment: ProcessInfo.processInfo.environment)
         assembly.verifyJobServiceAccounts = Set(verifyJobServiceAccountEntries)
+        if let clusterResourceNamespace { assembly.clusterResourceNamespace = clusterResourceNamespace }
         let manager = await assembly.makeManager(elector: elector, health: health)
         // Every service's failure ends the process with one error line naming the cause and the flag.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

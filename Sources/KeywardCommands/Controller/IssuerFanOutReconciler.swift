@@ -9,6 +9,8 @@ struct IssuerFanOutReconciler<Inner: Reconciler>: Reconciler {
     let inner: Inner
     let certificates: Informer<Certificate>
     let queue: WorkQueue<ObjectKey>
+    /// Issuers and ClusterIssuers naming the CA's Secret look at it again too.
+    var caSecrets: CASecretListeners?
 
     func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
         let before = await certificates.cached(namespace: key.namespace, name: key.name)?.status?.revision
@@ -16,6 +18,7 @@ struct IssuerFanOutReconciler<Inner: Reconciler>: Reconciler {
         if let after = await certificates.cached(namespace: key.namespace, name: key.name), after.spec.isCA,
            after.status?.revision != before {
             await enqueueLeaves(of: key, certificates: certificates, queue: queue)
+            await caSecrets?.changed(namespace: key.namespace, name: after.spec.secretName)
         }
         return result
     }

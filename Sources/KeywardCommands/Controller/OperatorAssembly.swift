@@ -38,6 +38,10 @@ public struct OperatorAssembly: Sendable {
     public var egress = EgressPolicy()
     /// Service accounts a verification Job may name besides `default` (`--verify-job-service-accounts`).
     public var verifyJobServiceAccounts: Set<String> = []
+    /// Where `ca` ClusterIssuers keep their Secrets (`--cluster-resource-namespace`).
+    public var clusterResourceNamespace = IssuerOptions.defaultClusterResourceNamespace
+    /// How often a ready CA issuer's Secret is read again (a user's Secret is not watched).
+    public var issuerRecheckInterval: TimeInterval = 300
 
     public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, namespaces: [String] = [],
                 maxCachedObjectBytes: Int? = OperatorAssembly.defaultMaxCachedObjectBytes, concurrency: Int = 4,
@@ -109,12 +113,19 @@ public struct OperatorAssembly: Sendable {
             }
         }
 
+        var certificateOptions = CertificateReconciler.Options(volumeRoot: volumeRoot)
+        certificateOptions.clusterResourceNamespace = clusterResourceNamespace
         let reconciler = CertificateReconciler(
-            store: store, events: events, clock: clock, options: CertificateReconciler.Options(volumeRoot: volumeRoot),
+            store: store, events: events, clock: clock, options: certificateOptions,
             limiter: limiter, observer: CertificateMetricsObserver(metrics: metrics))
         metrics.registerController("certificate")
         let metrics = self.metrics
-        let fanOut = IssuerFanOutReconciler(inner: reconciler, certificates: certificates, queue: certificateQueue)
+        let caSecrets = CASecretListeners()
+        await secrets.addHandler { event in
+            await caSecrets.changed(namespace: event.object.metadata.namespace, name: event.object.metadata.name)
+        }
+        let fanOut = IssuerFanOutReconciler(inner: reconciler, certificates: certificates, queue: certificateQueue,
+                                            caSecrets: caSecrets)
         let store = self.store
         let certificateGate = ManualTriggerGate(
             inner: fanOut, limiter: ManualTriggerLimiter(window: manualTriggerInterval, clock: clock), events: events,
@@ -134,6 +145,16 @@ public struct OperatorAssembly: Sendable {
         manager.add(secrets)
         manager.add(configMaps)
         manager.add(controller)
+
+        await addIssuerController(IssuerResource.self, to: &manager, configuration: all, caSecrets: caSecrets,
+                                  certificates: certificates, certificateQueue: certificateQueue)
+        // A ClusterIssuer is cluster-scoped: watched only when the operator serves every namespace (the namespaced
+        // RBAC variants cannot grant it).
+        if namespaces.isEmpty, scope == .allNamespaces {
+            let cluster = InformerConfiguration(scope: .allNamespaces, resyncInterval: resyncInterval, pollInterval: pollInterval)
+            await addIssuerController(ClusterIssuerResource.self, to: &manager, configuration: cluster, caSecrets: caSecrets,
+                                      certificates: certificates, certificateQueue: certificateQueue)
+        }
 
         // SecretRotations: their own objects, plus their Secrets (annotated with the owner) coming back to them.
         let rotations = Informer<SecretRotation>(client: client, configuration: all, cachePolicy: .stripping(), clock: clock)
@@ -170,6 +191,45 @@ public struct OperatorAssembly: Sendable {
         manager.add(rotations)
         manager.add(rotationController)
         return manager
+    }
+
+    /// The Issuer or ClusterIssuer controller: its informer, a queue fed by it and by changes of Keyward-owned CA
+    /// Secrets it names (a CA Certificate's Secret), and the Certificates it signs re-enqueued when it changes.
+    private func addIssuerController<Resource: IssuerObject>(
+        _ type: Resource.Type, to manager: inout Manager, configuration: InformerConfiguration, caSecrets: CASecretListeners,
+        certificates: Informer<Certificate>, certificateQueue: WorkQueue<ObjectKey>
+    ) async {
+        let issuers = Informer<Resource>(client: client, configuration: configuration, cachePolicy: .stripping(), clock: clock)
+        store.register(issuers)
+        let name = Resource.kind.lowercased()
+        let queue = WorkQueue<ObjectKey>(name: Resource.plural, clock: clock, rateLimiter: rateLimiter)
+        await issuers.addHandler { event in
+            let key = ObjectKey(namespace: event.object.metadata.namespace, name: event.object.metadata.name)
+            await queue.add(key)
+            if case .updated(let old, let new) = event, issuerSignature(old) != issuerSignature(new) {
+                await enqueueCertificates(of: Resource.self, key: key, certificates: certificates, queue: certificateQueue)
+            }
+        }
+        let clusterResourceNamespace = self.clusterResourceNamespace
+        await caSecrets.add { namespace, name in
+            guard Resource.isNamespaced || namespace == clusterResourceNamespace else { return }
+            for issuer in await issuers.list(namespace: Resource.isNamespaced ? namespace : nil) where issuer.spec.ca?.secretName == name {
+                await queue.add(ObjectKey(namespace: issuer.metadata.namespace, name: issuer.metadata.name))
+            }
+        }
+        var options = IssuerReconciler<Resource>.Options(clusterResourceNamespace: clusterResourceNamespace)
+        options.recheckInterval = issuerRecheckInterval
+        let reconciler = IssuerReconciler<Resource>(store: store, events: events, clock: clock, options: options)
+        let fanOut = IssuerObjectFanOutReconciler(inner: reconciler, issuers: issuers, certificates: certificates,
+                                                  queue: certificateQueue)
+        metrics.registerController(name)
+        let metrics = self.metrics
+        let controller = Controller(name: name, queue: queue, reconciler: fanOut, concurrency: 1, clock: clock) { duration, failed in
+            metrics.observeReconcile(controller: name, duration: duration)
+            if failed { metrics.reconcileFailed(controller: name) }
+        }
+        manager.add(issuers)
+        manager.add(controller)
     }
 
     /// A Certificate's unhandled manual request: a revoke (pending until the annotation is cleared, so a revoke that

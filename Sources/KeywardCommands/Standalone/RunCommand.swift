@@ -68,7 +68,11 @@ struct RunCommand: AsyncParsableCommand {
             // SIGTERM/SIGINT stop the loop between reconciles.
             let running = Task { try await runner.run(pollInterval: pollInterval) }
             await relay?.onShutdown { running.cancel() }
-            do { try await running.value } catch is CancellationError {}
+            do { try await running.value } catch is CancellationError {} catch {
+                // Only a first read of the manifests fails the run: one error line naming the flag, exit 1.
+                Logger(label: "keyward.standalone").error("cannot start: --manifests \(manifests): \(error)")
+                throw ExitCode.failure
+            }
         }
     }
 }
@@ -115,18 +119,31 @@ enum Standalone {
                            egress: EgressPolicy = EgressPolicy()) throws -> StandaloneRunner {
         let store = try FileResourceStore(stateDirectory: state, clock: clock)
         let events = EventRecorder(sink: FileEventSink(path: "\(state)/events.log"), component: "keyward-standalone")
-        let certificates = CertificateReconciler(store: store, events: events, clock: clock,
-                                                 options: CertificateReconciler.Options(volumeRoot: out, filesLayout: .sharedRoot))
+        var certificateOptions = CertificateReconciler.Options(volumeRoot: out, filesLayout: .sharedRoot)
+        certificateOptions.clusterResourceNamespace = clusterResourceNamespace
+        let certificates = CertificateReconciler(store: store, events: events, clock: clock, options: certificateOptions)
+        let issuerOptions = IssuerReconciler<IssuerResource>.Options(clusterResourceNamespace: clusterResourceNamespace)
+        let issuers = IssuerReconciler<IssuerResource>(store: store, events: events, clock: clock, options: issuerOptions)
+        let clusterIssuers = IssuerReconciler<ClusterIssuerResource>(
+            store: store, events: events, clock: clock,
+            options: IssuerReconciler<ClusterIssuerResource>.Options(clusterResourceNamespace: clusterResourceNamespace))
         // Standalone consumers are processes, not workloads: the rotation's onChange hooks are how they reload.
         var rotationOptions = SecretRotationReconciler.Options(runChangeHooks: true)
         rotationOptions.hashKey = FileHashKeySource(stateDirectory: state)
         let rotations = SecretRotationReconciler(store: store, events: events, clock: clock, options: rotationOptions,
                                                  probe: HTTPVerificationProbe(egress: egress))
+        // Issuers first: a pass then finds them Ready before the Certificates that reference them.
         return StandaloneRunner(store: store, manifestsDirectory: manifests, lanes: [
+            StandaloneRunner.Lane(resource: ClusterIssuerResource.qualifiedPlural, reconciler: clusterIssuers),
+            StandaloneRunner.Lane(resource: IssuerResource.qualifiedPlural, reconciler: issuers),
             StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificates),
             StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotations),
         ], clock: clock)
     }
+
+    /// Where a `ca` ClusterIssuer's Secret is looked for in standalone mode: manifests without a namespace land in
+    /// `default`, and the manifests' author owns every namespace anyway.
+    static let clusterResourceNamespace = "default"
 
     /// Where `keyward status` looks without --state: the folder scripts/run-example.sh uses.
     static let defaultStateDirectory = ".keyward/state"
