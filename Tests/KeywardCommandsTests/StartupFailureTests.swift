@@ -3,7 +3,6 @@ import Foundation
 import KeywardCommands
 import KeywardCore
 import KeywardTestSupport
-import KubeAPIServer
 import KubernetesClient
 import Synchronization
 import Testing
@@ -13,26 +12,37 @@ import Testing
 /// machine is shared, and the tests assert on what happened (exit status, the stderr line), never on speed.
 @Suite("Startup failures and signals")
 struct StartupFailureTests {
-    /// A test API server (with or without the CRDs) and a kubeconfig for it.
-    private func cluster(crds: Bool = true) async throws -> (server: APIServer, kubeconfig: String, directory: TemporaryDirectory) {
+    /// keyward-apiserver as a child process (with or without the CRDs) and the kubeconfig it wrote. A process, not
+    /// the in-process server: the controllers these tests start exit abruptly with connections open, and the server
+    /// is stopped right after; whatever that does to the server stays out of the test process.
+    private func cluster(crds: Bool = true) async throws -> (server: ChildProcess, kubeconfig: String, directory: TemporaryDirectory) {
         let directory = try TemporaryDirectory(prefix: "keyward-startup")
-        var configuration = APIServerConfiguration()
-        if crds { configuration.crdDirectories = [ExternalTool.repositoryRoot.appendingPathComponent("crds")] }
-        let server = try await APIServer.start(configuration)
         let kubeconfig = directory.path("kubeconfig")
-        try server.writeKubeconfig(to: URL(fileURLWithPath: kubeconfig))
+        let executable = URL(fileURLWithPath: try keywardExecutable()).deletingLastPathComponent()
+            .appendingPathComponent("keyward-apiserver").path
+        let crdArguments = crds ? ["--crds", ExternalTool.repositoryRoot.appendingPathComponent("crds").path] : []
+        let server = try ChildProcess(executable, ["--port", "0", "--kubeconfig", kubeconfig] + crdArguments)
+        guard await within(60, { FileManager.default.fileExists(atPath: kubeconfig) }) else {
+            throw ExternalTool.Failure(description: "keyward-apiserver did not start: \(server.stderr)")
+        }
         return (server, kubeconfig, directory)
+    }
+
+    /// Stops a server from ``cluster(crds:)``.
+    private func stop(_ server: ChildProcess) async {
+        server.signal(SIGTERM)
+        _ = await server.exitStatus(within: 30)
     }
 
     /// A kubeconfig whose server accepts connections and never answers (a wedged API server).
     private func silentKubeconfig(_ listener: SilentListener, in directory: TemporaryDirectory) async throws -> String {
-        let server = try await APIServer.start(APIServerConfiguration())
-        let real = directory.path("real-kubeconfig")
-        try server.writeKubeconfig(to: URL(fileURLWithPath: real))
-        await server.shutdown()
+        let (server, real, scratch) = try await cluster(crds: false)
+        await stop(server)
         let text = try String(contentsOfFile: real, encoding: .utf8)
-            .replacingOccurrences(of: "https://127.0.0.1:\(server.port)", with: "https://127.0.0.1:\(listener.port)")
-        return try directory.write("silent-kubeconfig", text)
+        let wedged = text.replacingOccurrences(of: #"https://127\.0\.0\.1:[0-9]+"#, with: "https://\(listener.address)",
+                                               options: .regularExpression)
+        withExtendedLifetime(scratch) {}
+        return try directory.write("silent-kubeconfig", wedged)
     }
 
     @Test("keyward controller with its metrics address taken exits non-zero, naming the address and --metrics-address")
@@ -51,7 +61,7 @@ struct StartupFailureTests {
         #expect(line.contains(taken.address) && line.contains("--metrics-address") && line.contains("Address already in use"),
                 "\(stderr)")
         #expect(!stderr.contains("\nError: "), "one error line, not ArgumentParser's second one: \(stderr)")
-        await server.shutdown()
+        await stop(server)
         withExtendedLifetime(scratch) {}
     }
 
@@ -65,7 +75,7 @@ struct StartupFailureTests {
         let stderr = controller.stderr
         #expect(stderr.contains("keyward.dev") && stderr.contains("kubectl apply -f crds/"), "\(stderr)")
         #expect(!stderr.contains("retrying"), "a missing CRD is not retried: \(stderr)")
-        await server.shutdown()
+        await stop(server)
         withExtendedLifetime(scratch) {}
     }
 
@@ -81,7 +91,7 @@ struct StartupFailureTests {
         #expect(errorLines.count == 1, "\(controller.stderr)")
         let line = errorLines.first.map(String.init) ?? ""
         #expect(line.contains("no-such-namespace") && line.contains("--lease-namespace"), "\(controller.stderr)")
-        await server.shutdown()
+        await stop(server)
         withExtendedLifetime(scratch) {}
     }
 
@@ -144,6 +154,19 @@ struct StartupFailureTests {
         #expect(status == 0, "\(process.stderr)")
     }
 
+    @Test("keyward run without --once and with unreadable manifests exits non-zero naming --manifests")
+    func standaloneRunWithoutManifests() async throws {
+        let directory = try TemporaryDirectory(prefix: "keyward-startup")
+        let missing = directory.path("no-such-manifests")
+        let process = try ChildProcess(try keywardExecutable(), [
+            "run", "--manifests", missing, "--state", directory.path("state"), "--out", directory.path("out")])
+        let status = await process.exitStatus(within: 10)
+        #expect(status != nil && status != 0, "still running or exit 0; stderr:\n\(process.stderr)")
+        let errorLines = process.stderr.split(separator: "\n").filter { $0.contains(" ERROR ") }
+        #expect(errorLines.count == 1 && errorLines.first?.contains("--manifests") == true
+                && errorLines.first?.contains(missing) == true, "\(process.stderr)")
+    }
+
     @Test("the manager fails with the informer's error when a CRD is missing, instead of retrying forever")
     func managerFailsOnMissingCRD() async throws {
         let (server, kubeconfig, scratch) = try await cluster(crds: false)
@@ -166,7 +189,7 @@ struct StartupFailureTests {
         #expect(text.hasPrefix("startup error:") && text.contains("keyward.dev"), "\(text)")
         #expect(!health.readiness().isHealthy)
         client.shutdown()
-        await server.shutdown()
+        await stop(server)
         withExtendedLifetime(scratch) {}
     }
 }

@@ -63,17 +63,21 @@ public struct StandaloneRunner: Sendable {
     }
 
     /// Runs until cancelled: re-reads the manifests every `pollInterval` and reconciles each object when its
-    /// requeue time comes (errors retry with a doubling backoff up to five minutes).
+    /// requeue time comes (errors retry with a doubling backoff up to five minutes). Manifests that cannot be read
+    /// at the start throw (nothing to run on: a startup failure); later, the last good state is kept.
     public func run(pollInterval: TimeInterval = 10) async throws {
         var due: [StoredObjectKey: Date] = [:]
         var failures: [StoredObjectKey: Int] = [:]
         var nextManifestScan = clock.now
+        var applied = false
         while !Task.isCancelled {
             let now = clock.now
             if now >= nextManifestScan {
                 do {
                     for key in try await store.apply(ManifestDirectory.load(manifestsDirectory)) { due[key] = now }
+                    applied = true
                 } catch {
+                    if !applied { throw error }
                     logger.error("manifests not applied; keeping the last good state", metadata: ["error": "\(error)"])
                 }
                 nextManifestScan = now.addingTimeInterval(pollInterval)
