@@ -5,6 +5,7 @@ import KeywardCore
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 import Synchronization
 
 /// A Kubernetes API server for tests and development: HTTPS on loopback with a CA generated at start, bearer
@@ -33,11 +34,12 @@ public final class APIServer: Sendable {
     private let clock: any WallClock
     private let tokens: [String: String]
     private let run: Task<Void, Never>
+    private let group: ServiceGroup
     private let stopped = Mutex(false)
 
     private init(url: URL, port: Int, identity: ServerIdentity, token: String, tokens: [String: String],
                  store: ObjectStore, journal: RequestJournal, faults: FaultInjector, clock: any WallClock,
-                 run: Task<Void, Never>) {
+                 group: ServiceGroup, run: Task<Void, Never>) {
         self.url = url
         self.port = port
         self.identity = identity
@@ -48,6 +50,7 @@ public final class APIServer: Sendable {
         self.journal = journal
         self.faults = faults
         self.clock = clock
+        self.group = group
         self.run = run
     }
 
@@ -107,14 +110,18 @@ public final class APIServer: Sendable {
             },
             logger: httpLogger)
         let failure = Mutex<String?>(nil)
+        // Stopped by graceful shutdown, never by cancelling the serving task: cancelling it while accepted
+        // connections are still queued traps in NIO ("Deinited NIOAsyncWriter without calling finish()").
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [application], gracefulShutdownSignals: [], cancellationSignals: [], logger: httpLogger))
         let run = Task {
-            do { try await application.run() } catch { failure.withLock { $0 = "\(error)" } }
+            do { try await group.run() } catch { failure.withLock { $0 = "\(error)" } }
             boundContinuation.finish()
         }
         var iterator = bound.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             await store.shutdown()
-            run.cancel()
+            await group.triggerGracefulShutdown()
             await run.value
             throw APIServerError.listenFailed(address: "\(configuration.host):\(configuration.port)",
                                               reason: failure.withLock { $0 } ?? "the listener did not start")
@@ -123,7 +130,7 @@ public final class APIServer: Sendable {
         logger.info("serving", metadata: ["url": "https://\(host):\(port)"])
         return APIServer(url: URL(string: "https://\(host):\(port)")!, port: port, identity: identity, token: token,
                          tokens: configuration.tokens, store: store, journal: journal, faults: faults,
-                         clock: configuration.clock, run: run)
+                         clock: configuration.clock, group: group, run: run)
     }
 
     /// Closes every watch, stops background work and the listener. Safe to call more than once.
@@ -134,7 +141,7 @@ public final class APIServer: Sendable {
         }
         if first {
             await store.shutdown()
-            run.cancel()
+            await group.triggerGracefulShutdown()
         }
         await run.value
     }
