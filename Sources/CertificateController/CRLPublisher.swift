@@ -47,7 +47,7 @@ struct CRLPublisher: Sendable {
     }
 
     /// Reads the truth for `issuer`.
-    func state(issuer: IssuerContext, owner: String, ca: X509.Certificate, namespace: String?) async throws -> State {
+    func state(issuer: CASigner, owner: String, ca: X509.Certificate, namespace: String?) async throws -> State {
         var holder: Secret?
         if let caCertificate = issuer.caCertificate, let secret = issuer.caSecret,
             CertificateSecret.isOwned(secret, by: caCertificate)
@@ -80,8 +80,9 @@ struct CRLPublisher: Sendable {
     /// Re-signs the CRL if there is no trusted one, or it is close to nextUpdate; rewrites a missing or altered
     /// ConfigMap from the truth. Returns when it next needs re-signing.
     @discardableResult
-    func ensureFresh(issuer: IssuerContext, namespace: String?, now: Date) async throws -> Date? {
-        guard let owner = issuer.crlOwnerName, let ca = issuer.certificate else { return nil }
+    func ensureFresh(issuer: CASigner, namespace: String?, now: Date) async throws -> Date? {
+        let owner = issuer.crlOwnerName
+        guard let ca = issuer.certificate else { return nil }
         let state = try await state(issuer: issuer, owner: owner, ca: ca, namespace: namespace)
         if let crl = state.trust.crl, state.trust.isStored, crl.nextUpdate.timeIntervalSince(now) > resignBefore {
             try await writeOutput(crl, issuer: issuer, namespace: namespace, owner: owner)
@@ -93,9 +94,10 @@ struct CRLPublisher: Sendable {
 
     /// Adds `certificate` to its issuer's CRL (idempotent: an already listed serial is not added twice, but its
     /// publication is completed if a crash interrupted it).
-    func revoke(_ certificate: X509.Certificate, reason: CRLReason, issuer: IssuerContext, namespace: String?,
+    func revoke(_ certificate: X509.Certificate, reason: CRLReason, issuer: CASigner, namespace: String?,
                 now: Date) async throws {
-        guard let owner = issuer.crlOwnerName, let ca = issuer.certificate else { return }
+        let owner = issuer.crlOwnerName
+        guard let ca = issuer.certificate else { return }
         let state = try await state(issuer: issuer, owner: owner, ca: ca, namespace: namespace)
         if let crl = state.trust.crl, crl.entry(for: certificate.serialNumber) != nil {
             if state.trust.isStored {
@@ -113,7 +115,7 @@ struct CRLPublisher: Sendable {
     /// Signs the successor of the trusted CRL (plus `adding`), writes it to the truth first and the ConfigMap second:
     /// a crash between the two leaves the truth ahead, and the next pass rewrites the ConfigMap from it.
     @discardableResult
-    private func publish(_ state: State, adding: (entry: RevokedCertificate, notAfter: Date)?, issuer: IssuerContext,
+    private func publish(_ state: State, adding: (entry: RevokedCertificate, notAfter: Date)?, issuer: CASigner,
                          namespace: String?, owner: String, now: Date) async throws -> CertificateRevocationList? {
         let (entries, expiries) = state.trust.nextEntries(expiries: state.expiries, adding: adding)
         let number = try state.trust.nextNumber()
@@ -150,7 +152,7 @@ struct CRLPublisher: Sendable {
 
     /// Makes the ConfigMap show `crl`, whatever it held (or if it was deleted). A ConfigMap of that name made by
     /// someone else is taken over: the name is the CA's published CRL location.
-    private func writeOutput(_ crl: CertificateRevocationList, issuer: IssuerContext, namespace: String?,
+    private func writeOutput(_ crl: CertificateRevocationList, issuer: CASigner, namespace: String?,
                              owner: String) async throws {
         let name = Self.configMapName(forIssuer: owner)
         let existing: ConfigMap?

@@ -43,7 +43,6 @@ public struct CertificateReconciler: Reconciler {
     let observer: (any CertificateObserver)?
     let logger: Logger
     private let issuers: IssuerResolver
-    private let crls: CRLPublisher
 
     public init(store: any ResourceStore, events: EventRecorder, clock: any WallClock = SystemClock(),
                 options: Options = Options(), limiter: IssuanceRateLimiter? = nil,
@@ -56,7 +55,6 @@ public struct CertificateReconciler: Reconciler {
         self.observer = observer
         self.logger = logger
         self.issuers = IssuerResolver(store: store, clusterResourceNamespace: options.clusterResourceNamespace)
-        self.crls = CRLPublisher(store: store)
     }
 
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
@@ -90,9 +88,9 @@ public struct CertificateReconciler: Reconciler {
             return try await invalidSpec(certificate, field: "spec", reason: "\(error)")
         }
 
-        let issuer: IssuerContext
+        let issuer: any CertificateSigner
         switch try await issuers.resolve(certificate) {
-        case .ready(let context): issuer = context
+        case .ready(let signer): issuer = signer
         case .invalid(let field, let reason): return try await invalidSpec(certificate, field: field, reason: reason)
         case .notReady(let message): return try await waitForIssuer(certificate, message: message, beingIssued: false, now: now)
         case .issuing(let message): return try await waitForIssuer(certificate, message: message, beingIssued: true, now: now)
@@ -140,7 +138,7 @@ public struct CertificateReconciler: Reconciler {
 
         var reasons = ReissuePolicy.reasons(
             current: CertificateSecret.stored(in: secret), desired: template, keyAlgorithm: algorithm,
-            expectedIssuer: issuer.certificate, now: now, renewBefore: renewBefore(certificate),
+            expectedIssuer: issuer.expectedIssuer, now: now, renewBefore: renewBefore(certificate),
             jitterSeed: certificate.metadata.uid ?? certificate.metadata.key)
         if reasons.isEmpty, !manualRenew, !forceNewKey, let secret {
             let result = try await upToDate(certificate, secret: secret, issuer: issuer, now: now)
@@ -170,7 +168,7 @@ public struct CertificateReconciler: Reconciler {
 
     // MARK: Issuance
 
-    private func issue(_ certificate: Certificate, secret: Secret?, issuer: IssuerContext, template: CertificateTemplate,
+    private func issue(_ certificate: Certificate, secret: Secret?, issuer: any CertificateSigner, template: CertificateTemplate,
                        algorithm: KeyAlgorithm, reasons: [ReissueReason], manualRenew: String?, forceNewKey: Bool,
                        now: Date) async throws -> ReconcileResult {
         try await limiter?.acquire()
@@ -185,13 +183,22 @@ public struct CertificateReconciler: Reconciler {
         let issued: IssuedCertificate
         let key: PrivateKey
         do {
-            // Key generation and signing (RSA-4096 takes seconds) run on the crypto threads, never the cooperative pool.
-            let signer = issuer.issuer
+            // Key generation (RSA-4096 takes seconds) runs on the crypto threads, never the cooperative pool.
             let reused = reuseKey ? existingKey : nil
-            (key, issued) = try await HeavyWorkPool.crypto.perform {
-                let key = try reused ?? PrivateKey.generate(algorithm)
-                return (key, try signer.issue(template: template, subjectKey: key, now: now))
-            }
+            key = try await HeavyWorkPool.crypto.perform { try reused ?? PrivateKey.generate(algorithm) }
+        } catch {
+            return try await issuanceFailed(certificate, message: "\(error)", now: now)
+        }
+        let request = SigningRequest(
+            template: template, subjectKey: key,
+            requester: .init(namespace: certificate.metadata.namespace, name: certificate.metadata.name, uid: certificate.metadata.uid),
+            pendingState: nil, now: now)
+        switch try await issuer.sign(request) {
+        case .issued(let value): issued = value
+        case .failed(let failure): return try await issuanceFailed(certificate, message: failure.message, now: now)
+        case .pending(let pending): return try await signingPending(certificate, pending, now: now)
+        }
+        do {
             let updated = try CertificateSecret.build(existing: secret, certificate: certificate, issued: issued, key: key,
                                                       revision: revision, issuerName: issuer.displayName)
             written = secret == nil ? try await store.create(updated) : try await store.update(updated)
@@ -206,9 +213,6 @@ public struct CertificateReconciler: Reconciler {
             throw error  // conflicts and races: the queue retries with fresh reads
         } catch let error as KubernetesError {
             throw error
-        } catch IssuanceError.invalidIssuer(let reason) {
-            // The CA passed resolution but cannot sign now (e.g. it expired): say which issuer.
-            return try await issuanceFailed(certificate, message: "issuer \(issuer.displayName) cannot sign: \(reason)", now: now)
         } catch {
             return try await issuanceFailed(certificate, message: "\(error)", now: now)
         }
@@ -227,8 +231,8 @@ public struct CertificateReconciler: Reconciler {
                                                       event: (.normal, eventReason, message), filesProblem: filesProblem)
         if filesProblem != nil { renewalTime = min(renewalTime, now.addingTimeInterval(options.foreignSecretRetry)) }
         // A CA publishes its CRL in the pass that issued it (signed by its new key), not only on a later pass.
-        if certificate.spec.isCA, case .ready(let own) = ownIssuerContext(certificate, secret: written),
-            let resign = try await crls.ensureFresh(issuer: own, namespace: certificate.metadata.namespace, now: now)
+        if certificate.spec.isCA, let own = ownCASigner(certificate, secret: written),
+            let resign = try await own.ensureCRLFresh(now: now)
         {
             renewalTime = min(renewalTime, resign)
         }
@@ -294,9 +298,19 @@ public struct CertificateReconciler: Reconciler {
         return ReconcileResult(requeueAfter: delay)
     }
 
+    /// The signer accepted the request but has not finished (an ACME order being validated): Issuing=True with
+    /// reason Pending and the signer's message, back when it asks. The key is not kept yet: the next pass asks again.
+    private func signingPending(_ certificate: Certificate, _ pending: SigningOutcome.Pending, now: Date) async throws -> ReconcileResult {
+        try await writeStatus(certificate, event: (.normal, Certificate.Reason.pending, pending.message)) { status in
+            status.conditions.set(condition(Certificate.ConditionType.issuing, .true, Certificate.Reason.pending, pending.message,
+                                            certificate, now))
+        }
+        return ReconcileResult(requeueAfter: max(1, pending.requeueAfter))
+    }
+
     // MARK: Steady state
 
-    private func upToDate(_ certificate: Certificate, secret: Secret, issuer: IssuerContext, now: Date) async throws -> ReconcileResult {
+    private func upToDate(_ certificate: Certificate, secret: Secret, issuer: any CertificateSigner, now: Date) async throws -> ReconcileResult {
         guard let pem = secret.string(CertificateSecret.certificateKey),
             let leaf = try? PEMBundle.certificates(from: pem).first, let info = try? CertificateInfo(leaf)
         else { return ReconcileResult(requeueAfter: 1) }
@@ -306,8 +320,8 @@ public struct CertificateReconciler: Reconciler {
                                                renewRequest: nil, now: now, event: nil, filesProblem: filesProblem)
         // A refused files folder is not watched: look again later in case the symlink or the other claim went.
         if filesProblem != nil { next = min(next, now.addingTimeInterval(options.foreignSecretRetry)) }
-        if certificate.spec.isCA, case .ready(let own) = ownIssuerContext(certificate, secret: secret) {
-            if let resign = try await crls.ensureFresh(issuer: own, namespace: certificate.metadata.namespace, now: now) {
+        if certificate.spec.isCA, let own = ownCASigner(certificate, secret: secret) {
+            if let resign = try await own.ensureCRLFresh(now: now) {
                 next = min(next, resign)
             }
         }
@@ -316,12 +330,14 @@ public struct CertificateReconciler: Reconciler {
     }
 
     /// A CA Certificate acting as the issuer of its own CRL.
-    private func ownIssuerContext(_ certificate: Certificate, secret: Secret) -> ResolvedIssuer {
-        guard let certPEM = secret.string(CertificateSecret.certificateKey), let keyPEM = secret.string(CertificateSecret.privateKeyKey),
-            let issuer = try? Issuer(certificatePEM: certPEM, privateKeyPEM: keyPEM, caPEM: secret.string(CertificateSecret.caKey))
-        else { return .notReady("CA material unreadable") }
-        return .ready(IssuerContext(issuer: issuer, displayName: "Certificate/\(certificate.metadata.name)",
-                                    crlOwnerName: certificate.metadata.name, caCertificate: certificate, caSecret: secret))
+    private func ownCASigner(_ certificate: Certificate, secret: Secret) -> CASigner? {
+        guard case .ready(let signer) = issuers.signer(
+            for: .ca(secretName: secret.metadata.name),
+            context: IssuerResolver.SignerContext(displayName: "Certificate/\(certificate.metadata.name)", caSecret: secret,
+                                                  crlOwnerName: certificate.metadata.name,
+                                                  crlNamespace: certificate.metadata.namespace, caCertificate: certificate))
+        else { return nil }
+        return signer as? CASigner
     }
 
     /// An explicit `spec.renewBefore`, else nil so the schedule takes a third of the certificate's *actual* lifetime
@@ -333,13 +349,13 @@ public struct CertificateReconciler: Reconciler {
 
     /// Writes the status of a valid, current certificate; returns its renewal time. A refused files folder makes
     /// Ready=False with its reason (and a Warning Event when that is new); the Secret stays current regardless.
-    private func writeIssuedStatus(_ certificate: Certificate, info: CertificateInfo, issuer: IssuerContext, revision: Int,
+    private func writeIssuedStatus(_ certificate: Certificate, info: CertificateInfo, issuer: any CertificateSigner, revision: Int,
                                    renewRequest: String?, now: Date, event: PendingEvent?,
                                    filesProblem: CertificateFileOutput.Problem? = nil) async throws -> Date {
         let renewalTime = seconds(RenewalSchedule.renewalTime(
             notBefore: info.notBefore, notAfter: info.notAfter, renewBefore: renewBefore(certificate),
             jitterSeed: certificate.metadata.uid ?? certificate.metadata.key))
-        let issuerFingerprint = issuer.certificate.flatMap { try? CertificateInfo($0).sha256Fingerprint }
+        let issuerFingerprint = issuer.expectedIssuer.flatMap { try? CertificateInfo($0).sha256Fingerprint }
         try await writeStatus(certificate, event: event) { status in
             status.notBefore = seconds(info.notBefore)
             status.notAfter = seconds(info.notAfter)
@@ -384,13 +400,12 @@ public struct CertificateReconciler: Reconciler {
     /// Revokes the stored certificate in its issuer's CRL, marks the request in progress, and records the revocation
     /// in status (Ready=False until the replacement is stored). Every step is idempotent.
     private func revokeCurrent(_ certificate: Certificate, stored: (leaf: X509Certificate, serial: String, notAfter: Date),
-                               issuer: IssuerContext, now: Date) async throws -> Certificate {
+                               issuer: any CertificateSigner, now: Date) async throws -> Certificate {
         var certificate = certificate
         let serial = stored.serial
         let reasonName = certificate.metadata.annotations[KeywardAnnotations.revoke] ?? ""
         let reason = CRLReason(name: reasonName) ?? .unspecified
-        try await crls.revoke(stored.leaf, reason: reason, issuer: issuer,
-                              namespace: issuer.crlNamespace ?? certificate.metadata.namespace, now: now)
+        try await issuer.revoker?.revoke(stored.leaf, reason: reason, now: now)
         if certificate.metadata.annotations[RevokeProgress.revokingAnnotation] != serial {
             certificate.metadata.annotations[RevokeProgress.revokingAnnotation] = serial
             certificate = try await store.update(certificate)
@@ -441,8 +456,7 @@ public struct CertificateReconciler: Reconciler {
             let secret, CertificateSecret.isOwned(secret, by: certificate),
             let pem = secret.string(CertificateSecret.certificateKey), let leaf = try? PEMBundle.certificates(from: pem).first
         {
-            try await crls.revoke(leaf, reason: .cessationOfOperation, issuer: issuer,
-                                  namespace: issuer.crlNamespace ?? certificate.metadata.namespace, now: clock.now)
+            try await issuer.revoker?.revoke(leaf, reason: .cessationOfOperation, now: clock.now)
             await events.record(.normal, reason: Certificate.Reason.revoked,
                                 message: "revoked on delete (cessationOfOperation)", regarding: certificate)
         } else {

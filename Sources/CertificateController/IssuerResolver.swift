@@ -1,15 +1,14 @@
 import ControllerRuntime
 import Foundation
-import KeywardCore
-import KubernetesClient
 import KeywardAPI
+import KeywardCore
 import KeywardPKI
+import KubernetesClient
 import KubernetesResources
-import X509
 
-/// A usable issuer, or why there is none yet.
+/// A usable signer, or why there is none yet.
 enum ResolvedIssuer: Sendable {
-    case ready(IssuerContext)
+    case ready(any CertificateSigner)
     /// The issuer exists but cannot sign yet (missing, not Ready, not a CA): wait and retry.
     case notReady(String)
     /// The issuer is a CA Certificate that is not issued yet (not created, not Ready, no Secret yet): most likely
@@ -19,34 +18,51 @@ enum ResolvedIssuer: Sendable {
     case invalid(field: String, reason: String)
 }
 
-/// What issuance and revocation need to know about the issuer.
-struct IssuerContext: Sendable {
-    var issuer: Issuer
-    /// Name shown in status and annotations: `selfSigned`, `Certificate/NAME` or `Secret/NAME`.
-    var displayName: String
-    /// The name the issuer's CRL ConfigMap is derived from; nil for self-signed.
-    var crlOwnerName: String?
-    /// The CA's own Certificate when the issuer is `ca.certificateRef` (its Secret is Keyward's to update).
-    var caCertificate: KeywardAPI.Certificate?
-    var caSecret: Secret?
-    /// Where the CA's CRL state lives when that is not the Certificate's namespace: a ClusterIssuer's CA Secret is
-    /// in the cluster resource namespace, and so is its one CRL.
-    var crlNamespace: String?
-
-    var certificate: X509.Certificate? { issuer.certificate }
-}
-
-/// Resolves `spec.issuer` through the store.
+/// Resolves `spec.issuer` through the store into a ``CertificateSigner``.
+///
+/// Every form ends in an issuer kind and ``signer(for:context:)`` turns the kind into a signer: that one switch is
+/// where a new issuer kind (ACME) is added, next to its folder under Signers/.
 struct IssuerResolver: Sendable {
     let store: any ResourceStore
     /// Where a `ca` ClusterIssuer's Secret lives (`--cluster-resource-namespace`).
     var clusterResourceNamespace: String
 
+    /// What a signer is made from besides its kind: the name status shows, and for a CA the Secret it was read
+    /// from and where its CRL lives.
+    struct SignerContext {
+        var displayName: String
+        /// The CA's Secret (for `.ca`), already read and checked for existence.
+        var caSecret: Secret?
+        var crlOwnerName: String?
+        var crlNamespace: String?
+        var caCertificate: KeywardAPI.Certificate?
+        /// Whether the Secret must be of type kubernetes.io/tls (the inline `ca.secretRef` checks it beforehand).
+        var requireTLSType = false
+    }
+
+    /// The one place an issuer kind becomes a signer.
+    func signer(for kind: IssuerSpec.Kind, context: SignerContext) -> ResolvedIssuer {
+        switch kind {
+        case .selfSigned:
+            return .ready(SelfSignedSigner(displayName: context.displayName))
+        case .ca(let secretName):
+            guard let secret = context.caSecret else { return .notReady("\(context.displayName): no CA Secret \(secretName)") }
+            switch CAKeyPair.read(secret, display: context.secretDisplay, requireTLSType: context.requireTLSType) {
+            case .success(let issuer):
+                return .ready(CASigner(issuer: issuer, displayName: context.displayName,
+                                       crlOwnerName: context.crlOwnerName ?? secretName, crlNamespace: context.crlNamespace,
+                                       caCertificate: context.caCertificate, caSecret: secret, crls: CRLPublisher(store: store)))
+            case .failure(let problem):
+                return .notReady(problem.message)
+            }
+        }
+    }
+
     func resolve(_ certificate: KeywardAPI.Certificate) async throws -> ResolvedIssuer {
         let namespace = certificate.metadata.namespace
         let reference = certificate.spec.issuer
         if reference.selfSigned != nil {
-            return .ready(IssuerContext(issuer: .selfSigned, displayName: "selfSigned"))
+            return signer(for: .selfSigned, context: SignerContext(displayName: "selfSigned"))
         }
         if let ref = reference.issuerRef {
             switch reference.kind {
@@ -60,7 +76,7 @@ struct IssuerResolver: Sendable {
                 return .invalid(field: "spec.issuer.issuerRef.kind", reason: "unsupported value \"\(ref.kind)\": must be \"Issuer\" or \"ClusterIssuer\"")
             }
         }
-        guard let ca = reference.ca else { return .invalid(field: "spec.issuer", reason: "exactly one of selfSigned or ca is required") }
+        guard let ca = reference.ca else { return .invalid(field: "spec.issuer", reason: "exactly one of selfSigned, ca or issuerRef is required") }
         if let name = ca.certificateRef {
             if name == certificate.metadata.name {
                 return .invalid(field: "spec.issuer.ca.certificateRef", reason: "a Certificate cannot issue itself")
@@ -75,7 +91,9 @@ struct IssuerResolver: Sendable {
             guard let secret = try await store.get(Secret.self, namespace: namespace, name: caCertificate.spec.secretName) else {
                 return .issuing("issuer Certificate \(name) has no Secret \(caCertificate.spec.secretName) yet")
             }
-            return context(secret: secret, display: "Certificate/\(name)", crlOwner: name, caCertificate: caCertificate)
+            return signer(for: .ca(secretName: secret.metadata.name), context: SignerContext(
+                displayName: "Certificate/\(name)", caSecret: secret, crlOwnerName: name, crlNamespace: namespace,
+                caCertificate: caCertificate))
         }
         if let name = ca.secretRef {
             guard let secret = try await store.get(Secret.self, namespace: namespace, name: name) else {
@@ -84,7 +102,8 @@ struct IssuerResolver: Sendable {
             guard secret.type == Secret.tlsType else {
                 return .notReady("issuer Secret \(name) has type \(secret.type), expected \(Secret.tlsType)")
             }
-            return context(secret: secret, display: "Secret/\(name)", crlOwner: name, caCertificate: nil)
+            return signer(for: .ca(secretName: name), context: SignerContext(
+                displayName: "Secret/\(name)", caSecret: secret, crlOwnerName: name, crlNamespace: namespace))
         }
         return .invalid(field: "spec.issuer.ca", reason: "exactly one of certificateRef or secretRef is required")
     }
@@ -98,33 +117,23 @@ struct IssuerResolver: Sendable {
             let condition = issuer.status?.conditions[type: IssuerConditionType.ready]
             return .notReady("\(display) is not Ready" + (condition.map { ": \($0.reason): \($0.message)" } ?? " yet"))
         }
-        switch issuer.spec.kind {
-        case .selfSigned?:
-            return .ready(IssuerContext(issuer: .selfSigned, displayName: display))
-        case .ca(let secretName)?:
-            let secretNamespace = issuer.secretNamespace(clusterResourceNamespace: clusterResourceNamespace)
-            guard let secret = try await store.get(Secret.self, namespace: secretNamespace, name: secretName) else {
-                return .notReady("\(display): Secret \(secretNamespace)/\(secretName) does not exist")
-            }
-            switch CAKeyPair.read(secret, display: "\(display): Secret \(secretNamespace)/\(secretName)") {
-            case .success(let signer):
-                return .ready(IssuerContext(issuer: signer, displayName: display, crlOwnerName: secretName,
-                                            caCertificate: nil, caSecret: secret, crlNamespace: secretNamespace))
-            case .failure(let problem):
-                return .notReady(problem.message)
-            }
-        case nil:
-            return .notReady("\(display) has an invalid spec")
+        guard let kind = issuer.spec.kind else { return .notReady("\(display) has an invalid spec") }
+        guard case .ca(let secretName) = kind else { return signer(for: kind, context: SignerContext(displayName: display)) }
+        let secretNamespace = issuer.secretNamespace(clusterResourceNamespace: clusterResourceNamespace)
+        guard let secret = try await store.get(Secret.self, namespace: secretNamespace, name: secretName) else {
+            return .notReady("\(display): Secret \(secretNamespace)/\(secretName) does not exist")
         }
+        return signer(for: kind, context: SignerContext(displayName: display, caSecret: secret, crlOwnerName: secretName,
+                                                        crlNamespace: secretNamespace, requireTLSType: true))
     }
+}
 
-    private func context(secret: Secret, display: String, crlOwner: String, caCertificate: KeywardAPI.Certificate?) -> ResolvedIssuer {
-        switch CAKeyPair.read(secret, display: "issuer \(display)", requireTLSType: false) {
-        case .success(let issuer):
-            return .ready(IssuerContext(issuer: issuer, displayName: display, crlOwnerName: crlOwner,
-                                        caCertificate: caCertificate, caSecret: secret))
-        case .failure(let problem):
-            return .notReady(problem.message)
+extension IssuerResolver.SignerContext {
+    /// How messages about the CA Secret name it.
+    var secretDisplay: String {
+        if displayName.hasPrefix("Issuer/") || displayName.hasPrefix("ClusterIssuer/") {
+            return "\(displayName): Secret \(caSecret.map { "\($0.metadata.namespace ?? "default")/\($0.metadata.name)" } ?? "")"
         }
+        return "issuer \(displayName)"
     }
 }

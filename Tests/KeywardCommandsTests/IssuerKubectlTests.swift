@@ -99,6 +99,24 @@ struct IssuerKubectlTests {
         #expect(waited)
         #expect(try await jsonpath("certificate/waiting", #".status.conditions[?(@.type=="Issuing")].message"#).contains("Issuer/broken"))
 
+        // The CRD refuses two issuer forms at once, and an issuerRef kind that is neither.
+        let twoForms = try directory.write("two-forms.yaml", """
+            apiVersion: keyward.dev/v1alpha1
+            kind: Certificate
+            metadata: {name: two-forms, namespace: keyward-demo}
+            spec: {secretName: two-tls, dnsNames: [two.example.com], issuer: {selfSigned: {}, issuerRef: {kind: Issuer, name: broken}}}
+            """)
+        let refused = try await kubectl("apply", "-f", twoForms)
+        #expect(refused.status != 0 && refused.stderr.contains("exactly one of selfSigned, ca or issuerRef"), "\(refused)")
+        let badKind = try directory.write("bad-kind.yaml", """
+            apiVersion: keyward.dev/v1alpha1
+            kind: Certificate
+            metadata: {name: bad-kind, namespace: keyward-demo}
+            spec: {secretName: bad-tls, dnsNames: [bad.example.com], issuer: {issuerRef: {kind: Secret, name: x}}}
+            """)
+        let refusedKind = try await kubectl("apply", "-f", badKind)
+        #expect(refusedKind.status != 0 && refusedKind.stderr.contains("spec.issuer.issuerRef.kind"), "\(refusedKind)")
+
         // A ca ClusterIssuer: its Secret lives in the cluster resource namespace.
         let key = try PrivateKey.generate(.ecdsaP256)
         let ca = try Issuer.selfSigned.issue(template: CertificateTemplate(commonName: "Cluster CA", duration: 30 * 86_400, isCA: true),
