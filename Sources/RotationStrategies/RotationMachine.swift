@@ -182,7 +182,7 @@ public struct RotationMachine: Sendable, Hashable {
         } else {
             return Step(data: nil, state: abandon(state, cause: .candidateLost, now: now))
         }
-        next.revision = state.revision + 1
+        next.revision = state.revision.saturatingIncrement
         next.lastRotationTime = now
         next.enter(policy.tracksConsumers ? .migrating : .finalizing, at: now)
         return Step(data: written, state: next)
@@ -259,7 +259,7 @@ public struct RotationMachine: Sendable, Hashable {
             effect = .discardedCandidate
         }
         var next = state
-        if effect == .restoredPrevious { next.revision = state.revision + 1 }
+        if effect == .restoredPrevious { next.revision = state.revision.saturatingIncrement }
         let cause = state.cause ?? .manualRollback
         if cause.isFailure {
             next.enter(.failed, at: now)

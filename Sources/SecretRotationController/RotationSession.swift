@@ -166,8 +166,8 @@ final class RotationSession: RotationEnvironment {
                                                at: RotationStatus.seconds(status.lastRotationTime ?? now))
             case .rolledBack(let effect, let cause, let revision):
                 let attempted = switch effect {
-                case .discardedCandidate: revision + 1
-                case .restoredPrevious: revision - 1
+                case .discardedCandidate: revision.saturatingIncrement
+                case .restoredPrevious: revision == .min ? revision : revision - 1
                 case .keptCandidate: revision
                 }
                 let result: SecretRotation.RotationResult = switch cause {

@@ -96,4 +96,15 @@ struct MachineTests {
         let p = RotationPolicy(strategy: .staged)
         #expect([1, 2, 3, 7, 20].map { p.retryDelay(afterFailures: $0) } == [60, 120, 240, 3600, 3600])
     }
+
+    @Test("a revision read back as Int.max saturates instead of trapping")
+    func revisionSaturates() {
+        let m = RotationMachine(policy: RotationPolicy(strategy: .staged), valueKeys: ["k"])
+        var s = m.beginRotation(RotationState(phase: .idle, revision: .max), now: now)
+        let candidate = ["k": Data("new".utf8)]
+        s = m.candidateWritten(m.recordingCandidate(s, candidate), now: now)
+        let promoted = m.promote(s, data: m.writingCandidate(candidate, into: ["k": Data("old".utf8)]), now: now)
+        #expect(promoted.state.revision == .max)
+        #expect(Int.max.saturatingIncrement == .max && 41.saturatingIncrement == 42)
+    }
 }
