@@ -21,9 +21,10 @@ extension CertificateTemplate {
 
     /// A self-signed certificate's issuer name is its own subject, and RFC 5280 forbids an empty issuer name; where
     /// cert-manager users write only `dnsNames`, the first name becomes the common name. Deterministic, so the
-    /// reissue check compares like with like.
+    /// reissue check compares like with like. An `issuerRef` may name a self-signed Issuer or ClusterIssuer, which
+    /// the spec alone cannot tell, so its Certificates get the same default whatever the issuer turns out to be.
     static func selfSignedCommonName(_ spec: Certificate.Spec) -> String? {
-        guard spec.issuer.selfSigned != nil, spec.subject?.isEmpty ?? true else { return nil }
+        guard spec.issuer.selfSigned != nil || spec.issuer.issuerRef != nil, spec.subject?.isEmpty ?? true else { return nil }
         let first = spec.dnsNames.first ?? spec.ipAddresses.first ?? spec.emailAddresses.first ?? spec.uris.first
         return first.flatMap { $0.count <= Certificate.Spec.maximumCommonNameLength ? $0 : nil }
     }

@@ -107,6 +107,63 @@ struct StatusCommandTests {
         }
     }
 
+    @Test func explainsIssuersAndTheirCertificates() async throws {
+        try await Cluster.with { cluster in
+            let file = try cluster.directory.write("issuers.yaml", """
+                apiVersion: keyward.dev/v1alpha1
+                kind: Issuer
+                metadata: {name: broken-ca, namespace: status-demo}
+                spec: {ca: {secretName: no-such-ca}}
+                ---
+                apiVersion: keyward.dev/v1alpha1
+                kind: ClusterIssuer
+                metadata: {name: status-selfsigned}
+                spec: {selfSigned: {}}
+                ---
+                apiVersion: keyward.dev/v1alpha1
+                kind: Certificate
+                metadata: {name: via-broken, namespace: status-demo}
+                spec: {secretName: via-broken-tls, dnsNames: [b.status-demo.svc], issuer: {issuerRef: {kind: Issuer, name: broken-ca}}}
+                ---
+                apiVersion: keyward.dev/v1alpha1
+                kind: Certificate
+                metadata: {name: via-cluster, namespace: status-demo}
+                spec: {secretName: via-cluster-tls, dnsNames: [c.status-demo.svc], issuer: {issuerRef: {kind: ClusterIssuer, name: status-selfsigned}}}
+                """)
+            let applied = try await ExternalTool.run("/usr/bin/kubectl", ["--kubeconfig", cluster.kubeconfig, "apply", "-f", file])
+            #expect(applied.status == 0, "\(applied)")
+            let settled = try await within(60, every: .milliseconds(200)) {
+                let broken = try await cluster.client.get(IssuerResource.self, name: "broken-ca", namespace: "status-demo")
+                let selfSigned = try await cluster.client.get(ClusterIssuerResource.self, name: "status-selfsigned")
+                let ready = try await cluster.client.get(Certificate.self, name: "via-cluster", namespace: "status-demo")
+                return broken.status?.conditions[type: "Ready"]?.status == .false && selfSigned.isReady
+                    && ready.status?.conditions[type: "Ready"]?.status == .true
+            }
+            let viaCluster = try await cluster.keyward("status", "certificate", "via-cluster", "-n", "status-demo")
+            #expect(settled, "the issuers did not settle: \(viaCluster.stdout)")
+
+            // The broken Issuer: not Ready, why, its missing Secret and the Certificate stuck behind it.
+            let broken = try await cluster.keyward("status", "issuer", "broken-ca", "-n", "status-demo")
+            #expect(broken.status == 0, "\(broken)")
+            #expect(broken.stdout.contains("Issuer status-demo/broken-ca: Not Ready"), "\(broken.stdout)")
+            #expect(broken.stdout.contains("SecretNotFound"), "\(broken.stdout)")
+            #expect(broken.stdout.contains("status-demo/no-such-ca: not found"), "\(broken.stdout)")
+            #expect(broken.stdout.contains("1 reference it, 1 not Ready") && broken.stdout.contains("status-demo/via-broken"),
+                    "\(broken.stdout)")
+
+            // The ClusterIssuer as JSON: Ready, and its Certificate in another namespace found and Ready.
+            let json = try await cluster.keyward("status", "clusterissuer", "status-selfsigned", "-o", "json")
+            #expect(json.status == 0, "\(json)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(object["kind"] as? String == "ClusterIssuer" && object["ready"] as? Bool == true, "\(object)")
+            #expect(object["certificates"] as? [String] == ["status-demo/via-cluster"], "\(object)")
+            #expect((object["notReadyCertificates"] as? [String])?.isEmpty == true, "\(object)")
+
+            let missing = try await cluster.keyward("status", "issuer", "nope", "-n", "status-demo")
+            #expect(missing.status != 0 && missing.stderr.contains("Issuer status-demo/nope not found"), "\(missing)")
+        }
+    }
+
     @Test func explainsStuckAndReadyCertificatesInTextAndJSON() async throws {
         try await Cluster.with { cluster in
             // Stuck on a missing issuer: the reason, the missing issuer and the Warning Event on one screen.

@@ -44,7 +44,9 @@ struct ObjectSource: Sendable {
     func shutdown() { client?.shutdown() }
 
     /// The most recent Events about one object (by kind and name), oldest first.
-    func recentEvents(kind: String, name: String) async throws -> [Event] {
+    /// `namespace` is where the Events live: the object's own, or `default` for a cluster-scoped object.
+    func recentEvents(kind: String, name: String, namespace eventNamespace: String? = nil) async throws -> [Event] {
+        let namespace = eventNamespace ?? self.namespace
         var events: [Event]
         if let client {
             let options = ListOptions(fieldSelector: "involvedObject.name=\(name)")

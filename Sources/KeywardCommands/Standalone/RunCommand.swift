@@ -82,7 +82,8 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Print the status table of a standalone state folder.",
         discussion: "`keyward status certificate|secretrotation NAME` explains one object, in a cluster or with --state.",
-        subcommands: [CertificateStatusCommand.self, SecretRotationStatusCommand.self])
+        subcommands: [CertificateStatusCommand.self, SecretRotationStatusCommand.self, IssuerStatusCommand.self,
+                      ClusterIssuerStatusCommand.self])
 
     /// Optional so `status certificate|secretrotation` (which read it through `@ParentCommand`: ArgumentParser gives
     /// an option to the first command declaring it) can tell a cluster (no --state) from a state folder.

@@ -71,3 +71,48 @@ struct SecretRotationStatusCommand: AsyncParsableCommand {
         try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
     }
 }
+
+struct IssuerStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issuer", abstract: "Why an Issuer is (not) Ready: conditions, CA Secret, dependent Certificates, Events.",
+        aliases: ["issuers", "kwissuer"])
+
+    @ParentCommand var status: StatusCommand
+    @OptionGroup var options: ObjectStatusOptions
+
+    func run() async throws {
+        let source = try options.source(status)
+        defer { source.shutdown() }
+        guard let issuer = try await source.store.get(IssuerResource.self, namespace: source.namespace, name: options.name) else {
+            throw ValidationError("Issuer \(source.namespace)/\(options.name) not found")
+        }
+        let now = Date()
+        let report = try await IssuerStatusReport.build(issuer, source: source, clusterResourceNamespace: nil, now: now)
+        try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
+    }
+}
+
+struct ClusterIssuerStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusterissuer",
+        abstract: "Why a ClusterIssuer is (not) Ready: conditions, CA Secret, dependent Certificates in every namespace, Events.",
+        aliases: ["clusterissuers", "kwclusterissuer"])
+
+    @ParentCommand var status: StatusCommand
+    @OptionGroup var options: ObjectStatusOptions
+
+    @Option(help: "Namespace of ClusterIssuer Secrets, as the controller's --cluster-resource-namespace.")
+    var clusterResourceNamespace: String = "keyward-system"
+
+    func run() async throws {
+        let source = try options.source(status)
+        defer { source.shutdown() }
+        guard let issuer = try await source.store.get(ClusterIssuerResource.self, namespace: nil, name: options.name) else {
+            throw ValidationError("ClusterIssuer \(options.name) not found")
+        }
+        let now = Date()
+        let report = try await IssuerStatusReport.build(issuer, source: source,
+                                                        clusterResourceNamespace: clusterResourceNamespace, now: now)
+        try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
+    }
+}
