@@ -42,7 +42,8 @@ public struct CertificateReconciler: Reconciler {
     let limiter: IssuanceRateLimiter?
     let observer: (any CertificateObserver)?
     let logger: Logger
-    private let issuers: IssuerResolver
+    /// Internal so tests can put a fake signer in front of every issuer (``IssuerResolver/signerOverride``).
+    var issuers: IssuerResolver
 
     public init(store: any ResourceStore, events: EventRecorder, clock: any WallClock = SystemClock(),
                 options: Options = Options(), limiter: IssuanceRateLimiter? = nil,
@@ -182,9 +183,21 @@ public struct CertificateReconciler: Reconciler {
         let written: Secret
         let issued: IssuedCertificate
         let key: PrivateKey
+        // A request the signer accepted earlier resumes with its key and state, unless the spec or issuer changed.
+        var certificate = certificate
+        var resumed: (key: PrivateKey, request: Certificate.PendingRequest)?
+        if let pending = certificate.status?.pendingRequest {
+            let keySecret = try await store.getOwned(Secret.self, namespace: certificate.metadata.namespace, name: pending.keySecretName)
+            if pending.generation == certificate.metadata.generation, pending.issuer == issuer.displayName,
+               let key = PendingKeySecret.key(in: keySecret, for: certificate), key.algorithm == algorithm {
+                resumed = (key, pending)
+            } else {
+                certificate = try await abandonPending(certificate, because: "the spec or the issuer changed", now: now)
+            }
+        }
         do {
             // Key generation (RSA-4096 takes seconds) runs on the crypto threads, never the cooperative pool.
-            let reused = reuseKey ? existingKey : nil
+            let reused = resumed?.key ?? (reuseKey ? existingKey : nil)
             key = try await HeavyWorkPool.crypto.perform { try reused ?? PrivateKey.generate(algorithm) }
         } catch {
             return try await issuanceFailed(certificate, message: "\(error)", now: now)
@@ -192,11 +205,14 @@ public struct CertificateReconciler: Reconciler {
         let request = SigningRequest(
             template: template, subjectKey: key,
             requester: .init(namespace: certificate.metadata.namespace, name: certificate.metadata.name, uid: certificate.metadata.uid),
-            pendingState: nil, now: now)
+            pendingState: resumed?.request.state, now: now)
         switch try await issuer.sign(request) {
         case .issued(let value): issued = value
-        case .failed(let failure): return try await issuanceFailed(certificate, message: failure.message, now: now)
-        case .pending(let pending): return try await signingPending(certificate, pending, now: now)
+        case .failed(let failure):
+            if resumed != nil { certificate = try await abandonPending(certificate, because: failure.message, now: now) }
+            return try await issuanceFailed(certificate, message: failure.message, now: now)
+        case .pending(let pending):
+            return try await signingPending(certificate, pending, key: key, resumed: resumed?.request, issuer: issuer, now: now)
         }
         do {
             let updated = try CertificateSecret.build(existing: secret, certificate: certificate, issued: issued, key: key,
@@ -217,6 +233,10 @@ public struct CertificateReconciler: Reconciler {
             return try await issuanceFailed(certificate, message: "\(error)", now: now)
         }
 
+        // The key is in the certificate's Secret now: its waiting copy goes (status forgets the request below).
+        if let resumed {
+            try await deletePendingKey(certificate, name: resumed.request.keySecretName)
+        }
         let renewal = secret?.data[CertificateSecret.certificateKey] != nil
         let keyRotated = renewal && !reuseKey
         let info = try CertificateInfo(issued.certificate)
@@ -298,19 +318,74 @@ public struct CertificateReconciler: Reconciler {
         return ReconcileResult(requeueAfter: delay)
     }
 
-    /// The signer accepted the request but has not finished (an ACME order being validated): Issuing=True with
-    /// reason Pending and the signer's message, back when it asks. The key is not kept yet: the next pass asks again.
-    private func signingPending(_ certificate: Certificate, _ pending: SigningOutcome.Pending, now: Date) async throws -> ReconcileResult {
-        try await writeStatus(certificate, event: (.normal, Certificate.Reason.pending, pending.message)) { status in
+    /// The signer accepted the request but has not finished (an ACME order being validated). The key is kept in
+    /// the Certificate's `<secretName>-next-key` Secret first, then status records the request (Issuing=True,
+    /// reason Pending, the signer's message, ``Certificate/PendingRequest``); a crash between the two leaves a key
+    /// Secret that the next request overwrites. Back when the signer asks.
+    private func signingPending(_ certificate: Certificate, _ pending: SigningOutcome.Pending, key: PrivateKey,
+                                resumed: Certificate.PendingRequest?, issuer: any CertificateSigner,
+                                now: Date) async throws -> ReconcileResult {
+        let keySecretName = PendingKeySecret.name(for: certificate)
+        if resumed == nil {
+            let fresh = PendingKeySecret.build(key, for: certificate)
+            if var existing = try await store.getOwned(Secret.self, namespace: certificate.metadata.namespace, name: keySecretName) {
+                guard PendingKeySecret.isOwned(existing, by: certificate) else {
+                    return try await issuanceFailed(certificate, message: "Secret \(keySecretName) exists and is not this Certificate's pending key",
+                                                    now: now)
+                }
+                existing.data = fresh.data
+                _ = try await store.update(existing)
+            } else {
+                do {
+                    _ = try await store.create(fresh)
+                } catch StoreError.alreadyExists {
+                    return try await issuanceFailed(certificate, message: "Secret \(keySecretName) exists and is not this Certificate's pending key",
+                                                    now: now)
+                }
+            }
+        }
+        let request = Certificate.PendingRequest(
+            issuer: issuer.displayName, generation: certificate.metadata.generation, since: resumed?.since ?? seconds(now),
+            message: pending.message, keySecretName: keySecretName, state: pending.state)
+        let event: PendingEvent? = resumed == nil ? (.normal, Certificate.Reason.pending, "requested from \(issuer.displayName): \(pending.message)") : nil
+        try await writeStatus(certificate, event: event) { status in
+            status.pendingRequest = request
             status.conditions.set(condition(Certificate.ConditionType.issuing, .true, Certificate.Reason.pending, pending.message,
                                             certificate, now))
         }
         return ReconcileResult(requeueAfter: max(1, pending.requeueAfter))
     }
 
+    /// Deletes a pending request's key Secret; already gone is fine (a crash after the delete).
+    private func deletePendingKey(_ certificate: Certificate, name: String) async throws {
+        do {
+            try await store.delete(Secret.self, namespace: certificate.metadata.namespace, name: name)
+        } catch StoreError.notFound {
+            return
+        }
+    }
+
+    /// Drops a pending request: its key Secret goes, status forgets it, an Event says why. A new request follows.
+    private func abandonPending(_ certificate: Certificate, because reason: String, now: Date) async throws -> Certificate {
+        guard let pending = certificate.status?.pendingRequest else { return certificate }
+        try await deletePendingKey(certificate, name: pending.keySecretName)
+        var updated = certificate
+        updated.status?.pendingRequest = nil
+        updated = try await store.updateStatus(updated)
+        await events.record(.normal, reason: Certificate.Reason.pending,
+                            message: "abandoned the request to \(pending.issuer) made \(KubeTime.format(pending.since)): \(reason)",
+                            regarding: certificate)
+        return updated
+    }
+
     // MARK: Steady state
 
     private func upToDate(_ certificate: Certificate, secret: Secret, issuer: any CertificateSigner, now: Date) async throws -> ReconcileResult {
+        // Nothing to issue any more (the spec went back to what is stored): a pending request is dropped.
+        var certificate = certificate
+        if certificate.status?.pendingRequest != nil {
+            certificate = try await abandonPending(certificate, because: "the stored certificate matches the spec again", now: now)
+        }
         guard let pem = secret.string(CertificateSecret.certificateKey),
             let leaf = try? PEMBundle.certificates(from: pem).first, let info = try? CertificateInfo(leaf)
         else { return ReconcileResult(requeueAfter: 1) }
@@ -371,6 +446,7 @@ public struct CertificateReconciler: Reconciler {
             status.lastError = nil
             if let renewRequest { status.lastRenewRequest = renewRequest }
             status.revokedCertificates = RevokeProgress.bounded(status.revokedCertificates, now: now)
+            status.pendingRequest = nil
             status.state = .issued
             let message = "certificate is valid until \(KubeTime.format(info.notAfter)), renewal at \(KubeTime.format(renewalTime))"
             status.conditions.set(condition(Certificate.ConditionType.ready, .true, Certificate.Reason.issued, message, certificate, now))

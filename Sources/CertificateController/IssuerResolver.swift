@@ -26,6 +26,8 @@ struct IssuerResolver: Sendable {
     let store: any ResourceStore
     /// Where a `ca` ClusterIssuer's Secret lives (`--cluster-resource-namespace`).
     var clusterResourceNamespace: String
+    /// Tests only: a signer to use instead of the one the issuer names (a fake asynchronous signer).
+    var signerOverride: (@Sendable (KeywardAPI.Certificate) -> (any CertificateSigner)?)?
 
     /// What a signer is made from besides its kind: the name status shows, and for a CA the Secret it was read
     /// from and where its CRL lives.
@@ -59,6 +61,7 @@ struct IssuerResolver: Sendable {
     }
 
     func resolve(_ certificate: KeywardAPI.Certificate) async throws -> ResolvedIssuer {
+        if let signer = signerOverride?(certificate) { return .ready(signer) }
         let namespace = certificate.metadata.namespace
         let reference = certificate.spec.issuer
         if reference.selfSigned != nil {

@@ -49,7 +49,9 @@ enum Samples {
             lastFailureTime: time, failedIssuanceAttempts: 1, nextRetryTime: time, lastError: "boom",
             lastRenewRequest: "2026-11-23T10:00:00Z",
             revokedCertificates: [Certificate.RevokedCertificate(serialNumber: "09", reason: .keyCompromise,
-                                                                 revocationTime: time, notAfter: time)])
+                                                                 revocationTime: time, notAfter: time)],
+            pendingRequest: Certificate.PendingRequest(issuer: "Issuer/acme", generation: 3, since: time, message: "order pending",
+                                                       keySecretName: "web-tls-next-key", state: ["order": "42"]))
         return Certificate(metadata: ObjectMeta(name: "web", namespace: "default"), spec: spec, status: status)
     }
 

@@ -10,8 +10,9 @@ protocol CertificateSigner: Sendable {
     /// How status (`issuerName`), Events and the Secret's issuer annotation name the issuer:
     /// `selfSigned`, `Certificate/NAME`, `Secret/NAME`, `Issuer/NAME` or `ClusterIssuer/NAME`.
     var displayName: String { get }
-    /// The CA certificate issued certificates must chain to, when known before signing: a stored certificate from
-    /// another CA is re-issued. nil when the signer cannot say (self-signed; a remote CA learnt from its answer).
+    /// The CA certificate issued certificates must chain to: a stored certificate from another CA is re-issued.
+    /// nil means each certificate signs itself (a stored certificate that does not is re-issued), so a remote
+    /// signer names the CA it last saw.
     var expectedIssuer: X509.Certificate? { get }
     /// Signs, or says it is still working on it, or why it cannot. Throws only for infrastructure errors
     /// (API conflicts, a store that is down), which the work queue retries.

@@ -6,6 +6,7 @@ extension Certificate {
         guard var status else { return }
         for index in status.conditions.indices { status.conditions[index].message = transform(status.conditions[index].message) }
         status.lastError = status.lastError.map(transform)
+        if let message = status.pendingRequest?.message { status.pendingRequest?.message = transform(message) }
         self.status = status
     }
 }

@@ -36,13 +36,16 @@ extension Certificate {
         public var lastRenewRequest: String?
         /// Certificates of this resource that were revoked, oldest first.
         public var revokedCertificates: [RevokedCertificate]
+        /// An issuance the signer has accepted but not finished.
+        public var pendingRequest: PendingRequest?
 
         public init(conditions: [Condition] = [], state: State? = nil, observedGeneration: Int64? = nil,
                     issuerName: String? = nil, notBefore: Date? = nil, notAfter: Date? = nil,
                     renewalTime: Date? = nil, serialNumber: String? = nil, fingerprintSHA256: String? = nil,
                     revision: Int? = nil, issuerFingerprintSHA256: String? = nil, lastFailureTime: Date? = nil,
                     failedIssuanceAttempts: Int? = nil, nextRetryTime: Date? = nil, lastError: String? = nil,
-                    lastRenewRequest: String? = nil, revokedCertificates: [RevokedCertificate] = []) {
+                    lastRenewRequest: String? = nil, revokedCertificates: [RevokedCertificate] = [],
+                    pendingRequest: PendingRequest? = nil) {
             self.conditions = conditions
             self.state = state
             self.observedGeneration = observedGeneration
@@ -60,12 +63,13 @@ extension Certificate {
             self.lastError = lastError
             self.lastRenewRequest = lastRenewRequest
             self.revokedCertificates = revokedCertificates
+            self.pendingRequest = pendingRequest
         }
 
         enum CodingKeys: String, CodingKey {
             case conditions, state, observedGeneration, issuerName, notBefore, notAfter, renewalTime, serialNumber
             case fingerprintSHA256, revision, issuerFingerprintSHA256, lastFailureTime, failedIssuanceAttempts
-            case nextRetryTime, lastError, lastRenewRequest, revokedCertificates
+            case nextRetryTime, lastError, lastRenewRequest, revokedCertificates, pendingRequest
         }
 
         public init(from decoder: any Decoder) throws {
@@ -87,6 +91,7 @@ extension Certificate {
             lastError = try c.decodeIfPresent(.lastError)
             lastRenewRequest = try c.decodeIfPresent(.lastRenewRequest)
             revokedCertificates = try c.decode(.revokedCertificates, or: [])
+            pendingRequest = try c.decodeIfPresent(.pendingRequest)
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -108,6 +113,7 @@ extension Certificate {
             try c.encodeIfPresent(lastError, forKey: .lastError)
             try c.encodeIfPresent(lastRenewRequest, forKey: .lastRenewRequest)
             try c.encodeUnlessEmpty(revokedCertificates, forKey: .revokedCertificates)
+            try c.encodeIfPresent(pendingRequest, forKey: .pendingRequest)
         }
     }
 
