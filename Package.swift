@@ -265,7 +265,7 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore", "KeywardTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KeywardPKITests",
             dependencies: ["KeywardPKI", "KeywardTestSupport", .product(name: "X509", package: "swift-certificates")],

@@ -1,5 +1,6 @@
 import Foundation
 import KeywardCore
+import KeywardTestSupport
 import Synchronization
 import Testing
 
@@ -19,20 +20,12 @@ import Testing
         var peak: Int { state.withLock { $0.peak } }
     }
 
-    static func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<1_000 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test func atMostThreadCountJobsRunAndTheCooperativePoolStaysFree() async throws {
         let pool = HeavyWorkPool(threads: 2, name: "test-heavy")
         defer { pool.shutdown() }
         let gate = Gate()
         let jobs = (0..<8).map { i in Task { await pool.run { gate.pass(); return i } } }
-        #expect(await Self.eventually { gate.waiting == 2 }, "two jobs hold the pool's two threads")
+        #expect(await within(10, every: .milliseconds(10)) { gate.waiting == 2 }, "two jobs hold the pool's two threads")
         // With both pool threads blocked, as many cooperative tasks as there are cores still finish: heavy work
         // does not hold them (this is what keeps lease renewal on time).
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -41,7 +34,7 @@ import Testing
             return await group.reduce(0) { count, _ in count + 1 }
         }
         #expect(quick == cores * 4)
-        #expect(await Self.eventually { pool.statistics.queued == 6 }, "the other six wait for a thread")
+        #expect(await within(10, every: .milliseconds(10)) { pool.statistics.queued == 6 }, "the other six wait for a thread")
         #expect(pool.statistics.running == 2)
         gate.open()
         var results: [Int] = []
