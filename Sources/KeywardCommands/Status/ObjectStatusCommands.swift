@@ -26,11 +26,26 @@ struct ObjectStatusOptions: ParsableArguments {
         try ObjectSource.open(namespace: status.namespace ?? namespace, kubeconfig: kubeconfig, context: context, state: status.state)
     }
 
-    /// Prints a report in the chosen format.
-    func emit<Report: Encodable>(_ report: Report, text: () -> String) throws {
-        print(output == .text ? text() : try output.render(report))
+    /// Opens the source, builds the report (nil: the object does not exist, and `notFound` names it) and prints it
+    /// in the chosen format.
+    func report<Report: StatusReport>(_ status: StatusCommand, notFound: (ObjectSource) -> String,
+                                      _ build: (ObjectSource, Date) async throws -> Report?) async throws {
+        let source = try source(status)
+        defer { source.shutdown() }
+        let now = Date()
+        guard let report = try await build(source, now) else { throw ValidationError("\(notFound(source)) not found") }
+        print(output == .text ? report.rendered(style: .standardOutput, now: now) : try output.render(report))
     }
 }
+
+/// What every `keyward status KIND NAME` report is: facts for `-o json|yaml`, and a screen of text.
+protocol StatusReport: Encodable {
+    func rendered(style: TerminalStyle, now: Date) -> String
+}
+
+extension CertificateStatusReport: StatusReport {}
+extension SecretRotationStatusReport: StatusReport {}
+extension IssuerStatusReport: StatusReport {}
 
 struct CertificateStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,14 +56,12 @@ struct CertificateStatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ObjectStatusOptions
 
     func run() async throws {
-        let source = try options.source(status)
-        defer { source.shutdown() }
-        guard let certificate = try await source.store.get(Certificate.self, namespace: source.namespace, name: options.name) else {
-            throw ValidationError("Certificate \(source.namespace)/\(options.name) not found")
+        try await options.report(status, notFound: { "Certificate \($0.namespace)/\(options.name)" }) {
+            source, now -> CertificateStatusReport? in
+            guard let certificate = try await source.store.get(Certificate.self, namespace: source.namespace, name: options.name)
+            else { return nil }
+            return try await CertificateStatusReport.build(certificate, source: source, now: now)
         }
-        let now = Date()
-        let report = try await CertificateStatusReport.build(certificate, source: source, now: now)
-        try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
     }
 }
 
@@ -61,14 +74,12 @@ struct SecretRotationStatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ObjectStatusOptions
 
     func run() async throws {
-        let source = try options.source(status)
-        defer { source.shutdown() }
-        guard let rotation = try await source.store.get(SecretRotation.self, namespace: source.namespace, name: options.name) else {
-            throw ValidationError("SecretRotation \(source.namespace)/\(options.name) not found")
+        try await options.report(status, notFound: { "SecretRotation \($0.namespace)/\(options.name)" }) {
+            source, now -> SecretRotationStatusReport? in
+            guard let rotation = try await source.store.get(SecretRotation.self, namespace: source.namespace, name: options.name)
+            else { return nil }
+            return try await SecretRotationStatusReport.build(rotation, source: source, now: now)
         }
-        let now = Date()
-        let report = try await SecretRotationStatusReport.build(rotation, source: source, now: now)
-        try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
     }
 }
 
@@ -81,14 +92,12 @@ struct IssuerStatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ObjectStatusOptions
 
     func run() async throws {
-        let source = try options.source(status)
-        defer { source.shutdown() }
-        guard let issuer = try await source.store.get(IssuerResource.self, namespace: source.namespace, name: options.name) else {
-            throw ValidationError("Issuer \(source.namespace)/\(options.name) not found")
+        try await options.report(status, notFound: { "Issuer \($0.namespace)/\(options.name)" }) {
+            source, now -> IssuerStatusReport? in
+            guard let issuer = try await source.store.get(IssuerResource.self, namespace: source.namespace, name: options.name)
+            else { return nil }
+            return try await IssuerStatusReport.build(issuer, source: source, clusterResourceNamespace: nil, now: now)
         }
-        let now = Date()
-        let report = try await IssuerStatusReport.build(issuer, source: source, clusterResourceNamespace: nil, now: now)
-        try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
     }
 }
 
@@ -105,14 +114,12 @@ struct ClusterIssuerStatusCommand: AsyncParsableCommand {
     var clusterResourceNamespace: String = "keyward-system"
 
     func run() async throws {
-        let source = try options.source(status)
-        defer { source.shutdown() }
-        guard let issuer = try await source.store.get(ClusterIssuerResource.self, namespace: nil, name: options.name) else {
-            throw ValidationError("ClusterIssuer \(options.name) not found")
+        try await options.report(status, notFound: { _ in "ClusterIssuer \(options.name)" }) {
+            source, now -> IssuerStatusReport? in
+            guard let issuer = try await source.store.get(ClusterIssuerResource.self, namespace: nil, name: options.name)
+            else { return nil }
+            return try await IssuerStatusReport.build(issuer, source: source,
+                                                      clusterResourceNamespace: clusterResourceNamespace, now: now)
         }
-        let now = Date()
-        let report = try await IssuerStatusReport.build(issuer, source: source,
-                                                        clusterResourceNamespace: clusterResourceNamespace, now: now)
-        try options.emit(report) { report.rendered(style: .standardOutput, now: now) }
     }
 }
