@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libcurl4-openssl-dev libyaml-dev pkg-config nginx-light openssl python3-venv; do
+# pebble (ACME test CA + pebble-challtestsrv), bind9 + dnsutils (RFC 2136 DNS-01), prometheus-alertmanager
+# (notification push): real outside parts the ACME and observability tests start on loopback.
+for pkg in libcurl4-openssl-dev libyaml-dev pkg-config nginx-light openssl python3-venv \
+    pebble bind9 bind9-dnsutils prometheus-alertmanager; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
