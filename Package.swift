@@ -151,7 +151,7 @@ let package = Package(
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory", "KubernetesResources", "KubernetesClient",
                 "KeywardCore", .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -162,6 +162,7 @@ let package = Package(
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "RotationStrategies", "SecretGenerators", "KeywardCore",
                 "KubernetesResources", "KubernetesClient", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -289,7 +290,7 @@ let package = Package(
         .testTarget(
             name: "ControllerRuntimeTests",
             dependencies: ["KeywardTestSupport", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "KeywardCore",
-                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
@@ -297,7 +298,8 @@ let package = Package(
             name: "CertificateControllerTests",
             dependencies: ["KeywardTestSupport", "CertificateController", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
                            "KeywardPKI", "KubernetesResources", "KeywardCore", "StandaloneStore",
-                           .product(name: "X509", package: "swift-certificates")],
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -314,7 +316,8 @@ let package = Package(
         .testTarget(
             name: "SecretRotationControllerTests",
             dependencies: ["KeywardTestSupport", "SecretRotationController", "RotationStrategies", "ControllerRuntime", "KubeAPIServer",
-                           "KubernetesClient", "KubernetesResources", "KeywardAPI", "KeywardCore", "SecretGenerators"],
+                           "KubernetesClient", "KubernetesResources", "KeywardAPI", "KeywardCore", "SecretGenerators",
+                           .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -74,8 +74,7 @@ final class RotationSession: RotationEnvironment {
         status.nextRotationTime = state.lastRotationTime.flatMap { spec.nextRotation(after: $0) }.map(RotationStatus.seconds)
         apply(events, state: state, to: &status, now: now)
         setConditions(&status, state: state, events: events, now: now)
-        context.metrics?.setSecretRotationPhase(name: rotation.metadata.name, namespace: namespace,
-                                                phase: state.phase.rawValue)
+        context.metrics?.setPhase(name: rotation.metadata.name, namespace: namespace, phase: state.phase.rawValue)
         if status != rotation.status {
             var updated = rotation
             updated.status = status
@@ -161,9 +160,9 @@ final class RotationSession: RotationEnvironment {
                 addHistory(&status, revision: revision, result: .rotated, now: now)
                 status.lastError = timedOut ? status.lastError : nil
                 // The gauge shows the same moment as status.lastRotationTime (the promotion), not this cleanup.
-                context.metrics?.secretRotated(name: rotation.metadata.name, namespace: namespace,
-                                               strategy: spec.strategy.type.rawValue, result: .success,
-                                               at: RotationStatus.seconds(status.lastRotationTime ?? now))
+                context.metrics?.rotated(name: rotation.metadata.name, namespace: namespace,
+                                         strategy: spec.strategy.type.rawValue, result: .success,
+                                         at: RotationStatus.seconds(status.lastRotationTime ?? now))
             case .rolledBack(let effect, let cause, let revision):
                 let attempted = switch effect {
                 case .discardedCandidate: revision.saturatingIncrement
@@ -179,12 +178,12 @@ final class RotationSession: RotationEnvironment {
                 addHistory(&status, revision: attempted, result: result, now: now)
                 if cause == .candidateLost { status.lastError = "the candidate disappeared from the Secret before promotion" }
                 if cause == .manualRollback { status.lastError = nil }
-                let metric: KeywardMetrics.RotationResult = switch cause {
+                let metric: SecretRotationMetrics.RotationResult = switch cause {
                 case .generationFailed, .candidateLost: .failure
                 default: .rolledBack
                 }
-                context.metrics?.secretRotated(name: rotation.metadata.name, namespace: namespace,
-                                               strategy: spec.strategy.type.rawValue, result: metric, at: now)
+                context.metrics?.rotated(name: rotation.metadata.name, namespace: namespace,
+                                         strategy: spec.strategy.type.rawValue, result: metric, at: now)
             default: break
             }
         }

@@ -37,13 +37,14 @@ public struct SecretRotationReconciler: Reconciler {
     let options: Options
     let probe: any VerificationProbe
     let patcher: any WorkloadPatcher
-    let metrics: KeywardMetrics?
+    let metrics: SecretRotationMetrics?
     let logger: Logger
 
     /// - Parameters:
     ///   - probe: runs `spec.verify.http` checks; default libcurl with the system trust store and the default
     ///     ``EgressPolicy`` (the operator passes one built from `--egress-deny-cidr` / `--egress-allow-cidr`).
     ///   - patcher: stamps consumer pod templates; default a merge patch through the store's client.
+    ///   - metrics: the operator's registry; the reconciler feeds its ``SecretRotationMetrics`` family there.
     public init(store: any ResourceStore, events: EventRecorder, clock: any WallClock = SystemClock(),
                 options: Options = Options(), probe: (any VerificationProbe)? = nil,
                 patcher: (any WorkloadPatcher)? = nil, metrics: KeywardMetrics? = nil,
@@ -54,7 +55,7 @@ public struct SecretRotationReconciler: Reconciler {
         self.options = options
         self.probe = probe ?? HTTPVerificationProbe()
         self.patcher = patcher ?? StoreWorkloadPatcher(store: store)
-        self.metrics = metrics
+        self.metrics = metrics?.family(SecretRotationMetrics.self)
         self.logger = logger
     }
 
@@ -70,7 +71,7 @@ public struct SecretRotationReconciler: Reconciler {
 
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
         guard var rotation = try await store.get(SecretRotation.self, namespace: key.namespace, name: key.name) else {
-            metrics?.removeSecretRotation(name: key.name, namespace: key.namespace ?? "default")
+            metrics?.remove(name: key.name, namespace: key.namespace ?? "default")
             return .done
         }
         if rotation.metadata.isBeingDeleted { return .done }

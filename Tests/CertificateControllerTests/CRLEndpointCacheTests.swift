@@ -60,6 +60,11 @@ struct CRLEndpointCacheTests {
                 #expect(await provider.crl(namespace: "default", name: name) == nil, "\(name)")
             }
             #expect(await provider.crl(namespace: "kube-system", name: "root-ca") == nil)
+            // The route the certificate controller registers answers the same, and 404 for what has no CRL.
+            let routed = await provider.route.handler(["namespace": "default", "name": "root-ca"])
+            #expect(routed.status == 200 && routed.contentType == "application/pkix-crl" && routed.body == Array(served))
+            #expect(await provider.route.handler(["namespace": "default", "name": "web"]).status == 404)
+            #expect(await provider.route.handler([:]).status == 404)
             let reads = await server.requestLog().filter { $0.method == "GET" && $0.name != nil }
             #expect(reads.isEmpty, "/crl requests became API reads: \(reads.map(\.path))")
         }

@@ -1,20 +1,17 @@
 import ControllerRuntime
 import Foundation
 import KeywardCore
+import KeywardTestSupport
 import KubernetesClient
 import KubernetesResources
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Testing
 
 /// The HTTP endpoint, started on 127.0.0.1 with a kernel-chosen port and fetched with the product's curl transport.
 @Suite("Operator HTTP endpoint")
 struct MetricsEndpointTests {
-    struct FixedCRLs: CRLProvider {
-        var crls: [String: Data]
-        func crl(namespace: String, name: String) async -> Data? { crls["\(namespace)/\(name)"] }
-    }
-
     private static var quietLogger: Logger {
         var logger = Logger(label: "keyward.test.http")
         logger.logLevel = .error
@@ -23,11 +20,11 @@ struct MetricsEndpointTests {
 
     /// Runs `body` with a started server and a transport to reach it; stops both afterwards.
     private func withServer<T: Sendable>(metrics: KeywardMetrics = KeywardMetrics(), health: HealthState = HealthState(),
-                                         crls: (any CRLProvider)? = nil,
+                                         routes: [OperatorHTTPRoute] = [],
                                          _ body: @Sendable (_ get: @escaping @Sendable (String) async throws -> HTTPResponse,
                                                             _ port: Int) async throws -> T) async throws -> T {
         let server = OperatorHTTPServer(address: MetricsAddress(host: "127.0.0.1", port: 0), metrics: metrics,
-                                        health: health, crlProvider: crls, logger: Self.quietLogger)
+                                        health: health, routes: routes, logger: Self.quietLogger)
         let transport = CurlTransport(tls: TLSSettings())
         defer { transport.shutdown() }
         // Stopped the way production stops it: graceful shutdown of its ServiceGroup.
@@ -55,16 +52,17 @@ struct MetricsEndpointTests {
     @Test func metricsAreServedInPrometheusTextFormat() async throws {
         let metrics = KeywardMetrics()
         let notAfter = Date(timeIntervalSince1970: 1_807_776_000)
-        metrics.setCertificateStatus(CertificateMetricLabels(name: "web", namespace: "prod", issuer: "ca"),
-                                     .init(notAfter: notAfter, ready: .true))
+        // A controller's own series, registered on the shared registry, are served with the built-in ones.
+        metrics.registry.makeGauge(descriptor: KeywardMetrics.descriptor("keyward_demo_expiration_timestamp_seconds", "A demo."),
+                                   labels: [("name", "web"), ("namespace", "prod")]).set(notAfter.timeIntervalSince1970)
         metrics.setWorkqueueDepth(name: "certificate", depth: 4)
         try await withServer(metrics: metrics) { get, _ in
             let response = try await get("/metrics")
             #expect(response.status == 200)
             #expect(response.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
             let scraped = try MetricsExposition(parsing: String(decoding: response.body, as: UTF8.self))
-            #expect(scraped.value("keyward_certificate_expiration_timestamp_seconds",
-                                  ["name": "web", "namespace": "prod", "issuer": "ca"]) == notAfter.timeIntervalSince1970)
+            #expect(scraped.value("keyward_demo_expiration_timestamp_seconds",
+                                  ["name": "web", "namespace": "prod"]) == notAfter.timeIntervalSince1970)
             #expect(scraped.value("keyward_workqueue_depth", ["name": "certificate"]) == 4)
             #expect(scraped.value("keyward_leader_election_is_leader") == 0)
         }
@@ -147,20 +145,30 @@ struct MetricsEndpointTests {
         }
     }
 
-    @Test func crlsAreServedFromTheProvider() async throws {
-        let der = Data([0x30, 0x82, 0x01, 0x00, 0xFF, 0x00, 0x0A])
-        try await withServer(crls: FixedCRLs(crls: ["pki/root-ca": der])) { get, _ in
-            let response = try await get("/crl/pki/root-ca.crl")
+    @Test func controllerRoutesAreServedWithTheirParameters() async throws {
+        let der: [UInt8] = [0x30, 0x82, 0x01, 0x00, 0xFF, 0x00, 0x0A]
+        let files = OperatorHTTPRoute(path: "/files/{namespace}/{name}.bin") { parameters in
+            guard parameters["namespace"] == "pki", parameters["name"] == "root-ca" else { return .text(404, "none\n") }
+            return OperatorHTTPRoute.Response(status: 200, contentType: "application/octet-stream", body: der)
+        }
+        let echo = OperatorHTTPRoute(path: "/echo/{word}") { parameters in .text(200, "\(parameters["word"] ?? "-")\n") }
+        #expect(files.parameterNames == ["namespace", "name"])
+        try await withServer(routes: [files, echo]) { get, _ in
+            let response = try await get("/files/pki/root-ca.bin")
             #expect(response.status == 200)
-            #expect(response.header("content-type") == "application/pkix-crl")
-            #expect(response.body == der)
-            #expect(try await get("/crl/pki/other-ca.crl").status == 404)
-            #expect(try await get("/crl/pki/root-ca.pem").status == 404)
+            #expect(response.header("content-type") == "application/octet-stream")
+            #expect(Array(response.body) == der)
+            #expect(try await get("/files/pki/other-ca.bin").status == 404)
+            #expect(try await get("/files/pki/root-ca.pem").status == 404)
             #expect(try await get("/nothing-here").status == 404)
+            let echoed = try await get("/echo/hello")
+            #expect(echoed.status == 200)
+            #expect(String(decoding: echoed.body, as: UTF8.self) == "hello\n")
+            #expect(try await get("/metrics").status == 200, "a controller's routes sit next to the built-in ones")
         }
         try await withServer { get, _ in
-            let response = try await get("/crl/pki/root-ca.crl")
-            #expect(response.status == 404)
+            let response = try await get("/files/pki/root-ca.bin")
+            #expect(response.status == 404, "no routes, no files")
         }
     }
 }

@@ -1,6 +1,8 @@
 import ControllerRuntime
 import Foundation
+import KeywardTestSupport
 import KubernetesClient
+import Prometheus
 import Testing
 
 @Suite("KeywardMetrics series, read back through a parsed exposition")
@@ -47,103 +49,26 @@ struct MetricsTests {
         #expect(throws: MetricsExposition.ParseError.self) { try MetricsExposition(parsing: "# TYPE a gauge\na one\n") }
     }
 
-    @Test func certificateGaugesAndCountersCarryNameNamespaceIssuer() throws {
-        let metrics = KeywardMetrics()
-        let web = CertificateMetricLabels(name: "web", namespace: "prod", issuer: "ClusterIssuer/root-ca")
-        let notBefore = Date(timeIntervalSince1970: 1_800_000_000)
-        let notAfter = notBefore.addingTimeInterval(90 * 86_400)
-        let renewal = notBefore.addingTimeInterval(60 * 86_400)
-        metrics.setCertificateStatus(web, .init(notBefore: notBefore, notAfter: notAfter, renewalTime: renewal,
-                                                ready: .true))
-        metrics.certificateIssued(web)
-        metrics.certificateRenewed(web)
-        metrics.certificateRenewed(web)
-        metrics.certificateFailed(web, reason: "IssuerNotReady")
-        metrics.certificateFailed(web, reason: "IssuerNotReady")
-        metrics.certificateFailed(web, reason: "KeyMismatch")
-
-        let labels = ["name": "web", "namespace": "prod", "issuer": "ClusterIssuer/root-ca"]
-        var scraped = try scrape(metrics)
-        #expect(scraped.type(of: "keyward_certificate_expiration_timestamp_seconds") == "gauge")
-        #expect(scraped.value("keyward_certificate_expiration_timestamp_seconds", labels) == notAfter.timeIntervalSince1970)
-        #expect(scraped.value("keyward_certificate_not_before_timestamp_seconds", labels) == notBefore.timeIntervalSince1970)
-        #expect(scraped.value("keyward_certificate_renewal_timestamp_seconds", labels) == renewal.timeIntervalSince1970)
-        #expect(scraped.value("keyward_certificate_ready_status", labels.merging(["condition": "True"]) { $1 }) == 1)
-        #expect(scraped.value("keyward_certificate_ready_status", labels.merging(["condition": "False"]) { $1 }) == 0)
-        #expect(scraped.value("keyward_certificate_ready_status", labels.merging(["condition": "Unknown"]) { $1 }) == 0)
-        #expect(scraped.type(of: "keyward_certificate_issuances_total") == "counter")
-        #expect(scraped.value("keyward_certificate_issuances_total", labels) == 1)
-        #expect(scraped.value("keyward_certificate_renewals_total", labels) == 2)
-        #expect(scraped.value("keyward_certificate_failures_total", labels.merging(["reason": "IssuerNotReady"]) { $1 }) == 2)
-        #expect(scraped.value("keyward_certificate_failures_total", labels.merging(["reason": "KeyMismatch"]) { $1 }) == 1)
-
-        // Becoming not ready moves the 1; a status without a certificate yet drops the timestamp series.
-        metrics.setCertificateStatus(web, .init(ready: .false))
-        scraped = try scrape(metrics)
-        #expect(scraped.value("keyward_certificate_ready_status", labels.merging(["condition": "True"]) { $1 }) == 0)
-        #expect(scraped.value("keyward_certificate_ready_status", labels.merging(["condition": "False"]) { $1 }) == 1)
-        #expect(scraped.samples("keyward_certificate_expiration_timestamp_seconds").isEmpty)
+    /// A controller's own series: one family instance per registry, its series on the shared exposition.
+    final class DemoFamily: MetricFamily {
+        let made: Counter
+        init(registry: PrometheusCollectorRegistry) {
+            made = registry.makeCounter(descriptor: KeywardMetrics.descriptor("keyward_demo_total", "A demo family."))
+        }
     }
 
-    @Test func removingACertificateRemovesOnlyItsSeries() throws {
+    @Test func controllerFamiliesAreMadeOncePerRegistryAndExported() throws {
         let metrics = KeywardMetrics()
-        let gone = CertificateMetricLabels(name: "gone", namespace: "prod", issuer: "ca")
-        let kept = CertificateMetricLabels(name: "kept", namespace: "prod", issuer: "ca")
-        for labels in [gone, kept] {
-            metrics.setCertificateStatus(labels, .init(notBefore: Date(), notAfter: Date(), renewalTime: Date(), ready: .true))
-            metrics.certificateIssued(labels)
-            metrics.certificateRevoked(labels)
-            metrics.certificateFailed(labels, reason: "Timeout")
-        }
-        metrics.removeCertificate(name: "gone", namespace: "prod")
-
+        let first = metrics.family(DemoFamily.self)
+        let second = metrics.family(DemoFamily.self)
+        #expect(first === second)
+        first.made.increment()
+        second.made.increment()
         let scraped = try scrape(metrics)
-        let certificateFamilies = scraped.families.values.filter { $0.name.hasPrefix("keyward_certificate_") }
-        #expect(certificateFamilies.count == 7)
-        for family in certificateFamilies {
-            #expect(family.samples.allSatisfy { $0.labels["name"] == "kept" }, "\(family.name) still has 'gone'")
-            #expect(!family.samples.isEmpty)
-        }
-    }
-
-    @Test func aChangedIssuerReplacesTheOldSeries() throws {
-        let metrics = KeywardMetrics()
-        metrics.setCertificateStatus(CertificateMetricLabels(name: "web", namespace: "a", issuer: "old"),
-                                     .init(notAfter: Date(timeIntervalSince1970: 100), ready: .true))
-        metrics.setCertificateStatus(CertificateMetricLabels(name: "web", namespace: "a", issuer: "new"),
-                                     .init(notAfter: Date(timeIntervalSince1970: 200), ready: .true))
-        let samples = try scrape(metrics).samples("keyward_certificate_expiration_timestamp_seconds")
-        #expect(samples.map(\.labels) == [["name": "web", "namespace": "a", "issuer": "new"]])
-        #expect(samples.first?.value == 200)
-    }
-
-    @Test func secretRotationCountersTimestampAndPhase() throws {
-        let metrics = KeywardMetrics(secretRotationPhases: ["Idle", "Rotating", "Verifying", "Failed"])
-        let at = Date(timeIntervalSince1970: 1_800_000_500)
-        metrics.secretRotated(name: "db", namespace: "prod", strategy: "dual-phase", result: .success, at: at)
-        metrics.secretRotated(name: "db", namespace: "prod", strategy: "dual-phase", result: .failure,
-                              at: at.addingTimeInterval(60))
-        metrics.secretRotated(name: "db", namespace: "prod", strategy: "dual-phase", result: .success,
-                              at: at.addingTimeInterval(120))
-        metrics.setSecretRotationPhase(name: "db", namespace: "prod", phase: "Rotating")
-        metrics.setSecretRotationPhase(name: "db", namespace: "prod", phase: "Verifying")
-
-        var scraped = try scrape(metrics)
-        let base = ["name": "db", "namespace": "prod"]
-        let outcome = base.merging(["strategy": "dual-phase"]) { $1 }
-        #expect(scraped.value("keyward_secretrotation_rotations_total", outcome.merging(["result": "success"]) { $1 }) == 2)
-        #expect(scraped.value("keyward_secretrotation_rotations_total", outcome.merging(["result": "failure"]) { $1 }) == 1)
-        // A failure does not move the last successful rotation.
-        #expect(scraped.value("keyward_secretrotation_last_rotation_timestamp_seconds", base)
-            == at.addingTimeInterval(120).timeIntervalSince1970)
-        let phases = Dictionary(uniqueKeysWithValues: scraped.samples("keyward_secretrotation_phase").map {
-            ($0.labels["phase"]!, $0.value)
-        })
-        #expect(phases == ["Idle": 0, "Rotating": 0, "Verifying": 1, "Failed": 0])
-
-        metrics.removeSecretRotation(name: "db", namespace: "prod")
-        scraped = try scrape(metrics)
-        #expect(scraped.families.keys.filter { $0.hasPrefix("keyward_secretrotation_") }.isEmpty)
+        #expect(scraped.type(of: "keyward_demo_total") == "counter")
+        #expect(scraped.value("keyward_demo_total") == 2)
+        // Another operator's registry has its own instance.
+        #expect(KeywardMetrics().family(DemoFamily.self) !== first)
     }
 
     @Test func controllerQueueAndLeaderSeries() throws {

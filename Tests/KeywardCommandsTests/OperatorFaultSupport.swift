@@ -256,12 +256,12 @@ final class InProcessOperator: Sendable {
         let assembly = OperatorAssembly(client: client, scope: scope, namespaces: namespaces,
                                         manualTriggerInterval: manualTriggerInterval, maxIssuanceRate: maxIssuanceRate,
                                         metrics: metrics)
-        let manager = await assembly.makeManager(elector: elector, health: health)
-        var services: [any Service] = [manager]
+        let built = await assembly.build(elector: elector, health: health)
+        var services: [any Service] = [built.manager]
         var http: OperatorHTTPServer?
         if serveHTTP {
             let server = OperatorHTTPServer(address: MetricsAddress(host: "127.0.0.1", port: 0), metrics: metrics, health: health,
-                                            crlProvider: CertificateCRLProvider(store: assembly.store), logger: logger)
+                                            routes: built.routes, logger: logger)
             services.append(server)
             http = server
         }

@@ -120,7 +120,9 @@ struct Harness {
         self.clock = clock
         sink = RecordingEventSink()
         events = EventRecorder(sink: sink, clock: clock)
-        metrics = KeywardMetrics(secretRotationPhases: RotationPhase.allCases.map(\.rawValue))
+        metrics = KeywardMetrics()
+        // Every phase reported (at 0) besides the current one.
+        _ = metrics.family(SecretRotationMetrics.self) { SecretRotationMetrics(registry: $0, phases: RotationPhase.allCases.map(\.rawValue)) }
     }
 
     func close() async {

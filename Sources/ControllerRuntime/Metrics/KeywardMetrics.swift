@@ -3,18 +3,19 @@ import KubernetesClient
 import Prometheus
 import Synchronization
 
-/// Every Prometheus series Keyward exports, behind typed helpers.
+/// The operator's Prometheus registry and the series every controller shares (reconciles, work queues, API
+/// requests, leader election), behind typed helpers.
 ///
-/// Metric names and label sets live here and nowhere else, so a dashboard query and the code that feeds it cannot
-/// drift apart, and per-object series can be removed again when their object goes away (a deleted Certificate
-/// must not keep reporting an expiry forever).
+/// A controller's own series (a Certificate's expiry, a SecretRotation's phase) are a ``MetricFamily`` in the
+/// controller's module, made once per registry by ``family(_:make:)``: their names and label sets live in that one
+/// type, so a dashboard query and the code that feeds it cannot drift apart, and per-object series can be removed
+/// again when their object goes away.
 public final class KeywardMetrics: Sendable {
     /// The registry `/metrics` renders. Other components may register their own series on it.
     public let registry: PrometheusCollectorRegistry
 
     struct State {
-        var certificates: [ObjectKey: CertificateSeries] = [:]
-        var rotations: [ObjectKey: SecretRotationSeries] = [:]
+        var families: [ObjectIdentifier: any MetricFamily] = [:]
         var reconcileDurations: [String: ValueHistogram] = [:]
         var reconcileErrors: [String: Counter] = [:]
         var deferredTriggers: [String: Counter] = [:]
@@ -22,12 +23,6 @@ public final class KeywardMetrics: Sendable {
         var queueRetries: [String: Counter] = [:]
         var apiRequests: [APIRequestKey: Counter] = [:]
         var apiDurations: [APIDurationKey: ValueHistogram] = [:]
-    }
-
-    /// `namespace/name` of a per-object series group.
-    struct ObjectKey: Hashable {
-        var namespace: String
-        var name: String
     }
 
     struct APIRequestKey: Hashable {
@@ -42,7 +37,6 @@ public final class KeywardMetrics: Sendable {
     }
 
     let state = Mutex(State())
-    let secretRotationPhases: [String]
     private let leader: Gauge
 
     /// Reconcile latencies: 5 ms to 60 s, dense below a second where healthy reconciles land.
@@ -52,12 +46,8 @@ public final class KeywardMetrics: Sendable {
     /// API request latencies, as client-go buckets them.
     public static let apiRequestBuckets: [Double] = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]
 
-    /// - Parameter secretRotationPhases: phases reported (at 0) for every SecretRotation besides its current one,
-    ///   so `keyward_secretrotation_phase{phase="Failed"} == 1` style alerts see every phase series.
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                secretRotationPhases: [String] = []) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        self.secretRotationPhases = secretRotationPhases
         leader = registry.makeGauge(descriptor: Self.descriptor(
             "keyward_leader_election_is_leader", "1 while this replica holds the leader election Lease, else 0."))
         leader.set(0.0)
@@ -66,8 +56,22 @@ public final class KeywardMetrics: Sendable {
     /// The Prometheus text exposition of every registered series.
     public func exposition() -> [UInt8] { registry.emitToBuffer() }
 
-    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+    /// A series name and its help text, as every family here describes its series.
+    public static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    // MARK: Controllers' families
+
+    /// The one `F` on this registry: made by `make` on first use (its series registered then), the same instance
+    /// afterwards, so a controller's observer and its reconciler feed the same series.
+    public func family<F: MetricFamily>(_ type: F.Type, make: (PrometheusCollectorRegistry) -> F = { F(registry: $0) }) -> F {
+        state.withLock { state in
+            if let existing = state.families[ObjectIdentifier(F.self)] as? F { return existing }
+            let made = make(registry)
+            state.families[ObjectIdentifier(F.self)] = made
+            return made
+        }
     }
 
     // MARK: Leader election

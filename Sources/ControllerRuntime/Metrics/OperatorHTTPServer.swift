@@ -5,8 +5,8 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// The operator's one HTTP endpoint (`--metrics-address`): `/metrics`, `/healthz`, `/readyz` and each CA's CRL at
-/// `/crl/{namespace}/{name}.crl`.
+/// The operator's one HTTP endpoint (`--metrics-address`): `/metrics`, `/healthz`, `/readyz` and the routes the
+/// controllers registered (``OperatorHTTPRoute``, e.g. the certificate controller's CRLs).
 ///
 /// A swift-service-lifecycle `Service`: add it to the process's `ServiceGroup`; graceful shutdown stops it.
 /// Plain HTTP on purpose: it serves public data (metrics, CRLs) and is meant for the pod network or a sidecar.
@@ -14,16 +14,16 @@ public struct OperatorHTTPServer: Service {
     public let address: MetricsAddress
     private let metrics: KeywardMetrics
     private let health: HealthState
-    private let crlProvider: (any CRLProvider)?
+    private let routes: [OperatorHTTPRoute]
     private let logger: Logger
     private let listening = ListeningPort()
 
     public init(address: MetricsAddress, metrics: KeywardMetrics, health: HealthState,
-                crlProvider: (any CRLProvider)? = nil, logger: Logger = Logger(label: "keyward.http")) {
+                routes: [OperatorHTTPRoute] = [], logger: Logger = Logger(label: "keyward.http")) {
         self.address = address
         self.metrics = metrics
         self.health = health
-        self.crlProvider = crlProvider
+        self.routes = routes
         self.logger = logger
     }
 
@@ -38,7 +38,7 @@ public struct OperatorHTTPServer: Service {
                                                     serverName: nil),
             onServerRunning: { [listening, logger, address] channel in
                 let port = channel.localAddress?.port ?? address.port
-                logger.info("serving metrics, health and CRLs", metadata: ["address": "\(address.host):\(port)"])
+                logger.info("serving metrics, health and controller routes", metadata: ["address": "\(address.host):\(port)"])
                 listening.resolve(port)
             },
             logger: frameworkLogger)
@@ -73,15 +73,17 @@ public struct OperatorHTTPServer: Service {
         router.get("/readyz") { [health] _, _ -> Response in
             Self.probeResponse(health.readiness())
         }
-        router.get("/crl/{namespace}/{name}.crl") { [crlProvider] _, context -> Response in
-            guard let namespace = context.parameters.get("namespace"), let name = context.parameters.get("name"),
-                let der = await crlProvider?.crl(namespace: namespace, name: name)
-            else {
-                return Self.text(.notFound, "no CRL\n")
+        for route in routes {
+            let names = route.parameterNames
+            router.get(RouterPath(route.path)) { [handler = route.handler] _, context -> Response in
+                var parameters: [String: String] = [:]
+                for name in names { parameters[name] = context.parameters.get(name) }
+                let answer = await handler(parameters)
+                var headers = HTTPFields()
+                headers[.contentType] = answer.contentType
+                return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
             }
-            var headers = HTTPFields()
-            headers[.contentType] = "application/pkix-crl"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: der)))
         }
         return router
     }

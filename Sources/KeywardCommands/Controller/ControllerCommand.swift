@@ -163,12 +163,12 @@ struct ControllerCommand: AsyncParsableCommand {
         assembly.egress = try egress.policy(environment: ProcessInfo.processInfo.environment)
         assembly.verifyJobServiceAccounts = Set(verifyJobServiceAccountEntries)
         if let clusterResourceNamespace { assembly.clusterResourceNamespace = clusterResourceNamespace }
-        let manager = await assembly.makeManager(elector: elector, health: health)
+        let built = await assembly.build(elector: elector, health: health)
+        let manager = built.manager
         // Every service's failure ends the process with one error line naming the cause and the flag.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let address = try MetricsAddress(parsing: metricsAddress) {  // "0" turns the endpoint off
-            let http = OperatorHTTPServer(address: address, metrics: metrics, health: health,
-                                          crlProvider: CertificateCRLProvider(store: assembly.store))
+            let http = OperatorHTTPServer(address: address, metrics: metrics, health: health, routes: built.routes)
             services.append(.init(service: FailFastService(name: "metrics endpoint", service: http,
                                                            explain: { "\($0)" }, logger: logger)))
         }

@@ -1,32 +1,33 @@
 import Foundation
 
 /// A strict parser for the Prometheus text exposition format (0.0.4), so tests assert on values, not on strings.
+/// Shared by the suites that read metrics (ControllerRuntime's own series, the controllers' families).
 ///
 /// Rejects what Prometheus would reject: samples before their family's TYPE, unknown types, repeated TYPE lines,
 /// malformed label sets, unparsable values, and the same series twice.
-struct MetricsExposition {
-    struct Sample: Hashable {
-        var name: String
-        var labels: [String: String]
-        var value: Double
+public struct MetricsExposition: Sendable {
+    public struct Sample: Hashable, Sendable {
+        public var name: String
+        public var labels: [String: String]
+        public var value: Double
     }
 
-    struct Family {
-        var name: String
-        var type: String
-        var help: String?
-        var samples: [Sample] = []
+    public struct Family: Sendable {
+        public var name: String
+        public var type: String
+        public var help: String?
+        public var samples: [Sample] = []
     }
 
-    struct ParseError: Error, CustomStringConvertible {
-        var line: Int
-        var reason: String
-        var description: String { "line \(line): \(reason)" }
+    public struct ParseError: Error, CustomStringConvertible {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason)" }
     }
 
-    private(set) var families: [String: Family] = [:]
+    public private(set) var families: [String: Family] = [:]
 
-    init(parsing text: String) throws {
+    public init(parsing text: String) throws {
         var helps: [String: String] = [:]
         var seen: Set<Sample> = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -133,16 +134,16 @@ struct MetricsExposition {
     // MARK: Queries
 
     /// The single sample of `name` whose labels are exactly `labels`.
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         guard let family = familyName(of: name) else { return nil }
         return families[family]?.samples.first { $0.name == name && $0.labels == labels }?.value
     }
 
     /// Every sample named `name` (including those of a histogram when given `x_bucket` etc.).
-    func samples(_ name: String) -> [Sample] {
+    public func samples(_ name: String) -> [Sample] {
         guard let family = familyName(of: name) else { return [] }
         return families[family]?.samples.filter { $0.name == name } ?? []
     }
 
-    func type(of family: String) -> String? { families[family]?.type }
+    public func type(of family: String) -> String? { families[family]?.type }
 }

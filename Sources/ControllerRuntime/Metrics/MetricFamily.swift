@@ -1,0 +1,7 @@
+import Prometheus
+
+/// A controller's own group of series on the operator's registry (a Certificate's expiry, a SecretRotation's phase),
+/// defined in the controller's module and obtained with ``KeywardMetrics/family(_:make:)``.
+public protocol MetricFamily: AnyObject, Sendable {
+    init(registry: PrometheusCollectorRegistry)
+}
