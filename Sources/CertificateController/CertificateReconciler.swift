@@ -29,6 +29,8 @@ public struct CertificateReconciler: Reconciler {
         public var filesLayout: CertificateFilesLayout
         /// Where a `ca` ClusterIssuer's Secret (and its CRL) lives (`--cluster-resource-namespace`).
         public var clusterResourceNamespace = IssuerOptions.defaultClusterResourceNamespace
+        /// When a renewal not yet done is a warning (`--renewal-sla-warning`); see ``RenewalSLA``.
+        public var renewalSLA = RenewalSLA()
         public init(volumeRoot: String? = nil, filesLayout: CertificateFilesLayout = .perNamespace) {
             self.volumeRoot = volumeRoot
             self.filesLayout = filesLayout
@@ -570,6 +572,8 @@ public struct CertificateReconciler: Reconciler {
         var status = certificate.status ?? Certificate.Status()
         mutate(&status)
         status.observedGeneration = certificate.metadata.generation
+        // Every status write re-evaluates the renewal SLA, so its condition follows whatever the pass found.
+        let slaEvent = options.renewalSLA.apply(to: &status, now: clock.now, observedGeneration: certificate.metadata.generation)
         var updated = certificate
         updated.status = status
         updated = SecretScrubber.scrubStatus(updated)  // compared as stored, so a scrubbed message is not rewritten
@@ -578,6 +582,7 @@ public struct CertificateReconciler: Reconciler {
         // The gauges follow every status change at once (the echo of our own write triggers no later reconcile).
         await observer?.observe(updated)
         if let event { await events.record(event.type, reason: event.reason, message: event.message, regarding: certificate) }
+        if let slaEvent { await events.record(slaEvent.type, reason: slaEvent.reason, message: slaEvent.message, regarding: certificate) }
     }
 
     private func condition(_ type: String, _ value: Condition.Status, _ reason: String, _ message: String,
