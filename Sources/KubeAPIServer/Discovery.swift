@@ -7,7 +7,8 @@ enum Discovery {
     static let aggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
     /// Built-in groups first (in kube-apiserver's order), then CRD groups alphabetically.
-    private static let builtinGroupOrder = ["apps", "events.k8s.io", "batch", "coordination.k8s.io", "apiextensions.k8s.io"]
+    private static let builtinGroupOrder = ["apps", "events.k8s.io", "batch", "networking.k8s.io", "coordination.k8s.io",
+                                                   "apiextensions.k8s.io"]
 
     static func groups(_ defs: [ResourceDefinition]) -> [(name: String, versions: [String])] {
         var versionsByGroup: [String: Set<String>] = [:]

@@ -77,7 +77,7 @@ extension ObjectStore {
 
         try ResourceRules.normalize(&object, def: def, old: nil, now: now)
         switch def.behavior {
-        case .custom, .deployment, .statefulSet, .daemonSet, .job:
+        case .custom, .deployment, .statefulSet, .daemonSet, .job, .ingress, .httpRoute:
             if def.statusSubresource { object["status"] = ResourceRules.initialStatus(def) }
         case .customResourceDefinition:
             CustomResourceDefinitions.normalize(&object, old: nil, now: now)

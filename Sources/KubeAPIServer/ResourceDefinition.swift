@@ -6,6 +6,7 @@ enum ResourceBehavior: Sendable, Equatable {
     case namespace, secret, configMap, event, serviceAccount, lease
     case deployment, statefulSet, daemonSet
     case job
+    case ingress, httpRoute
     case customResourceDefinition
     case custom
 }
@@ -52,7 +53,7 @@ struct ResourceDefinition: Sendable {
     /// Only objects with a spec/status split keep `metadata.generation` (matching the real registry strategies).
     var tracksGeneration: Bool {
         switch behavior {
-        case .deployment, .statefulSet, .daemonSet, .job, .customResourceDefinition, .custom: true
+        case .deployment, .statefulSet, .daemonSet, .job, .ingress, .httpRoute, .customResourceDefinition, .custom: true
         default: false
         }
     }
@@ -135,6 +136,14 @@ enum BuiltinResources {
         ResourceDefinition(group: "batch", versions: ["v1"], storageVersion: "v1", plural: "jobs", singular: "job",
                            kind: "Job", listKind: "JobList", namespaced: true, categories: ["all"],
                            statusSubresource: true, behavior: .job),
+        // Routes the HTTP-01 solver creates; no ingress or gateway controller runs, so status stays as written.
+        ResourceDefinition(group: "networking.k8s.io", versions: ["v1"], storageVersion: "v1", plural: "ingresses",
+                           singular: "ingress", kind: "Ingress", listKind: "IngressList", namespaced: true,
+                           shortNames: ["ing"], statusSubresource: true, behavior: .ingress),
+        // A CRD in real clusters (Gateway API), served here as if that CRD were installed.
+        ResourceDefinition(group: "gateway.networking.k8s.io", versions: ["v1"], storageVersion: "v1",
+                           plural: "httproutes", singular: "httproute", kind: "HTTPRoute", listKind: "HTTPRouteList",
+                           namespaced: true, categories: ["gateway-api"], statusSubresource: true, behavior: .httpRoute),
         ResourceDefinition(group: "apiextensions.k8s.io", versions: ["v1"], storageVersion: "v1",
                            plural: "customresourcedefinitions", singular: "customresourcedefinition",
                            kind: "CustomResourceDefinition", listKind: "CustomResourceDefinitionList", namespaced: false,

@@ -39,7 +39,7 @@ enum ResourceRules {
             defaultDaemonSet(&object)
         case .job:
             defaultJob(&object, old: old)
-        case .event, .serviceAccount, .customResourceDefinition, .custom:
+        case .event, .serviceAccount, .ingress, .httpRoute, .customResourceDefinition, .custom:
             break
         }
     }
@@ -180,6 +180,7 @@ enum ResourceRules {
     static func initialStatus(_ def: ResourceDefinition) -> JSONValue? {
         switch def.behavior {
         case .deployment, .job: return .object([:])
+        case .ingress: return ["loadBalancer": .object([:])]
         case .statefulSet: return ["replicas": 0, "availableReplicas": 0]
         case .daemonSet:
             return ["currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0]
@@ -211,6 +212,10 @@ enum ResourceRules {
             validateWorkload(object, old: old, def: def, into: &errors)
         case .job:
             validateJob(object, old: old, into: &errors)
+        case .ingress:
+            validateIngress(object, into: &errors)
+        case .httpRoute:
+            validateHTTPRoute(object, into: &errors)
         case .namespace, .serviceAccount, .customResourceDefinition, .custom:
             break
         }
@@ -369,7 +374,7 @@ enum ResourceRules {
         switch def.behavior {
         case .deployment:
             return old["spec"] != new["spec"] || old["metadata"]?["annotations"] != new["metadata"]?["annotations"]
-        case .statefulSet, .daemonSet, .job, .customResourceDefinition:
+        case .statefulSet, .daemonSet, .job, .ingress, .httpRoute, .customResourceDefinition:
             return old["spec"] != new["spec"]
         case .custom:
             var a = old, b = new

@@ -39,6 +39,8 @@ enum TableConverter {
         case .job:
             return [nameColumn, c("Status"), c("Completions"), c("Duration"), ageColumn(),
                     c("Containers", priority: 1), c("Images", priority: 1), c("Selector", priority: 1)]
+        case .ingress: return [nameColumn, c("Class"), c("Hosts"), c("Address"), c("Ports"), ageColumn()]
+        case .httpRoute: return [nameColumn, c("Hostnames"), ageColumn()]
         case .customResourceDefinition: return [nameColumn, c("Created At", "date")]
         }
     }
@@ -101,6 +103,17 @@ enum TableConverter {
             }
             return [name, .string(state), .string("\(status["succeeded"]?.intValue ?? 0)/\(completions)"), .string(duration),
                     age, joined("name"), joined("image"), selector()]
+        case .ingress:
+            let rules = object["spec"]?["rules"]?.arrayValue ?? []
+            let hosts = rules.compactMap { $0["host"]?.stringValue }.filter { !$0.isEmpty }
+            let ports = (object["spec"]?["tls"]?.arrayValue ?? []).isEmpty ? "80" : "80, 443"
+            let address = (object["status"]?["loadBalancer"]?["ingress"]?.arrayValue ?? [])
+                .compactMap { $0["ip"]?.stringValue ?? $0["hostname"]?.stringValue }.joined(separator: ",")
+            return [name, object["spec"]?["ingressClassName"] ?? "<none>", .string(hosts.isEmpty ? "*" : hosts.joined(separator: ",")),
+                    .string(address), .string(ports), age]
+        case .httpRoute:
+            let hostnames = (object["spec"]?["hostnames"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return [name, .string(hostnames.joined(separator: ",")), age]
         case .customResourceDefinition:
             return [name, object["metadata"]?["creationTimestamp"] ?? .null]
         }

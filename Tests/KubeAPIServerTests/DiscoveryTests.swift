@@ -13,7 +13,8 @@ import Testing
             let groups = try await server.get("/apis").json
             #expect(groups["kind"] == "APIGroupList")
             let names = groups["groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
-            #expect(names == ["apps", "events.k8s.io", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "keyward.dev"])
+            #expect(names == ["apps", "events.k8s.io", "batch", "networking.k8s.io", "coordination.k8s.io", "apiextensions.k8s.io",
+                              "gateway.networking.k8s.io", "keyward.dev"])
             let core = try await server.get("/api/v1").json
             let secrets = core["resources"]?.arrayValue?.first { $0["name"] == "secrets" }
             #expect(secrets?["namespaced"] == true)
