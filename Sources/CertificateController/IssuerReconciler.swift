@@ -67,6 +67,10 @@ public struct IssuerReconciler<Resource: IssuerObject>: Reconciler {
         case .selfSigned?, nil:
             return Verdict(ready: true, reason: IssuerReason.selfSigned,
                            message: "Certificates referencing \(issuer.displayName) sign themselves")
+        case .acme?:
+            return Verdict(ready: false, reason: IssuerReason.serverUnreachable,
+                           message: "ACME account registration is not available in this build yet",
+                           requeueAfter: options.notReadyRetry)
         case .ca(let secretName)?:
             let namespace = issuer.secretNamespace(clusterResourceNamespace: options.clusterResourceNamespace)
             let display = "Secret \(namespace)/\(secretName)"

@@ -57,6 +57,8 @@ struct IssuerResolver: Sendable {
             case .failure(let problem):
                 return .notReady(problem.message)
             }
+        case .acme:
+            return .notReady("\(context.displayName): ACME signing is not available in this build yet")
         }
     }
 

@@ -57,18 +57,37 @@ enum Samples {
 
     static func issuer() -> IssuerResource {
         IssuerResource(metadata: ObjectMeta(name: "team-ca", namespace: "shop"),
-                       spec: IssuerSpec(selfSigned: .init(), ca: .init(secretName: "team-ca-tls")),
+                       spec: IssuerSpec(selfSigned: .init(), ca: .init(secretName: "team-ca-tls"), acme: acme()),
                        status: issuerStatus())
     }
 
     static func clusterIssuer() -> ClusterIssuerResource {
         ClusterIssuerResource(metadata: ObjectMeta(name: "shared-ca"),
-                              spec: IssuerSpec(selfSigned: .init(), ca: .init(secretName: "shared-ca-tls")),
+                              spec: IssuerSpec(selfSigned: .init(), ca: .init(secretName: "shared-ca-tls"), acme: acme()),
                               status: issuerStatus())
     }
 
     static func issuerStatus() -> IssuerStatus {
-        IssuerStatus(conditions: [condition("Ready")], observedGeneration: 2, caFingerprintSHA256: "ab", caNotAfter: time)
+        IssuerStatus(conditions: [condition("Ready")], observedGeneration: 2, caFingerprintSHA256: "ab", caNotAfter: time,
+                     acme: .init(uri: "https://acme.example/acct/1", lastRegisteredEmail: "ops@example.com",
+                                 accountKeyThumbprint: "tp", server: "https://acme.example/dir"))
+    }
+
+    /// An `acme` section with every field set (both solver kinds, every HTTP-01 form across solvers).
+    static func acme() -> IssuerSpec.ACME {
+        typealias ACME = IssuerSpec.ACME
+        let parent = ACME.HTTP01.GatewayHTTPRoute.ParentReference(name: "gw", namespace: "infra", sectionName: "http",
+                                                                   group: "gateway.networking.k8s.io", kind: "Gateway")
+        let http = ACME.HTTP01(ingress: .init(ingressClassName: "nginx", name: "web"),
+                               gatewayHTTPRoute: .init(parentRefs: [parent]), listen: ":80", webroot: "/var/www")
+        let dns = ACME.DNS01(rfc2136: .init(nameserver: "ns1.example.com:53", tsigKeyName: "keyward.",
+                                            tsigSecretSecretRef: .init(name: "tsig", key: "secret"), tsigAlgorithm: "HMACSHA256"))
+        return ACME(server: "https://acme.example/dir", email: "ops@example.com",
+                    privateKeySecretRef: .init(name: "acme-account", key: "tls.key"), caBundle: "pem",
+                    externalAccountBinding: .init(keyID: "kid", keySecretRef: .init(name: "eab", key: "secret"), keyAlgorithm: "HS256"),
+                    profile: "tlsserver", preferredChain: "ISRG Root X1",
+                    solvers: [ACME.Solver(selector: .init(dnsNames: ["a.example.com"], dnsZones: ["example.com"]),
+                                          http01: http, dns01: dns)])
     }
 
     static func rotation() -> SecretRotation {

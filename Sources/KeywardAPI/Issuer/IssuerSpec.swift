@@ -1,14 +1,16 @@
 import Foundation
 
-/// What an `Issuer` or `ClusterIssuer` signs with: exactly one of ``selfSigned`` or ``ca`` (an `acme` member is
-/// the next issuer kind; it goes here, next to these).
+/// What an `Issuer` or `ClusterIssuer` signs with: exactly one of ``selfSigned``, ``ca`` or ``acme``.
 public struct IssuerSpec: Codable, Sendable, Hashable {
     public var selfSigned: SelfSigned?
     public var ca: CA?
+    /// An RFC 8555 CA (Let's Encrypt and others): see ``ACME``.
+    public var acme: ACME?
 
-    public init(selfSigned: SelfSigned? = nil, ca: CA? = nil) {
+    public init(selfSigned: SelfSigned? = nil, ca: CA? = nil, acme: ACME? = nil) {
         self.selfSigned = selfSigned
         self.ca = ca
+        self.acme = acme
     }
 
     public static let selfSigned = IssuerSpec(selfSigned: SelfSigned())
@@ -16,9 +18,10 @@ public struct IssuerSpec: Codable, Sendable, Hashable {
 
     /// The one signing mechanism the spec names, or nil unless exactly one is set.
     public var kind: Kind? {
-        switch (selfSigned, ca) {
-        case (.some, nil): .selfSigned
-        case (nil, .some(let ca)): .ca(secretName: ca.secretName)
+        switch (selfSigned, ca, acme) {
+        case (.some, nil, nil): .selfSigned
+        case (nil, .some(let ca), nil): .ca(secretName: ca.secretName)
+        case (nil, nil, .some(let acme)): .acme(acme)
         default: nil
         }
     }
@@ -28,6 +31,8 @@ public struct IssuerSpec: Codable, Sendable, Hashable {
         /// A CA pair (`tls.crt`, `tls.key`, optional `ca.crt`) in a Secret: the Issuer's own namespace, or for a
         /// ClusterIssuer the controller's cluster resource namespace.
         case ca(secretName: String)
+        /// An ACME account at `server`; its key and any EAB or TSIG Secrets live where a `ca` issuer's Secret would.
+        case acme(ACME)
     }
 
     /// Every Certificate referencing the issuer signs itself.

@@ -10,16 +10,19 @@ public struct IssuerStatus: Codable, Sendable, Hashable {
     public var caFingerprintSHA256: String?
     /// When the CA certificate expires.
     public var caNotAfter: Date?
+    /// The account of an `acme` issuer.
+    public var acme: ACME?
 
     public init(conditions: [Condition] = [], observedGeneration: Int64? = nil, caFingerprintSHA256: String? = nil,
-                caNotAfter: Date? = nil) {
+                caNotAfter: Date? = nil, acme: ACME? = nil) {
         self.conditions = conditions
         self.observedGeneration = observedGeneration
         self.caFingerprintSHA256 = caFingerprintSHA256
         self.caNotAfter = caNotAfter
+        self.acme = acme
     }
 
-    enum CodingKeys: String, CodingKey { case conditions, observedGeneration, caFingerprintSHA256, caNotAfter }
+    enum CodingKeys: String, CodingKey { case conditions, observedGeneration, caFingerprintSHA256, caNotAfter, acme }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -27,6 +30,7 @@ public struct IssuerStatus: Codable, Sendable, Hashable {
         observedGeneration = try c.decodeIfPresent(.observedGeneration)
         caFingerprintSHA256 = try c.decodeIfPresent(.caFingerprintSHA256)
         caNotAfter = try c.decodeIfPresent(.caNotAfter)
+        acme = try c.decodeIfPresent(.acme)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -35,6 +39,7 @@ public struct IssuerStatus: Codable, Sendable, Hashable {
         try c.encodeIfPresent(observedGeneration, forKey: .observedGeneration)
         try c.encodeIfPresent(caFingerprintSHA256, forKey: .caFingerprintSHA256)
         try c.encodeIfPresent(caNotAfter, forKey: .caNotAfter)
+        try c.encodeIfPresent(acme, forKey: .acme)
     }
 }
 
@@ -55,4 +60,12 @@ public enum IssuerReason {
     /// The CA Secret exists but its pair cannot sign: unreadable, mismatched, not a CA, not yet or no longer valid.
     public static let invalidKeyPair = "InvalidKeyPair"
     public static let invalidSpec = "InvalidSpec"
+    /// An ACME account is registered (or was found) at the server; `status.acme.uri` names it.
+    public static let accountRegistered = "ACMEAccountRegistered"
+    /// The ACME server refused the account (a problem document, EAB required or wrong): the message says why.
+    public static let accountRegistrationFailed = "ACMEAccountRegistrationFailed"
+    /// The account key Secret holds a different key than the registered account's: refused, not re-registered.
+    public static let accountKeyChanged = "ACMEAccountKeyChanged"
+    /// The ACME directory could not be reached or read.
+    public static let serverUnreachable = "ACMEServerUnreachable"
 }
