@@ -6,6 +6,8 @@
 //
 //   Kubernetes-free   KeywardPKI (swift-certificates, swift-crypto)   SecretGenerators (swift-crypto)
 //                     RotationStrategies → SecretGenerators   AtomicDirectory   CertificateGate → KeywardPKI
+//                     Notifications (signed webhooks, Alertmanager; swift-crypto) → KubernetesClient for its
+//                     libcurl transport only
 //   Kubernetes access KubernetesClient → CCurl (libcurl), CLibYAML (libyaml)
 //                     KubernetesResources → KubernetesClient
 //   API model         KeywardAPI → KubernetesResources, KeywardPKI, RotationStrategies, SecretGenerators
@@ -89,6 +91,17 @@ let package = Package(
         .target(
             name: "CertificateGate",
             dependencies: ["KeywardCore", "KeywardPKI", .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: swiftSettings
+        ),
+
+        /// Signed webhook notifications and Alertmanager pushes for alert-class transitions: cooldown, retries, dead
+        /// letters. KubernetesClient for its libcurl transport only; no Kubernetes types.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "KeywardCore", "KubernetesClient", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -335,6 +348,12 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: ["Notifications", "KeywardTestSupport", "KeywardCore", "KubernetesClient",
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,86 @@
+import Crypto
+import Foundation
+
+/// The `Keyward-Signature` header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as Stripe-style
+/// webhooks do. The timestamp is inside the MAC, so a receiver that rejects old timestamps also rejects replays.
+public enum NotificationSignature {
+    public static let headerName = "Keyward-Signature"
+    /// How far a receiver should let the timestamp be from its own clock (what ``verify`` defaults to).
+    public static let defaultTolerance: TimeInterval = 300
+
+    public static func header(body: Data, key: SigningKey, timestamp: Date) -> String {
+        let t = Int64(timestamp.timeIntervalSince1970.rounded(.down))
+        return "t=\(t),v1=\(hex(mac(body: body, key: key, t: t)))"
+    }
+
+    public enum Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        case malformed
+        case staleTimestamp(skewSeconds: Int64)
+        case mismatch
+
+        public var description: String {
+            switch self {
+            case .malformed: "the signature header is not t=<unix>,v1=<hex>"
+            case .staleTimestamp(let skew): "the timestamp is \(skew) s away from now"
+            case .mismatch: "no v1 signature matches the body"
+            }
+        }
+    }
+
+    /// What a receiver does: the timestamp within `tolerance` of `now`, and one `v1` matching (compared in
+    /// constant time). Several `v1` entries are allowed (a key being rotated).
+    public static func verify(header: String, body: Data, key: SigningKey, now: Date,
+                              tolerance: TimeInterval = defaultTolerance) throws(Failure) {
+        var t: Int64?
+        var signatures: [Data] = []
+        for part in header.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2 else { throw .malformed }
+            switch pair[0] {
+            case "t": t = Int64(pair[1])
+            case "v1": if let bytes = unhex(pair[1]) { signatures.append(bytes) }
+            default: continue
+            }
+        }
+        guard let t, !signatures.isEmpty else { throw .malformed }
+        let skew = Int64(now.timeIntervalSince1970.rounded(.down)).subtractingReportingOverflow(t)
+        guard !skew.overflow, skew.partialValue.magnitude <= UInt64(max(0, tolerance)) else {
+            throw .staleTimestamp(skewSeconds: skew.overflow ? .max : skew.partialValue)
+        }
+        let message = signed(body, t)
+        let matches = signatures.contains {
+            HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: message, using: key.symmetricKey)
+        }
+        if !matches { throw .mismatch }
+    }
+
+    private static func signed(_ body: Data, _ t: Int64) -> Data { Data("\(t).".utf8) + body }
+
+    private static func mac(body: Data, key: SigningKey, t: Int64) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: signed(body, t), using: key.symmetricKey))
+    }
+
+    static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+
+    static func unhex(_ text: String) -> Data? {
+        let bytes = Array(text.utf8)
+        guard bytes.count % 2 == 0, bytes.count <= 128 else { return nil }
+        var out = Data(capacity: bytes.count / 2)
+        var index = 0
+        while index < bytes.count {
+            guard let high = nibble(bytes[index]), let low = nibble(bytes[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
