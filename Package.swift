@@ -6,6 +6,8 @@
 //
 //   Kubernetes-free   KeywardPKI (swift-certificates, swift-crypto)   SecretGenerators (swift-crypto)
 //                     RotationStrategies → SecretGenerators   AtomicDirectory   CertificateGate → KeywardPKI
+//                     ACME (RFC 8555 client; swift-crypto, swift-certificates) → KubernetesClient for its libcurl
+//                     transport only (CurlTransport, HTTPRequest/HTTPResponse, TLSSettings), no Kubernetes types
 //                     Notifications (signed webhooks, Alertmanager; swift-crypto) → KubernetesClient for its
 //                     libcurl transport only
 //   Kubernetes access KubernetesClient → CCurl (libcurl), CLibYAML (libyaml)
@@ -101,6 +103,20 @@ let package = Package(
             dependencies: [
                 "KeywardCore", "KubernetesClient", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// RFC 8555 ACME client (JWS, nonces, accounts, orders, revocation, ARI). Uses KubernetesClient only for
+        /// its libcurl transport (CurlTransport, HTTPRequest, HTTPResponse, TLSSettings); no Kubernetes knowledge.
+        .target(
+            name: "ACME",
+            dependencies: [
+                "KeywardCore", "KubernetesClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -354,6 +370,15 @@ let package = Package(
             name: "NotificationsTests",
             dependencies: ["Notifications", "KeywardTestSupport", "KeywardCore", "KubernetesClient",
                            .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ACMETests",
+            dependencies: ["ACME", "KeywardTestSupport", "KubernetesClient", "KeywardCore",
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "_CryptoExtras", package: "swift-crypto"),
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -166,7 +166,8 @@ final class CurlTransfer: @unchecked Sendable {
         } else if let colon = trimmed.firstIndex(of: ":") {
             let name = trimmed[..<colon].lowercased()
             let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            headers[name] = value
+            // A repeated header (several `Link`s on an ACME response) is one comma-separated list (RFC 9110 §5.3).
+            headers[name] = headers[name].map { "\($0), \(value)" } ?? value
         }
     }
 
