@@ -6,6 +6,7 @@
 //
 //   Kubernetes-free   KeywardPKI (swift-certificates, swift-crypto)   SecretGenerators (swift-crypto)
 //                     RotationStrategies → SecretGenerators   AtomicDirectory   CertificateGate → KeywardPKI
+//                     DNSUpdate (RFC 2136 updates + TSIG, DNS queries; swift-nio, swift-crypto) → KeywardCore
 //                     ACME (RFC 8555 client; swift-crypto, swift-certificates) → KubernetesClient for its libcurl
 //                     transport only (CurlTransport, HTTPRequest/HTTPResponse, TLSSettings), no Kubernetes types
 //                     Notifications (signed webhooks, Alertmanager; swift-crypto) → KubernetesClient for its
@@ -117,6 +118,18 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// DNS messages, RFC 2136 dynamic updates signed with TSIG, and authoritative TXT lookups (ACME DNS-01).
+        .target(
+            name: "DNSUpdate",
+            dependencies: [
+                "KeywardCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -288,7 +301,7 @@ let package = Package(
             name: "keyward-fuzz",
             dependencies: [
                 "CFuzzDriver", "KeywardPKI", "KeywardAPI", "KeywardCore", "KubernetesClient", "KubernetesResources",
-                "StandaloneStore", .product(name: "X509", package: "swift-certificates"),
+                "StandaloneStore", "DNSUpdate", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
@@ -379,6 +392,11 @@ let package = Package(
                            .product(name: "_CryptoExtras", package: "swift-crypto"),
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DNSUpdateTests",
+            dependencies: ["DNSUpdate", "KeywardTestSupport", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,6 +12,7 @@ let targets: [(name: String, summary: String)] = [
     ("manifest", "standalone manifest files (YAML/JSON documents) decoded and validated as Keyward resources"),
     ("kubeconfig", "kubeconfig files resolved into a client configuration"),
     ("crl", "tenant-made CRL ConfigMaps next to the stored copy, through the CRL publisher's trust and merge rules"),
+    ("dns", "DNS messages from a (tenant-chosen) nameserver: decoding, re-encoding and TSIG verification"),
 ]
 
 let arguments = CommandLine.arguments
@@ -35,6 +36,7 @@ let status = forwarded.withUnsafeMutableBufferPointer { buffer -> Int32 in
     case "duration": return keyward_fuzz_run(argc, argv) { data, size in DurationTarget.run(FuzzInput(data, size)); return 0 }
     case "manifest": return keyward_fuzz_run(argc, argv) { data, size in ManifestTarget.run(FuzzInput(data, size)); return 0 }
     case "crl": return keyward_fuzz_run(argc, argv) { data, size in CRLTarget.run(FuzzInput(data, size)); return 0 }
+    case "dns": return keyward_fuzz_run(argc, argv) { data, size in DNSMessageTarget.run(FuzzInput(data, size)); return 0 }
     default: return keyward_fuzz_run(argc, argv) { data, size in KubeconfigTarget.run(FuzzInput(data, size)); return 0 }
     }
 }
