@@ -18,9 +18,10 @@
 //   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory
 //                     SecretRotationController → ControllerRuntime, KeywardAPI, RotationStrategies, SecretGenerators
 //                     StandaloneStore → ControllerRuntime, KeywardAPI
+//                     NotificationController → Notifications, ControllerRuntime, KeywardAPI, RotationStrategies
 //                     SecretSync → KubernetesResources, AtomicDirectory
 //   Commands          KeywardCommands → CertificateController, SecretRotationController, StandaloneStore,
-//                     SecretSync, CertificateGate; keyward → KeywardCommands
+//                     NotificationController, SecretSync, CertificateGate; keyward → KeywardCommands
 //   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport; keyward-bench and
 //                     keyward-fuzz over the modules they exercise.
 import PackageDescription
@@ -210,6 +211,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// Notifications from status: alert classes read from Certificates and SecretRotations, an alert controller
+        /// feeding the notifier, and the cluster's notification state (a ConfigMap).
+        .target(
+            name: "NotificationController",
+            dependencies: ["Notifications", "ControllerRuntime", "KeywardAPI", "KubernetesResources", "KubernetesClient",
+                           "RotationStrategies", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
+
         /// The `keyward sync` sidecar: mirrors a Secret into an atomic directory and runs a reload action.
         .target(
             name: "SecretSync",
@@ -232,7 +242,8 @@ let package = Package(
         .target(
             name: "KeywardCommands",
             dependencies: [
-                "CertificateController", "SecretRotationController", "SecretSync", "StandaloneStore", "CertificateGate",
+                "NotificationController", "Notifications", "CertificateController", "SecretRotationController", "SecretSync",
+                "StandaloneStore", "CertificateGate",
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "KubernetesClient", "KubernetesResources", "KeywardCore",
                 "RotationStrategies", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -372,6 +383,7 @@ let package = Package(
         .testTarget(
             name: "KeywardCommandsTests",
             dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
+                           "Notifications", "NotificationController",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "ControllerRuntime",
                            "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log"),

@@ -19,6 +19,8 @@ public enum CertificateControllerSetup {
         public var clusterResourceNamespace = IssuerOptions.defaultClusterResourceNamespace
         /// How often a ready CA issuer's Secret is read again (a user's Secret is not watched).
         public var issuerRecheckInterval: TimeInterval = 300
+        /// `--renewal-sla-warning`; see ``RenewalSLA``.
+        public var renewalSLA = RenewalSLA()
 
         public init(volumeRoot: String? = nil) { self.volumeRoot = volumeRoot }
     }
@@ -60,11 +62,13 @@ public enum CertificateControllerSetup {
 
         var certificateOptions = CertificateReconciler.Options(volumeRoot: options.volumeRoot)
         certificateOptions.clusterResourceNamespace = options.clusterResourceNamespace
+        certificateOptions.renewalSLA = options.renewalSLA
         let limiter = IssuanceRateLimiter(perSecond: options.maxIssuanceRate, burst: max(1, Int(options.maxIssuanceRate)),
                                           clock: clock)
         let reconciler = CertificateReconciler(
             store: builder.store, events: builder.events, clock: clock, options: certificateOptions,
-            limiter: limiter, observer: CertificateMetricsObserver(metrics: builder.metrics.family(CertificateMetrics.self)))
+            limiter: limiter, observer: CertificateMetricsObserver(metrics: builder.metrics.family(CertificateMetrics.self),
+                                                          renewalSLA: builder.metrics.family(RenewalSLAMetrics.self)))
         let caSecrets = CASecretListeners()
         await secrets.addHandler { event in
             await caSecrets.changed(namespace: event.object.metadata.namespace, name: event.object.metadata.name)

@@ -5,6 +5,8 @@ import KubernetesClient
 /// Feeds the Certificate reconciler's observations into Prometheus series.
 struct CertificateMetricsObserver: CertificateObserver {
     let metrics: CertificateMetrics
+    /// The renewal SLA gauges, which follow the RenewalSLA condition.
+    let renewalSLA: RenewalSLAMetrics
 
     private func labels(_ certificate: Certificate) -> CertificateMetricLabels {
         CertificateMetricLabels(name: certificate.metadata.name, namespace: certificate.metadata.namespace ?? "",
@@ -16,6 +18,7 @@ struct CertificateMetricsObserver: CertificateObserver {
         metrics.setStatus(labels(certificate), CertificateMetrics.StatusSample(
             notBefore: certificate.status?.notBefore, notAfter: certificate.status?.notAfter,
             renewalTime: certificate.status?.renewalTime, ready: ready))
+        renewalSLA.observe(certificate, labels: labels(certificate))
     }
 
     func issued(_ certificate: Certificate, renewal: Bool) async {
@@ -30,5 +33,6 @@ struct CertificateMetricsObserver: CertificateObserver {
 
     func removed(namespace: String?, name: String) async {
         metrics.remove(name: name, namespace: namespace ?? "")
+        renewalSLA.remove(namespace: namespace ?? "", name: name)
     }
 }

@@ -25,7 +25,8 @@ public final class KubernetesStore: ResourceStore {
         caches.withLock { $0[ObjectIdentifier(T.self)] = informer }
     }
 
-    private func informer<T: KubernetesResource>(for type: T.Type) -> Informer<T>? {
+    /// The informer registered for `T`, so another controller can watch the same cache (one informer per type).
+    public func informer<T: KubernetesResource>(for type: T.Type) -> Informer<T>? {
         caches.withLock { $0[ObjectIdentifier(T.self)] as? Informer<T> }
     }
 

@@ -7,6 +7,7 @@ import KeywardCore
 import KubernetesClient
 import KubernetesResources
 import Logging
+import NotificationController
 import ServiceLifecycle
 import UnixSignals
 
@@ -85,6 +86,9 @@ struct ControllerCommand: AsyncParsableCommand {
         valueName: "namespace"))
     var clusterResourceNamespace: String?
 
+    /// Renewal SLA, signed notifications and the Alertmanager push.
+    @OptionGroup var alerting: AlertingOptions
+
     @OptionGroup var logging: LoggingOptions
 
     @OptionGroup var shutdown: ShutdownOptions
@@ -162,6 +166,13 @@ struct ControllerCommand: AsyncParsableCommand {
             clock: SystemClock())
         assembly.egress = try egress.policy(environment: ProcessInfo.processInfo.environment)
         assembly.verifyJobServiceAccounts = Set(verifyJobServiceAccountEntries)
+        assembly.renewalSLA = try alerting.renewalSLA()
+        if let notifier = try alerting.notifierConfiguration(egress: assembly.egress) {
+            // Cooldowns and dead letters live in a ConfigMap in the controller's own namespace.
+            let environment = ProcessInfo.processInfo.environment
+            assembly.notifications = NotificationControllerSetup.Options(
+                notifier: notifier, stateNamespace: environment["POD_NAMESPACE"] ?? self.leaseNamespace ?? "keyward-system")
+        }
         if let clusterResourceNamespace { assembly.clusterResourceNamespace = clusterResourceNamespace }
         let built = await assembly.build(elector: elector, health: health)
         let manager = built.manager

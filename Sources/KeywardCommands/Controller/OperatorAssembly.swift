@@ -4,6 +4,7 @@ import Foundation
 import KeywardAPI
 import KeywardCore
 import KubernetesClient
+import NotificationController
 import SecretRotationController
 
 /// Builds the operator: the settings its controllers share, and the list of controllers, each registering its own
@@ -42,6 +43,10 @@ public struct OperatorAssembly: Sendable {
     public var clusterResourceNamespace = IssuerOptions.defaultClusterResourceNamespace
     /// How often a ready CA issuer's Secret is read again (a user's Secret is not watched).
     public var issuerRecheckInterval: TimeInterval = 300
+    /// `--renewal-sla-warning`.
+    public var renewalSLA = RenewalSLA()
+    /// Notification targets and where their state lives (`--notify-url`, `--alertmanager-url`); nil for none.
+    public var notifications: NotificationControllerSetup.Options?
 
     public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, namespaces: [String] = [],
                 maxCachedObjectBytes: Int? = OperatorAssembly.defaultMaxCachedObjectBytes, concurrency: Int = 4,
@@ -91,6 +96,7 @@ public struct OperatorAssembly: Sendable {
         options.maxIssuanceRate = maxIssuanceRate
         options.clusterResourceNamespace = clusterResourceNamespace
         options.issuerRecheckInterval = issuerRecheckInterval
+        options.renewalSLA = renewalSLA
         return options
     }
 
@@ -108,6 +114,8 @@ public struct OperatorAssembly: Sendable {
                                      manager: Manager(elector: elector, health: health))
         await CertificateControllerSetup.register(with: &builder, options: certificateOptions)
         await SecretRotationControllerSetup.register(with: &builder, options: secretRotationOptions)
+        // After both: it watches the informers they registered.
+        if let notifications { await NotificationControllerSetup.register(with: &builder, options: notifications) }
         return builder
     }
 

@@ -6,6 +6,8 @@ import KeywardAPI
 import KeywardCore
 import KubernetesClient
 import Logging
+import NotificationController
+import Notifications
 import SecretRotationController
 import StandaloneStore
 
@@ -41,6 +43,9 @@ struct RunCommand: AsyncParsableCommand {
     /// `--egress-allow-cidr 127.0.0.1/32`.
     @OptionGroup var egress: EgressOptions
 
+    /// Renewal SLA and notifications, as in the controller; cooldowns and dead letters live in --state.
+    @OptionGroup var alerting: AlertingOptions
+
     @OptionGroup var logging: LoggingOptions
 
     @OptionGroup var shutdown: ShutdownOptions
@@ -51,7 +56,8 @@ struct RunCommand: AsyncParsableCommand {
         let relay = once ? nil : ShutdownRelay(gracePeriod: shutdown.gracefulShutdownTimeout,
                                                logger: Logger(label: "keyward.standalone"))
         let runner = try Standalone.makeRunner(manifests: manifests, state: state, out: out, clock: SystemClock(),
-                                               egress: try egress.policy(environment: ProcessInfo.processInfo.environment))
+                                               egress: try egress.policy(environment: ProcessInfo.processInfo.environment),
+                                               alerting: alerting)
         if once {
             let writesBefore = await runner.store.writeCount
             let outcomes = try await runner.runOnce()
@@ -117,11 +123,12 @@ struct StatusCommand: AsyncParsableCommand {
 /// Wiring shared by the standalone commands.
 enum Standalone {
     static func makeRunner(manifests: String, state: String, out: String, clock: any WallClock,
-                           egress: EgressPolicy = EgressPolicy()) throws -> StandaloneRunner {
+                           egress: EgressPolicy = EgressPolicy(), alerting: AlertingOptions? = nil) throws -> StandaloneRunner {
         let store = try FileResourceStore(stateDirectory: state, clock: clock)
         let events = EventRecorder(sink: FileEventSink(path: "\(state)/events.log"), component: "keyward-standalone")
         var certificateOptions = CertificateReconciler.Options(volumeRoot: out, filesLayout: .sharedRoot)
         certificateOptions.clusterResourceNamespace = clusterResourceNamespace
+        certificateOptions.renewalSLA = try alerting?.renewalSLA() ?? RenewalSLA()
         let certificates = CertificateReconciler(store: store, events: events, clock: clock, options: certificateOptions)
         let issuerOptions = IssuerReconciler<IssuerResource>.Options(clusterResourceNamespace: clusterResourceNamespace)
         let issuers = IssuerReconciler<IssuerResource>(store: store, events: events, clock: clock, options: issuerOptions)
@@ -133,12 +140,25 @@ enum Standalone {
         rotationOptions.hashKey = FileHashKeySource(stateDirectory: state)
         let rotations = SecretRotationReconciler(store: store, events: events, clock: clock, options: rotationOptions,
                                                  probe: HTTPVerificationProbe(egress: egress))
+        // With notification targets, each object's status is read for alert transitions right after its reconcile.
+        var certificateLane: any Reconciler = certificates
+        var rotationLane: any Reconciler = rotations
+        if let configuration = try alerting?.notifierConfiguration(egress: egress) {
+            let notifier = Notifier(configuration: configuration, store: FileNotificationStateStore(stateDirectory: state),
+                                    transport: CurlNotificationTransport(), clock: clock)
+            let logger = Logger(label: "keyward.notify")
+            certificateLane = AlertingReconciler(inner: certificateLane, alerts: AlertReconciler<Certificate>(
+                store: store, notifier: notifier, classes: CertificateAlerts.classes, evaluate: CertificateAlerts.active), logger: logger)
+            rotationLane = AlertingReconciler(inner: rotations, alerts: AlertReconciler<SecretRotation>(
+                store: store, notifier: notifier, classes: SecretRotationAlerts.classes, evaluate: SecretRotationAlerts.active),
+                logger: logger)
+        }
         // Issuers first: a pass then finds them Ready before the Certificates that reference them.
         return StandaloneRunner(store: store, manifestsDirectory: manifests, lanes: [
             StandaloneRunner.Lane(resource: ClusterIssuerResource.qualifiedPlural, reconciler: clusterIssuers),
             StandaloneRunner.Lane(resource: IssuerResource.qualifiedPlural, reconciler: issuers),
-            StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificates),
-            StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotations),
+            StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificateLane),
+            StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotationLane),
         ], clock: clock)
     }
 

@@ -1,0 +1,71 @@
+import Foundation
+import KeywardTestSupport
+import Notifications
+import Testing
+
+/// `keyward run` with the controller's notification flags: the state folder keeps cooldowns and dead letters, and
+/// `keyward notify replay --state` delivers what a failing receiver missed.
+@Suite("Standalone notifications: keyward run, notify list, notify replay")
+struct StandaloneNotificationTests {
+    static let rawKey = "standalone-notify-signing-key-0123456789"
+
+    @Test("a failing receiver leaves a dead letter; replay delivers it signed once the receiver recovers; a second run sends no duplicate")
+    func deadLetterReplayAndCooldown() async throws {
+        let directory = try TemporaryDirectory(prefix: "keyward-run-notify")
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        receiver.respond(with: 503)
+        let keyFile = try directory.write("notify.key", Self.rawKey + "\n")
+        try FileManager.default.createDirectory(atPath: directory.path("manifests"), withIntermediateDirectories: true)
+        // An issuerRef naming an Issuer that does not exist: IssuerNotReady, the IssuanceFailing class.
+        _ = try directory.write("manifests/web.yaml", """
+            apiVersion: keyward.dev/v1alpha1
+            kind: Certificate
+            metadata:
+              name: web
+            spec:
+              secretName: web-tls
+              commonName: web.example.com
+              dnsNames: [web.example.com]
+              issuer:
+                issuerRef: {kind: Issuer, name: missing}
+
+            """)
+        let state = directory.path("state")
+        let flags = ["--notify-url", receiver.url, "--notify-signing-key-file", keyFile, "--notify-attempts", "2",
+                     "--egress-allow-cidr", "127.0.0.0/8"]
+        func run() async throws -> ChildProcess {
+            let process = try ChildProcess(try keywardExecutable(), [
+                "run", "--once", "--manifests", directory.path("manifests"), "--state", state, "--out", directory.path("out"),
+            ] + flags)
+            #expect(await process.exitStatus(within: 180) == 1, "not Ready, so exit 1\n\(process.stdout)\n\(process.stderr)")
+            return process
+        }
+        let first = try await run()
+        #expect(receiver.received.count == 2 && receiver.received.allSatisfy { $0.answeredWith == 503 }, "\(first.stderr)")
+        #expect(!first.stderr.contains(Self.rawKey) && !first.stdout.contains(Self.rawKey))
+
+        let list = try ChildProcess(try keywardExecutable(), ["notify", "list", "--state", state])
+        #expect(await list.exitStatus(within: 60) == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("Certificate/default/web  IssuanceFailing firing") && list.stdout.contains("HTTP 503")
+                    && list.stdout.contains("1 dead letter"), "\(list.stdout)")
+
+        // Still failing: replay says so (exit 1) and keeps it.
+        let replayArguments = ["notify", "replay", "--state", state, "--notify-signing-key-file", keyFile,
+                               "--egress-allow-cidr", "127.0.0.0/8"]
+        let failing = try ChildProcess(try keywardExecutable(), replayArguments)
+        #expect(await failing.exitStatus(within: 120) == 1, "\(failing.stdout)\(failing.stderr)")
+        receiver.respond(with: 200)
+        let replay = try ChildProcess(try keywardExecutable(), replayArguments)
+        #expect(await replay.exitStatus(within: 120) == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.contains("1 delivered, 0 still failing"), "\(replay.stdout)")
+        let delivered = receiver.received.filter { $0.answeredWith == 200 }
+        let payloads = try verifiedPayloads(delivered, rawKey: Data(Self.rawKey.utf8))
+        #expect(payloads.count == 1 && payloads.first?.alertClass == .issuanceFailing && payloads.first?.state == .firing)
+
+        // Still failing the same way: the next run decides nothing new.
+        let countBefore = receiver.received.count
+        _ = try await run()
+        #expect(receiver.received.count == countBefore, "no duplicate inside the cooldown")
+    }
+}
