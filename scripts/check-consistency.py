@@ -6,11 +6,12 @@
   * charts/keyward/files/crds/ holds byte-identical copies of crds/*.keyward.dev.yaml;
   * the controller's RBAC rules are the same in manifests/cluster-rbac (ClusterRole), manifests/namespaced (Role)
     and the chart (rendered: chart-default ClusterRole, chart-all-on Role), and so are the leader election rules;
+    namespaced installs add one ClusterRole for clusterissuers only (cluster-scoped, watched in every mode);
   * the controller's arguments are the same in manifests/base and the chart's default render, every flag is one
     `keyward controller` declares (once Sources/KeywardCommands has the command), and the probe paths are routes
     of Sources/ControllerRuntime/Metrics/OperatorHTTPServer.swift on the port --metrics-address names;
   * every keyward_* metric the alert rules and their tests use is one the controller exports
-    (Sources/ControllerRuntime/Metrics/KeywardMetrics*.swift);
+    (Sources/*/Metrics/*.swift: KeywardMetrics and the controllers' metric families);
   * every value of charts/keyward/values.yaml is documented in docs/helm.md and declared in values.schema.json;
   * the Dockerfile's final stage runs as a numeric non-root user with the entrypoint the manifests' exec probes call.
 
@@ -68,6 +69,13 @@ def crd_copies() -> None:
               "(refresh: cp crds/*.keyward.dev.yaml charts/keyward/files/crds/)")
 
 
+# What a namespaced install grants cluster-wide: ClusterIssuers are cluster-scoped, so no Role can grant them.
+CLUSTER_ISSUER_RULES = [
+    {"apiGroups": ["keyward.dev"], "resources": ["clusterissuers"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["keyward.dev"], "resources": ["clusterissuers/status"], "verbs": ["update"]},
+]
+
+
 def rbac(rendered: pathlib.Path | None) -> None:
     cluster = find(documents(ROOT / "manifests/cluster-rbac/rbac.yaml"), "ClusterRole")
     role = find(documents(ROOT / "manifests/namespaced/rbac.yaml"), "Role")
@@ -75,6 +83,11 @@ def rbac(rendered: pathlib.Path | None) -> None:
     hash_key = find(documents(ROOT / "manifests/base/hash-key-rbac.yaml"), "Role")
     reference = normalized(cluster["rules"])
     check(normalized(role["rules"]) == reference, "manifests/namespaced Role rules == manifests/cluster-rbac ClusterRole rules")
+    # Namespaced modes still watch ClusterIssuers (cluster-scoped): one ClusterRole grants exactly those.
+    namespaced_cluster_role = find(documents(ROOT / "manifests/namespaced/rbac.yaml"), "ClusterRole")
+    cluster_issuers = normalized(namespaced_cluster_role["rules"]) if namespaced_cluster_role else []
+    check(cluster_issuers == normalized(CLUSTER_ISSUER_RULES),
+          "manifests/namespaced ClusterRole grants only clusterissuers get/list/watch and their status")
     if rendered is None:
         return
     default = documents(rendered / "chart-default")
@@ -89,7 +102,9 @@ def rbac(rendered: pathlib.Path | None) -> None:
     check(chart_role is not None and normalized(chart_role["rules"]) == reference
           and chart_role["metadata"].get("namespace") == "team-a",
           "chart (watchNamespace) Role rules in the watched namespace == manifests ClusterRole rules")
-    check(find(all_on, "ClusterRole") is None, "chart (watchNamespace) renders no ClusterRole")
+    chart_issuers = [d for d in all_on if d.get("kind") == "ClusterRole"]
+    check(len(chart_issuers) == 1 and normalized(chart_issuers[0]["rules"]) == cluster_issuers,
+          "chart (watchNamespace) renders only the clusterissuers ClusterRole, with the manifests rules")
     if (rendered / "chart-namespaces").is_dir():
         spread = documents(rendered / "chart-namespaces")
         roles = [d for d in spread if d.get("kind") == "Role" and not d["metadata"]["name"].endswith(own)]
@@ -99,8 +114,10 @@ def rbac(rendered: pathlib.Path | None) -> None:
               and all(normalized(r["rules"]) == reference for r in roles)
               and sorted(b["metadata"].get("namespace", "") for b in bindings) == ["team-a", "team-b"],
               "chart (watchNamespaces) a Role and RoleBinding with the manifests rules in each watched namespace")
-        check(not any(d.get("kind") in ("ClusterRole", "ClusterRoleBinding") for d in spread),
-              "chart (watchNamespaces) renders no ClusterRole or ClusterRoleBinding")
+        spread_cluster = [d for d in spread if d.get("kind") in ("ClusterRole", "ClusterRoleBinding")]
+        check(sorted(d["kind"] for d in spread_cluster) == ["ClusterRole", "ClusterRoleBinding"]
+              and all(normalized(d["rules"]) == cluster_issuers for d in spread_cluster if d["kind"] == "ClusterRole"),
+              "chart (watchNamespaces) renders only the clusterissuers ClusterRole and its binding")
         deployment = find(spread, "Deployment")
         check(deployment is not None and "--namespaces=team-a,team-b" in controller_container(deployment)["args"],
               "chart (watchNamespaces) passes --namespaces=team-a,team-b")
@@ -141,7 +158,7 @@ def controller_flags(rendered: pathlib.Path | None) -> None:
     used = set()
     for file in [ROOT / "manifests/base/deployment.yaml", ROOT / "manifests/namespaced/kustomization.yaml",
                  ROOT / "manifests/shared-volume/kustomization.yaml", ROOT / "charts/keyward/templates/deployment.yaml"]:
-        used |= set(re.findall(r"^\s*-? ?(?:value: )?(--[a-z][a-z-]*)", file.read_text(), re.M))
+        used |= set(re.findall(r"^\s*-? ?(?:value: )?(--[a-z][a-z0-9-]*)", file.read_text(), re.M))
     for flag in sorted(used):
         name = flag[2:]
         camel = re.sub(r"-([a-z])", lambda m: m.group(1).upper(), name)
@@ -151,9 +168,10 @@ def controller_flags(rendered: pathlib.Path | None) -> None:
 
 def metric_names() -> None:
     exported = set()
-    for path in (ROOT / "Sources/ControllerRuntime/Metrics").glob("KeywardMetrics*.swift"):
+    # ControllerRuntime's shared series (KeywardMetrics) and each controller's families (<Module>/Metrics/).
+    for path in sorted(ROOT.glob("Sources/*/Metrics/*.swift")):
         exported |= set(re.findall(r'"(keyward_[a-z0-9_]+)"', path.read_text()))
-    check(bool(exported), f"found {len(exported)} metric names in KeywardMetrics*.swift")
+    check(bool(exported), f"found {len(exported)} metric names in Sources/*/Metrics/")
     for path in [ROOT / "charts/keyward/templates/prometheusrule.yaml", ROOT / "charts/keyward/templates/_helpers.tpl",
                  *sorted((ROOT / "scripts/testdata").glob("alerts-*.test.yaml"))]:
         used = set(re.findall(r"\b(keyward_[a-z0-9_]+?)(?:_bucket|_sum|_count)?\b", path.read_text()))

@@ -113,7 +113,10 @@ struct BoundedOperatorTests {
         let untouched = try await cluster.admin.get(Certificate.self, name: "web", namespace: "elsewhere")
         #expect(untouched.status == nil, "a Certificate outside --namespaces is not reconciled")
         let requests = await cluster.server.requestLog().filter { $0.user == "keyward" && $0.resource != nil }
-        let outside = requests.filter { $0.resource != "leases" && !["team-a", "team-b"].contains($0.namespace ?? "") }
+        // Leases, and ClusterIssuers (cluster-scoped, watched cluster-wide in every mode), are not namespaced objects.
+        let outside = requests.filter {
+            !["leases", "clusterissuers"].contains($0.resource ?? "") && !["team-a", "team-b"].contains($0.namespace ?? "")
+        }
         #expect(outside.isEmpty, "requests outside the watched namespaces: \(outside.map { "\($0.method) \($0.path)" })")
         await cluster.stop()
     }

@@ -257,7 +257,7 @@ final class InProcessOperator: Sendable {
                                         manualTriggerInterval: manualTriggerInterval, maxIssuanceRate: maxIssuanceRate,
                                         metrics: metrics)
         let built = await assembly.build(elector: elector, health: health)
-        var services: [any Service] = [built.manager]
+        var services: [any Service] = [built.manager] + built.services.map(\.service)
         var http: OperatorHTTPServer?
         if serveHTTP {
             let server = OperatorHTTPServer(address: MetricsAddress(host: "127.0.0.1", port: 0), metrics: metrics, health: health,

@@ -88,11 +88,9 @@ public enum CertificateControllerSetup {
         let issuers = IssuerWiring(caSecrets: caSecrets, certificates: certificates, certificateQueue: certificateQueue,
                                    options: options)
         await issuers.register(IssuerResource.self, with: &builder, configuration: builder.namespacedConfiguration())
-        // A ClusterIssuer is cluster-scoped: watched only when the operator serves every namespace (the namespaced
-        // RBAC variants cannot grant it).
-        if builder.options.namespaces.isEmpty, builder.options.scope == .allNamespaces {
-            await issuers.register(ClusterIssuerResource.self, with: &builder, configuration: builder.clusterConfiguration())
-        }
+        // A ClusterIssuer is cluster-scoped: one cluster-wide informer whatever namespaces are watched (the namespaced
+        // RBAC variants grant clusterissuers through a ClusterRole of their own).
+        await issuers.register(ClusterIssuerResource.self, with: &builder, configuration: builder.clusterConfiguration())
     }
 
     /// A Certificate's unhandled manual request: a revoke (pending until the annotation is cleared, so a revoke that

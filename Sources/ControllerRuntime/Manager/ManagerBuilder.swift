@@ -1,6 +1,7 @@
 import Foundation
 import KeywardCore
 import KubernetesClient
+import ServiceLifecycle
 
 /// What a controller registers with (controller-runtime's `SetupWithManager` shape): each controller module has one
 /// entry point that makes its informers, handlers, queues and reconcilers here, and the builder adds them to the
@@ -17,6 +18,9 @@ public struct ManagerBuilder {
     public private(set) var manager: Manager
     /// The routes controllers added to the operator's HTTP endpoint (``OperatorHTTPServer``'s `routes`).
     public private(set) var routes: [OperatorHTTPRoute] = []
+    /// Services a controller runs on every replica beside the manager (a listener of its own), named for the error
+    /// line that ends the process when one fails.
+    public private(set) var services: [(name: String, service: any Service)] = []
     private var owned: [ObjectIdentifier: any Sendable] = [:]
 
     public init(client: KubernetesClient, store: KubernetesStore, options: ManagerOptions, metrics: KeywardMetrics,
@@ -93,4 +97,8 @@ public struct ManagerBuilder {
 
     /// Serves `route` on the operator's HTTP endpoint (`--metrics-address`).
     public mutating func addRoute(_ route: OperatorHTTPRoute) { routes.append(route) }
+
+    /// Runs `service` on every replica, leader or not, in the process's `ServiceGroup` next to the manager and the
+    /// HTTP endpoint (a listener on an address of its own); its failure ends the process naming `name`.
+    public mutating func addService(_ service: any Service, name: String) { services.append((name, service)) }
 }

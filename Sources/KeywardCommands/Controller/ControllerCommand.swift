@@ -183,6 +183,9 @@ struct ControllerCommand: AsyncParsableCommand {
             services.append(.init(service: FailFastService(name: "metrics endpoint", service: http,
                                                            explain: { "\($0)" }, logger: logger)))
         }
+        for (name, service) in built.services {
+            services.append(.init(service: FailFastService(name: name, service: service, explain: { "\($0)" }, logger: logger)))
+        }
         let leaseNamespace = self.leaseNamespace ?? ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? "keyward-system"
         let leaseName = self.leaseName
         services.append(.init(service: FailFastService(name: "controllers", service: manager, explain: { error in
