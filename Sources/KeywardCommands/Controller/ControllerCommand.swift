@@ -168,10 +168,10 @@ struct ControllerCommand: AsyncParsableCommand {
         assembly.verifyJobServiceAccounts = Set(verifyJobServiceAccountEntries)
         assembly.renewalSLA = try alerting.renewalSLA()
         if let notifier = try alerting.notifierConfiguration(egress: assembly.egress) {
-            // Cooldowns and dead letters live in a ConfigMap in the controller's own namespace.
+            // Cooldowns and dead letters live in a ConfigMap beside the Lease (the RBAC grants both there).
             let environment = ProcessInfo.processInfo.environment
             assembly.notifications = NotificationControllerSetup.Options(
-                notifier: notifier, stateNamespace: environment["POD_NAMESPACE"] ?? self.leaseNamespace ?? "keyward-system")
+                notifier: notifier, stateNamespace: self.leaseNamespace ?? environment["POD_NAMESPACE"] ?? "keyward-system")
         }
         if let clusterResourceNamespace { assembly.clusterResourceNamespace = clusterResourceNamespace }
         let built = await assembly.build(elector: elector, health: health)
