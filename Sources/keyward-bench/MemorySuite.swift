@@ -45,7 +45,7 @@ enum MemorySuite {
         try cluster.writeControllerKubeconfig(to: kubeconfig)
         await cluster.server.clearLogs()
         let child = try Subprocess.Child(Paths.selfExecutable.path, [
-            "keyward", "controller", "--kubeconfig", kubeconfig.path, "--metrics-address", "127.0.0.1:0",
+            "keyward", "controller", "--kubeconfig", kubeconfig.path, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0",
             "--max-issuance-rate", "1000000", "--log-level", "error",
         ], logDirectory: scratch)
         let expected = count == 0 ? 0 : count + 1

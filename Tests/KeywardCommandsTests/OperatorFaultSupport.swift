@@ -194,7 +194,7 @@ final class ControllerProcess: Sendable {
     init(kubeconfig: String, logPath: String, extraArguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try keywardExecutable())
-        process.arguments = ["controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0",
+        process.arguments = ["controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0",
                              "--log-format", "json", "--log-level", "debug"] + extraArguments
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

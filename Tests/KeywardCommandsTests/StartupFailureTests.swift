@@ -50,7 +50,7 @@ struct StartupFailureTests {
         let (server, kubeconfig, scratch) = try await cluster()
         let taken = try SilentListener()
         let controller = try ChildProcess(try keywardExecutable(), [
-            "controller", "--kubeconfig", kubeconfig, "--metrics-address", taken.address])
+            "controller", "--kubeconfig", kubeconfig, "--metrics-address", taken.address, "--acme-http01-address", "127.0.0.1:0"])
         let status = await controller.exitStatus(within: 10)
         #expect(status != nil && status != 0, "still running or exit 0; stderr:\n\(controller.stderr)")
         let stderr = controller.stderr
@@ -69,7 +69,7 @@ struct StartupFailureTests {
     func controllerWithoutCRDs() async throws {
         let (server, kubeconfig, scratch) = try await cluster(crds: false)
         let controller = try ChildProcess(try keywardExecutable(), [
-            "controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0"])
+            "controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0"])
         let status = await controller.exitStatus(within: 15)
         #expect(status != nil && status != 0, "still running or exit 0; stderr:\n\(controller.stderr)")
         let stderr = controller.stderr
@@ -83,7 +83,7 @@ struct StartupFailureTests {
     func controllerLeaseNamespaceMissing() async throws {
         let (server, kubeconfig, scratch) = try await cluster()
         let controller = try ChildProcess(try keywardExecutable(), [
-            "controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0", "--leader-elect",
+            "controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0", "--leader-elect",
             "--lease-namespace", "no-such-namespace"])
         let status = await controller.exitStatus(within: 15)
         #expect(status != nil && status != 0, "still running or exit 0; stderr:\n\(controller.stderr)")
@@ -99,7 +99,7 @@ struct StartupFailureTests {
     func unreadableKubeconfig() async throws {
         let directory = try TemporaryDirectory(prefix: "keyward-startup")
         let missing = directory.path("no-such-kubeconfig")
-        for arguments in [["controller", "--kubeconfig", missing, "--metrics-address", "127.0.0.1:0"],
+        for arguments in [["controller", "--kubeconfig", missing, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0"],
                           ["sync", "--kubeconfig", missing, "--secret", "web-tls", "--dir", directory.path("out")]] {
             let process = try ChildProcess(try keywardExecutable(), arguments)
             let status = await process.exitStatus(within: 10)
@@ -114,7 +114,7 @@ struct StartupFailureTests {
         let wedged = try SilentListener()
         let kubeconfig = try await silentKubeconfig(wedged, in: directory)
         let commands: [(String, [String], String)] = [
-            ("controller", ["controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0",
+            ("controller", ["controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0",
                             "--graceful-shutdown-timeout", "3"], "keyward controller starting"),
             ("sync", ["sync", "--kubeconfig", kubeconfig, "--secret", "web-tls", "--dir", directory.path("out"),
                       "--graceful-shutdown-timeout", "3", "--log-level", "debug"], ""),

@@ -21,6 +21,8 @@ public enum CertificateControllerSetup {
         public var issuerRecheckInterval: TimeInterval = 300
         /// `--renewal-sla-warning`; see ``RenewalSLA``.
         public var renewalSLA = RenewalSLA()
+        /// Where every replica serves ACME HTTP-01 challenges (`--acme-http01-address`); nil serves none.
+        public var acmeHTTP01Address: MetricsAddress?
 
         public init(volumeRoot: String? = nil) { self.volumeRoot = volumeRoot }
     }
@@ -84,6 +86,9 @@ public enum CertificateControllerSetup {
         }
         builder.addController(name: certificateControllerName, queue: certificateQueue, reconciler: gate)
         builder.addRoute(CertificateCRLProvider(store: builder.store).route)
+        if let address = options.acmeHTTP01Address {
+            await ACMEHTTP01Setup.register(with: &builder, certificates: certificates, address: address)
+        }
 
         let issuers = IssuerWiring(caSecrets: caSecrets, certificates: certificates, certificateQueue: certificateQueue,
                                    options: options)

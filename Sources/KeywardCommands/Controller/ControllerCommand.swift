@@ -76,6 +76,8 @@ struct ControllerCommand: AsyncParsableCommand {
 
     @OptionGroup var egress: EgressOptions
 
+    @OptionGroup var acmeHTTP01: ACMEHTTP01Options
+
     @Option(name: .customLong("verify-job-service-accounts"), help: ArgumentHelp(
         "Service accounts a verify.job may name besides default, as namespace/name or */name (repeatable or comma-separated); their token is never mounted.",
         valueName: "ns/name"))
@@ -166,6 +168,7 @@ struct ControllerCommand: AsyncParsableCommand {
             clock: SystemClock())
         assembly.egress = try egress.policy(environment: ProcessInfo.processInfo.environment)
         assembly.verifyJobServiceAccounts = Set(verifyJobServiceAccountEntries)
+        try acmeHTTP01.apply(to: &assembly, environment: ProcessInfo.processInfo.environment)
         assembly.renewalSLA = try alerting.renewalSLA()
         if let notifier = try alerting.notifierConfiguration(egress: assembly.egress) {
             // Cooldowns and dead letters live in a ConfigMap beside the Lease (the RBAC grants both there).

@@ -47,6 +47,12 @@ public struct OperatorAssembly: Sendable {
     public var renewalSLA = RenewalSLA()
     /// Notification targets and where their state lives (`--notify-url`, `--alertmanager-url`); nil for none.
     public var notifications: NotificationControllerSetup.Options?
+    /// Every replica's ACME HTTP-01 challenge listener (`--acme-http01-address`); nil runs none.
+    public var acmeHTTP01Address: MetricsAddress?
+    /// The Service HTTP-01 Ingresses and HTTPRoutes route to (`--acme-http01-service`).
+    public var acmeHTTP01Backend = HTTP01ServiceBackend(name: "keyward-acme-http01")
+    /// How the HTTP-01 self-check reaches a name (`--acme-http01-self-check-port`, `...-connect-to`).
+    public var acmeHTTP01SelfCheck = HTTP01SelfCheck()
 
     public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, namespaces: [String] = [],
                 maxCachedObjectBytes: Int? = OperatorAssembly.defaultMaxCachedObjectBytes, concurrency: Int = 4,
@@ -97,6 +103,7 @@ public struct OperatorAssembly: Sendable {
         options.clusterResourceNamespace = clusterResourceNamespace
         options.issuerRecheckInterval = issuerRecheckInterval
         options.renewalSLA = renewalSLA
+        options.acmeHTTP01Address = acmeHTTP01Address
         return options
     }
 

@@ -1,5 +1,6 @@
 import ControllerRuntime
 import Foundation
+import KeywardAPI
 import KeywardCore
 import Logging
 import StandaloneStore
@@ -47,19 +48,40 @@ public struct StandaloneRunner: Sendable {
         self.logger = logger
     }
 
-    /// Applies the manifests and reconciles everything until a pass writes nothing (or `maxPasses`).
-    public func runOnce() async throws -> [Outcome] {
+    /// Applies the manifests and reconciles everything until a pass writes nothing (or `maxPasses`). Then, while
+    /// a Certificate has a pending request (an ACME order being validated) and `waitForPending` seconds have not
+    /// passed, waits for the soonest requeue (at most ``pendingPollInterval``) and reconciles again, so a cron run
+    /// ends with the certificate rather than with the order half done.
+    public func runOnce(waitForPending: TimeInterval = 0) async throws -> [Outcome] {
         try await store.apply(ManifestDirectory.load(manifestsDirectory))
         var outcomes: [StoredObjectKey: Outcome] = [:]
-        for _ in 0..<maxPasses {
-            let before = await store.writeCount
-            for (key, var outcome) in await reconcileAll(due: nil) {
-                outcome.changed = outcome.changed || outcomes[key]?.changed == true
-                outcomes[key] = outcome
+        func settle() async {
+            for _ in 0..<maxPasses {
+                let before = await store.writeCount
+                for (key, var outcome) in await reconcileAll(due: nil) {
+                    outcome.changed = outcome.changed || outcomes[key]?.changed == true
+                    outcomes[key] = outcome
+                }
+                if await store.writeCount == before { break }
             }
-            if await store.writeCount == before { break }
+        }
+        await settle()
+        let deadline = clock.now.addingTimeInterval(max(0, waitForPending))
+        while try await hasPendingRequests(), clock.now < deadline {
+            let soonest = outcomes.values.compactMap(\.requeueAfter).filter { $0 > 0 }.min() ?? Self.pendingPollInterval
+            let wake = min(deadline, clock.now.addingTimeInterval(min(max(soonest, 0.2), Self.pendingPollInterval)))
+            try await clock.sleep(until: wake)
+            await settle()
         }
         return outcomes.keys.sorted().map { outcomes[$0]! }
+    }
+
+    /// The longest ``runOnce(waitForPending:)`` sleeps between passes while a request is pending.
+    public static let pendingPollInterval: TimeInterval = 5
+
+    /// Whether any Certificate waits for its issuer (`status.pendingRequest`).
+    func hasPendingRequests() async throws -> Bool {
+        try await store.list(Certificate.self, namespace: nil).contains { $0.status?.pendingRequest != nil }
     }
 
     /// Runs until cancelled: re-reads the manifests every `pollInterval` and reconciles each object when its

@@ -57,6 +57,10 @@ app.kubernetes.io/component: controller
 {{- printf "%s-metrics" (include "keyward.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{- define "keyward.acmeHTTP01ServiceName" -}}
+{{- printf "%s-acme-http01" (include "keyward.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{- define "keyward.volumeClaimName" -}}
 {{- default (printf "%s-certificates" (include "keyward.fullname" .)) .Values.volumeRoot.persistence.existingClaim }}
 {{- end }}
@@ -96,6 +100,12 @@ is one the code uses (docs/security.md has the table).
   verbs: ["get", "list", "patch"]
 - apiGroups: ["batch"]
   resources: ["jobs"]
+  verbs: ["get", "create", "delete"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["ingresses"]
+  verbs: ["get", "create", "update", "delete"]
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["httproutes"]
   verbs: ["get", "create", "delete"]
 {{- end }}
 
