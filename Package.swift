@@ -15,7 +15,7 @@
 //                     KubernetesResources → KubernetesClient
 //   API model         KeywardAPI → KubernetesResources, KeywardPKI, RotationStrategies, SecretGenerators
 //   Machinery         ControllerRuntime → KubernetesResources (informers, queue, leases, events, metrics)
-//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory
+//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory, DNSUpdate
 //                     SecretRotationController → ControllerRuntime, KeywardAPI, RotationStrategies, SecretGenerators
 //                     StandaloneStore → ControllerRuntime, KeywardAPI
 //                     NotificationController → Notifications, ControllerRuntime, KeywardAPI, RotationStrategies
@@ -192,7 +192,7 @@ let package = Package(
         .target(
             name: "CertificateController",
             dependencies: [
-                "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory", "KubernetesResources", "KubernetesClient",
+                "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory", "KubernetesResources", "KubernetesClient", "DNSUpdate",
                 "KeywardCore", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
@@ -350,7 +350,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CertificateControllerTests",
-            dependencies: ["KeywardTestSupport", "CertificateController", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
                            "KeywardPKI", "KubernetesResources", "KeywardCore", "StandaloneStore",
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "Prometheus", package: "swift-prometheus")],
