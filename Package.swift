@@ -11,6 +11,7 @@
 //                     transport only (CurlTransport, HTTPRequest/HTTPResponse, TLSSettings), no Kubernetes types
 //                     Notifications (signed webhooks, Alertmanager; swift-crypto) → KubernetesClient for its
 //                     libcurl transport only
+//                     TLSProbe → KeywardPKI, CCurl (served-chain probes)
 //   Kubernetes access KubernetesClient → CCurl (libcurl), CLibYAML (libyaml)
 //                     KubernetesResources → KubernetesClient
 //   API model         KeywardAPI → KubernetesResources, KeywardPKI, RotationStrategies, SecretGenerators
@@ -132,6 +133,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// Served-certificate probes: a TLS handshake only (libcurl), the chain as sent, typed failures.
+        .target(
+            name: "TLSProbe",
+            dependencies: ["CCurl", "KeywardCore", "KeywardPKI", .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
 
@@ -361,6 +369,12 @@ let package = Package(
         ),
         .testTarget(
             name: "RotationStrategiesTests", dependencies: ["RotationStrategies", "SecretGenerators"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TLSProbeTests",
+            dependencies: ["TLSProbe", "KeywardTestSupport", "KeywardPKI", "KeywardCore",
+                           .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

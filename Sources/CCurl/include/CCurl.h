@@ -85,6 +85,12 @@ static inline CURLcode ccurl_easy_getinfo_pointer(CURL *handle, CURLINFO info, v
     return curl_easy_getinfo(handle, info, value);
 }
 
+/// CURLINFO_CERTINFO (with CURLOPT_CERTINFO set): the peer's chain as libcurl's text fields, one slist per
+/// certificate, leaf first; its "Cert:" entry holds the PEM. Valid until the handle is cleaned up.
+static inline CURLcode ccurl_easy_getinfo_certinfo(CURL *handle, struct curl_certinfo **value) {
+    return curl_easy_getinfo(handle, CURLINFO_CERTINFO, value);
+}
+
 static inline CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }
