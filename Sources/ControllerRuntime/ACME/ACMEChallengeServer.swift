@@ -21,7 +21,7 @@ public struct ACMEChallengeServer: Service {
     public let option: String
     private let lookup: any ACMEChallengeLookup
     private let logger: Logger
-    private let listening = ChallengeListeningPort()
+    private let listening = ListeningPort()
 
     /// - Parameters:
     ///   - address: `host:port`, `:port` (all interfaces) or `[v6]:port`; port 0 picks a free one.
@@ -128,39 +128,5 @@ public struct ACMEChallengeServer: Service {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         return Response(status: .notFound, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "not found\n")))
-    }
-}
-
-/// A one-shot value: the bound port, or nil when the server stopped without listening.
-private final class ChallengeListeningPort: Sendable {
-    private struct State {
-        var resolved = false
-        var port: Int?
-        var waiters: [CheckedContinuation<Int?, Never>] = []
-    }
-    private let state = Mutex(State())
-
-    func resolve(_ port: Int?) {
-        let waiters: [CheckedContinuation<Int?, Never>] = state.withLock { state in
-            guard !state.resolved else { return [] }
-            state.resolved = true
-            state.port = port
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    var isResolved: Bool { state.withLock { $0.resolved } }
-
-    func value() async -> Int? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
-            let ready: Int?? = state.withLock { state in
-                if state.resolved { return .some(state.port) }
-                state.waiters.append(continuation)
-                return .none
-            }
-            if case .some(let port) = ready { continuation.resume(returning: port) }
-        }
     }
 }
