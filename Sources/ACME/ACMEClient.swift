@@ -25,15 +25,15 @@ public actor ACMEClient {
     public private(set) var badNonceRetries = 0
 
     /// - Parameters:
-    ///   - transport: shared connection pool; `nil` builds one trusting ``ACMEClientConfiguration/caPEM``
-    ///     (or the system store).
+    ///   - transport: shared connection pool; `nil` builds one trusting the system store and
+    ///     ``ACMEClientConfiguration/caPEM``.
     ///   - clock: turns delay-seconds `Retry-After` values into times.
     public init(configuration: ACMEClientConfiguration, accountKey: ACMEAccountKey, accountURL: URL? = nil,
                 transport: CurlTransport? = nil, clock: any WallClock = SystemClock()) {
         self.configuration = configuration
         self.accountKey = accountKey
         self.accountURL = accountURL
-        self.transport = transport ?? CurlTransport(tls: TLSSettings(caPEM: configuration.caPEM))
+        self.transport = transport ?? CurlTransport(tls: TLSSettings(caPEM: configuration.trustedPEM))
         self.clock = clock
     }
 

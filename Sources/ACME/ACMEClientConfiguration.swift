@@ -5,8 +5,11 @@ import KeywardCore
 public struct ACMEClientConfiguration: Sendable {
     /// The directory URL (e.g. `https://acme-v02.api.letsencrypt.org/directory`).
     public var directoryURL: URL
-    /// PEM CA certificates trusted for the server's TLS instead of the system store (a private CA such as Pebble).
+    /// PEM CA certificates trusted for the server's TLS (a private CA such as Pebble), in addition to the system
+    /// store unless ``caPEMReplacesSystemRoots``.
     public var caPEM: Data?
+    /// Trust ``caPEM`` alone, not the system store as well.
+    public var caPEMReplacesSystemRoots: Bool
     /// The server is tenant-chosen: every connection is checked against this policy. `nil` checks nothing.
     public var egress: EgressPolicy?
     public var requestTimeout: Duration
@@ -16,15 +19,28 @@ public struct ACMEClientConfiguration: Sendable {
     public var maxResponseBytes: Int
     public var userAgent: String
 
-    public init(directoryURL: URL, caPEM: Data? = nil, egress: EgressPolicy? = nil,
+    public init(directoryURL: URL, caPEM: Data? = nil, caPEMReplacesSystemRoots: Bool = false, egress: EgressPolicy? = nil,
                 requestTimeout: Duration = .seconds(30), maxBadNonceRetries: Int = 10,
                 maxResponseBytes: Int = 4 << 20, userAgent: String = "keyward-acme") {
         self.directoryURL = directoryURL
         self.caPEM = caPEM
+        self.caPEMReplacesSystemRoots = caPEMReplacesSystemRoots
         self.egress = egress
         self.requestTimeout = requestTimeout
         self.maxBadNonceRetries = maxBadNonceRetries
         self.maxResponseBytes = maxResponseBytes
         self.userAgent = userAgent
+    }
+
+    /// Where Debian, Fedora and Alpine keep the system CA bundle (what libcurl trusts when given no bundle).
+    static let systemBundlePaths = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"]
+
+    /// The PEM bundle the transport trusts: nil (the system store), ``caPEM`` alone, or the system bundle plus it.
+    var trustedPEM: Data? {
+        guard let caPEM else { return nil }
+        guard !caPEMReplacesSystemRoots,
+              let system = Self.systemBundlePaths.lazy.compactMap({ FileManager.default.contents(atPath: $0) }).first
+        else { return caPEM }
+        return system + Data("\n".utf8) + caPEM
     }
 }

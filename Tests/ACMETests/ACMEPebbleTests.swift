@@ -159,6 +159,18 @@ struct ACMEPebbleTests {
         try await flow.client.revokeCertificate(der: serializer.serializedBytes, reason: 4)  // superseded
         let status = try await pebble.certificateStatus(serialHex: serialHex)
         #expect(status.contains(#""Status": "Revoked""#), "\(status)")
+        // Revocation signed by the certificate's own key (jwk), as whoever holds a compromised key may do.
+        let certificateKey = P256.Signing.PrivateKey()
+        let (_, second) = try await flow.issue(["compromised.example.test"], key: certificateKey)
+        let secondPEM = try #require(second.leafPEM)
+        let secondLeaf = try Certificate(pemEncoded: secondPEM)
+        let secondSerial = secondLeaf.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
+            .replacingOccurrences(of: "^0+", with: "", options: .regularExpression)
+        let stranger = ACMEClient(configuration: ACMETestFlow.configuration(pebble), accountKey: .generateP256())
+        try await stranger.revokeCertificate(der: try PEMDocument(pemString: secondPEM).derBytes, reason: 1,
+                                             certificateKey: try ACMEAccountKey(pemRepresentation: certificateKey.pemRepresentation))
+        #expect(try await pebble.certificateStatus(serialHex: secondSerial).contains(#""Status": "Revoked""#))
+
         // Revoking twice: the CA's alreadyRevoked problem, typed.
         do {
             try await flow.client.revokeCertificate(der: serializer.serializedBytes, reason: 4)
