@@ -174,4 +174,20 @@ import Testing
             #expect(awaiting.count == 1 && awaiting[0].hasPrefix("ns2.example.test. (127.0.0.1:\(silent.port))"))
         }
     }
+
+    @Test func aNameserverAtADeniedAddressIsAwaitedNeverContacted() async throws {
+        // The zone (tenant-controlled in real life) names a second NS at the cloud metadata address.
+        let bind = try await BindServer(records: ["@ IN NS ns2.example.test.", "ns2 IN A 169.254.169.254"])
+        let server = try DNSServerAddress(parsing: bind.address)
+        let transport = DNSTransport(egress: Self.loopback, attemptTimeout: .seconds(2), attempts: 1)
+        let lookup = AuthoritativeLookup(client: DNSQueryClient(transport: transport), lookupServers: [server],
+                                         authoritativePort: bind.port)
+        let zone = try DNSName(parsing: "example.test")
+        let servers = try await lookup.servers(of: zone)
+        #expect(servers.map(\.name.description) == ["ns1.example.test.", "ns2.example.test."])
+        let awaiting = await TXTPropagationCheck(client: DNSQueryClient(transport: transport))
+            .awaiting(try DNSName(parsing: "_acme-challenge.www.example.test"), value: "v", servers: servers)
+        #expect(awaiting.count == 2)
+        #expect(awaiting.contains { $0.hasPrefix("ns2.example.test. (169.254.169.254:\(bind.port)): the egress policy denies") }, "\(awaiting)")
+    }
 }
