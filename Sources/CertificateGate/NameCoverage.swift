@@ -10,8 +10,8 @@ import KeywardPKI
 /// Whether a certificate's subjectAltNames cover a server name, for the case without `--ca` (with a CA,
 /// ``ChainVerifier`` decides). Same rules as KeywardPKI's verifier: SAN only (no CN fallback), a wildcard matches
 /// exactly one leftmost label and needs at least three labels, IP literals match iPAddress SANs byte for byte.
-enum NameCoverage {
-    static func covers(_ info: CertificateInfo, name: String) -> Bool {
+public enum NameCoverage {
+    public static func covers(_ info: CertificateInfo, name: String) -> Bool {
         if let address = addressBytes(name) {
             return info.ipAddresses.contains { addressBytes($0) == address }
         }

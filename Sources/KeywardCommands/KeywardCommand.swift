@@ -11,7 +11,7 @@ public struct KeywardCommand: AsyncParsableCommand {
         version: KeywardVersion.current,
         subcommands: [ControllerCommand.self, RunCommand.self, StatusCommand.self, WaitForCertsCommand.self, SyncCommand.self,
                       RenewCommand.self, RevokeCommand.self, RotateCommand.self, InspectCommand.self, VerifyCommand.self,
-                      NotifyCommand.self, ConvertCommand.self, VersionCommand.self]
+                      ProbeCommand.self, NotifyCommand.self, ConvertCommand.self, VersionCommand.self]
     )
     public init() {}
 
