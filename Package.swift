@@ -201,7 +201,7 @@ let package = Package(
             name: "CertificateController",
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory", "KubernetesResources", "KubernetesClient", "DNSUpdate",
-                "KeywardCore", .product(name: "X509", package: "swift-certificates"),
+                "KeywardCore", "ACME", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -361,7 +361,8 @@ let package = Package(
             dependencies: ["KeywardTestSupport", "TLSProbe", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
                            "KeywardPKI", "KubernetesResources", "KeywardCore", "StandaloneStore",
                            .product(name: "X509", package: "swift-certificates"),
-                           .product(name: "Prometheus", package: "swift-prometheus")],
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -29,6 +29,8 @@ public struct CertificateReconciler: Reconciler {
         public var filesLayout: CertificateFilesLayout
         /// Where a `ca` ClusterIssuer's Secret (and its CRL) lives (`--cluster-resource-namespace`).
         public var clusterResourceNamespace = IssuerOptions.defaultClusterResourceNamespace
+        /// Egress policy, challenge solvers and shared clients for `acme` issuers.
+        public var acme = ACMEOptions()
         /// When a renewal not yet done is a warning (`--renewal-sla-warning`); see ``RenewalSLA``.
         public var renewalSLA = RenewalSLA()
         public init(volumeRoot: String? = nil, filesLayout: CertificateFilesLayout = .perNamespace) {
@@ -57,7 +59,8 @@ public struct CertificateReconciler: Reconciler {
         self.limiter = limiter
         self.observer = observer
         self.logger = logger
-        self.issuers = IssuerResolver(store: store, clusterResourceNamespace: options.clusterResourceNamespace)
+        self.issuers = IssuerResolver(store: store, clusterResourceNamespace: options.clusterResourceNamespace,
+                                      acme: options.acme, events: events)
     }
 
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
@@ -143,8 +146,15 @@ public struct CertificateReconciler: Reconciler {
             current: CertificateSecret.stored(in: secret), desired: template, keyAlgorithm: algorithm,
             expectedIssuer: issuer.expectedIssuer, now: now, renewBefore: renewBefore(certificate),
             jitterSeed: certificate.metadata.uid ?? certificate.metadata.key)
+        reasons.removeAll(where: issuer.ignoresReason)
+        // The CA's suggested renewal moment (ACME ARI) wins when it is earlier than renewBefore's.
+        var advice: RenewalAdvice?
+        if reasons.isEmpty, let storedLeaf, let advisor = issuer.renewalAdvisor {
+            advice = await advisor.advice(for: storedLeaf.leaf, now: now)
+            if let advice, now >= advice.renewalTime { reasons.append(.renewalDue(renewalTime: advice.renewalTime)) }
+        }
         if reasons.isEmpty, !manualRenew, !forceNewKey, let secret {
-            let result = try await upToDate(certificate, secret: secret, issuer: issuer, now: now)
+            let result = try await upToDate(certificate, secret: secret, issuer: issuer, advice: advice, now: now)
             if revokeToFinish { try await finishRevokeIfReplaced(certificate) }
             return result
         }
@@ -382,7 +392,8 @@ public struct CertificateReconciler: Reconciler {
 
     // MARK: Steady state
 
-    private func upToDate(_ certificate: Certificate, secret: Secret, issuer: any CertificateSigner, now: Date) async throws -> ReconcileResult {
+    private func upToDate(_ certificate: Certificate, secret: Secret, issuer: any CertificateSigner, advice: RenewalAdvice?,
+                          now: Date) async throws -> ReconcileResult {
         // Nothing to issue any more (the spec went back to what is stored): a pending request is dropped.
         var certificate = certificate
         if certificate.status?.pendingRequest != nil {
@@ -394,7 +405,9 @@ public struct CertificateReconciler: Reconciler {
         let revision = CertificateSecret.revision(of: secret)
         let filesProblem = try await writeFiles(certificate, secret: secret)
         var next = try await writeIssuedStatus(certificate, info: info, issuer: issuer, revision: max(revision, certificate.status?.revision ?? 0),
-                                               renewRequest: nil, now: now, event: nil, filesProblem: filesProblem)
+                                               renewRequest: nil, now: now, event: nil, filesProblem: filesProblem, advice: advice)
+        // The CA's window may move (its Retry-After says when to ask again).
+        if let advice { next = min(next, advice.recheckAfter) }
         // A refused files folder is not watched: look again later in case the symlink or the other claim went.
         if filesProblem != nil { next = min(next, now.addingTimeInterval(options.foreignSecretRetry)) }
         if certificate.spec.isCA, let own = ownCASigner(certificate, secret: secret) {
@@ -428,10 +441,11 @@ public struct CertificateReconciler: Reconciler {
     /// Ready=False with its reason (and a Warning Event when that is new); the Secret stays current regardless.
     private func writeIssuedStatus(_ certificate: Certificate, info: CertificateInfo, issuer: any CertificateSigner, revision: Int,
                                    renewRequest: String?, now: Date, event: PendingEvent?,
-                                   filesProblem: CertificateFileOutput.Problem? = nil) async throws -> Date {
-        let renewalTime = seconds(RenewalSchedule.renewalTime(
+                                   filesProblem: CertificateFileOutput.Problem? = nil, advice: RenewalAdvice? = nil) async throws -> Date {
+        let scheduled = RenewalSchedule.renewalTime(
             notBefore: info.notBefore, notAfter: info.notAfter, renewBefore: renewBefore(certificate),
-            jitterSeed: certificate.metadata.uid ?? certificate.metadata.key))
+            jitterSeed: certificate.metadata.uid ?? certificate.metadata.key)
+        let renewalTime = seconds(min(scheduled, advice?.renewalTime ?? scheduled))
         let issuerFingerprint = issuer.expectedIssuer.flatMap { try? CertificateInfo($0).sha256Fingerprint }
         try await writeStatus(certificate, event: event) { status in
             status.notBefore = seconds(info.notBefore)

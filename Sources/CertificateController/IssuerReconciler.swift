@@ -21,6 +21,10 @@ public struct IssuerReconciler<Resource: IssuerObject>: Reconciler {
         public var recheckInterval: TimeInterval = 300
         /// How soon an issuer that is not ready is looked at again.
         public var notReadyRetry: TimeInterval = 30
+        /// How often a ready ACME issuer's account is looked up again (onlyReturnExisting).
+        public var acmeRecheckInterval: TimeInterval = 3600
+        /// Egress policy and clients for `acme` issuers' servers.
+        public var acme = ACMEOptions()
 
         public init(clusterResourceNamespace: String = IssuerOptions.defaultClusterResourceNamespace) {
             self.clusterResourceNamespace = clusterResourceNamespace
@@ -46,6 +50,8 @@ public struct IssuerReconciler<Resource: IssuerObject>: Reconciler {
         var reason: String
         var message: String
         var ca: X509.Certificate?
+        /// An `acme` issuer's account (`status.acme`), when known.
+        var acme: IssuerStatus.ACME?
         var requeueAfter: TimeInterval?
     }
 
@@ -67,10 +73,12 @@ public struct IssuerReconciler<Resource: IssuerObject>: Reconciler {
         case .selfSigned?, nil:
             return Verdict(ready: true, reason: IssuerReason.selfSigned,
                            message: "Certificates referencing \(issuer.displayName) sign themselves")
-        case .acme?:
-            return Verdict(ready: false, reason: IssuerReason.serverUnreachable,
-                           message: "ACME account registration is not available in this build yet",
-                           requeueAfter: options.notReadyRetry)
+        case .acme(let spec)?:
+            let outcome = try await ACMEAccountRegistration(store: store, options: options.acme).assess(
+                spec, previous: issuer.status?.acme,
+                secretNamespace: issuer.secretNamespace(clusterResourceNamespace: options.clusterResourceNamespace))
+            return Verdict(ready: outcome.ready, reason: outcome.reason, message: outcome.message, acme: outcome.account,
+                           requeueAfter: outcome.ready ? options.acmeRecheckInterval : options.notReadyRetry)
         case .ca(let secretName)?:
             let namespace = issuer.secretNamespace(clusterResourceNamespace: options.clusterResourceNamespace)
             let display = "Secret \(namespace)/\(secretName)"
@@ -122,6 +130,8 @@ public struct IssuerReconciler<Resource: IssuerObject>: Reconciler {
             status.caFingerprintSHA256 = nil
             status.caNotAfter = nil
         }
+        if let acme = verdict.acme { status.acme = acme }
+        if issuer.spec.acme == nil { status.acme = nil }
         var updated = issuer
         updated.status = status
         updated = SecretScrubber.scrubStatus(updated)

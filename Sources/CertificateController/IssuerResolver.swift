@@ -1,3 +1,4 @@
+import ACME
 import ControllerRuntime
 import Foundation
 import KeywardAPI
@@ -5,6 +6,7 @@ import KeywardCore
 import KeywardPKI
 import KubernetesClient
 import KubernetesResources
+import X509
 
 /// A usable signer, or why there is none yet.
 enum ResolvedIssuer: Sendable {
@@ -28,6 +30,10 @@ struct IssuerResolver: Sendable {
     var clusterResourceNamespace: String
     /// Tests only: a signer to use instead of the one the issuer names (a fake asynchronous signer).
     var signerOverride: (@Sendable (KeywardAPI.Certificate) -> (any CertificateSigner)?)?
+    /// Egress policy, solvers and shared clients for `acme` issuers.
+    var acme = ACMEOptions()
+    /// Where signers record their steps (ACME: order created, challenges, issued) on the Certificate.
+    var events: EventRecorder?
 
     /// What a signer is made from besides its kind: the name status shows, and for a CA the Secret it was read
     /// from and where its CRL lives.
@@ -40,6 +46,20 @@ struct IssuerResolver: Sendable {
         var caCertificate: KeywardAPI.Certificate?
         /// Whether the Secret must be of type kubernetes.io/tls (the inline `ca.secretRef` checks it beforehand).
         var requireTLSType = false
+        /// For `.acme`: the registered account and the Certificate it signs for, already read.
+        var acme: ACMEAccountContext?
+    }
+
+    /// What an ACME signer is made from: the issuer's account (key from its Secret, URL from its status) and the
+    /// Certificate's stored chain (its issuer is what the CA last signed with; its leaf is what a renewal replaces).
+    struct ACMEAccountContext {
+        var accountKey: ACMEAccountKey
+        /// Shared across passes (directory, nonces), bound to the account URL.
+        var client: ACMEClient
+        var secretNamespace: String
+        var certificate: KeywardAPI.Certificate
+        var storedLeaf: X509.Certificate?
+        var storedIssuer: X509.Certificate?
     }
 
     /// The one place an issuer kind becomes a signer.
@@ -57,8 +77,14 @@ struct IssuerResolver: Sendable {
             case .failure(let problem):
                 return .notReady(problem.message)
             }
-        case .acme:
-            return .notReady("\(context.displayName): ACME signing is not available in this build yet")
+        case .acme(let spec):
+            guard let account = context.acme else {
+                return .notReady("\(context.displayName): its ACME account is not registered yet")
+            }
+            return .ready(ACMESigner(displayName: context.displayName, spec: spec, client: account.client, accountKey: account.accountKey,
+                                     expectedIssuer: account.storedIssuer, storedLeaf: account.storedLeaf,
+                                     certificate: account.certificate, secretNamespace: account.secretNamespace, store: store,
+                                     events: events, options: acme))
         }
     }
 
@@ -73,10 +99,11 @@ struct IssuerResolver: Sendable {
             switch reference.kind {
             case .issuer(let name)?:
                 return try await resolve(try await store.get(IssuerResource.self, namespace: namespace, name: name),
-                                         missing: "Issuer \(name) does not exist in namespace \(namespace ?? "default")")
+                                         missing: "Issuer \(name) does not exist in namespace \(namespace ?? "default")",
+                                         for: certificate)
             case .clusterIssuer(let name)?:
                 return try await resolve(try await store.get(ClusterIssuerResource.self, namespace: nil, name: name),
-                                         missing: "ClusterIssuer \(name) does not exist")
+                                         missing: "ClusterIssuer \(name) does not exist", for: certificate)
             default:
                 return .invalid(field: "spec.issuer.issuerRef.kind", reason: "unsupported value \"\(ref.kind)\": must be \"Issuer\" or \"ClusterIssuer\"")
             }
@@ -115,7 +142,8 @@ struct IssuerResolver: Sendable {
 
     /// An Issuer or ClusterIssuer: usable once its controller says Ready, read afresh (the CA Secret may have
     /// changed since).
-    private func resolve(_ issuer: (some IssuerObject)?, missing: String) async throws -> ResolvedIssuer {
+    private func resolve(_ issuer: (some IssuerObject)?, missing: String,
+                         for certificate: KeywardAPI.Certificate) async throws -> ResolvedIssuer {
         guard let issuer else { return .notReady(missing) }
         let display = issuer.displayName
         guard issuer.isReady else {
@@ -123,6 +151,9 @@ struct IssuerResolver: Sendable {
             return .notReady("\(display) is not Ready" + (condition.map { ": \($0.reason): \($0.message)" } ?? " yet"))
         }
         guard let kind = issuer.spec.kind else { return .notReady("\(display) has an invalid spec") }
+        if case .acme(let spec) = kind {
+            return try await acmeSigner(issuer, spec: spec, for: certificate)
+        }
         guard case .ca(let secretName) = kind else { return signer(for: kind, context: SignerContext(displayName: display)) }
         let secretNamespace = issuer.secretNamespace(clusterResourceNamespace: clusterResourceNamespace)
         guard let secret = try await store.get(Secret.self, namespace: secretNamespace, name: secretName) else {
@@ -130,6 +161,44 @@ struct IssuerResolver: Sendable {
         }
         return signer(for: kind, context: SignerContext(displayName: display, caSecret: secret, crlOwnerName: secretName,
                                                         crlNamespace: secretNamespace, requireTLSType: true))
+    }
+}
+
+extension IssuerResolver {
+    /// An `acme` issuer's signer: its account key (never generated here: the issuer controller does that), its account
+    /// URL from status, and the Certificate's stored chain.
+    private func acmeSigner(_ issuer: some IssuerObject, spec: IssuerSpec.ACME,
+                            for certificate: KeywardAPI.Certificate) async throws -> ResolvedIssuer {
+        let display = issuer.displayName
+        let secretNamespace = issuer.secretNamespace(clusterResourceNamespace: clusterResourceNamespace)
+        guard let status = issuer.status?.acme, let accountURL = URL(string: status.uri), status.server == spec.server,
+              let server = URL(string: spec.server)
+        else {
+            return .notReady("\(display): its ACME account is not registered yet")
+        }
+        let key: ACMEAccountKey
+        do {
+            guard let loaded = try await ACMEAccountKeySecret.load(spec.privateKeySecretRef, namespace: secretNamespace,
+                                                                    store: store, create: false)
+            else { return .notReady("\(display): the account key Secret \(secretNamespace)/\(spec.privateKeySecretRef.name) does not exist") }
+            key = loaded
+        } catch let problem as ACMEAccountKeySecret.Problem {
+            return .notReady("\(display): \(problem)")
+        }
+        if let registered = status.accountKeyThumbprint, registered != key.jwkThumbprint {
+            return .notReady("\(display): the account key changed since the account was registered")
+        }
+        let client = await acme.clients.client(server: server, caBundle: spec.caBundle, accountKey: key, accountURL: accountURL,
+                                               egress: acme.egress)
+        await client.setAccountURL(accountURL)
+        let stored = try await store.getOwned(Secret.self, namespace: certificate.metadata.namespace, name: certificate.spec.secretName)
+        let chain = stored?.string(CertificateSecret.certificateKey).flatMap { try? PEMBundle.certificates(from: $0) } ?? []
+        let leaf = stored.flatMap { CertificateSecret.isOwned($0, by: certificate) ? chain.first : nil }
+        let storedIssuer = leaf.flatMap { leaf in chain.dropFirst().first { $0.subject == leaf.issuer } }
+        return signer(for: .acme(spec), context: SignerContext(
+            displayName: display,
+            acme: ACMEAccountContext(accountKey: key, client: client, secretNamespace: secretNamespace,
+                                     certificate: certificate, storedLeaf: leaf, storedIssuer: storedIssuer)))
     }
 }
 

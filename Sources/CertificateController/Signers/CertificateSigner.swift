@@ -17,16 +17,36 @@ protocol CertificateSigner: Sendable {
     /// Signs, or says it is still working on it, or why it cannot. Throws only for infrastructure errors
     /// (API conflicts, a store that is down), which the work queue retries.
     func sign(_ request: SigningRequest) async throws -> SigningOutcome
-    /// Revocation, for signers that can revoke (a CA publishes a CRL; ACME will call the CA's revokeCert).
+    /// Revocation, for signers that can revoke (a CA publishes a CRL; ACME calls the CA's revokeCert).
     var revoker: (any CertificateRevoker)? { get }
+    /// A CA that suggests when to renew (ACME Renewal Information): consulted for the stored certificate, its time
+    /// wins when earlier than renewBefore's.
+    var renewalAdvisor: (any RenewalAdvisor)? { get }
+    /// Whether a difference between spec and stored certificate is one this signer cannot change (an ACME CA decides
+    /// the key usages), so it must not cause a re-issue (which would repeat forever).
+    func ignoresReason(_ reason: ReissueReason) -> Bool
 }
 
 extension CertificateSigner {
     var revoker: (any CertificateRevoker)? { nil }
+    var renewalAdvisor: (any RenewalAdvisor)? { nil }
+    func ignoresReason(_ reason: ReissueReason) -> Bool { false }
 }
 
 /// A signer's revocation capability.
 protocol CertificateRevoker: Sendable {
     /// Revokes `certificate` (idempotent: revoking a revoked certificate completes what a crash interrupted).
     func revoke(_ certificate: X509.Certificate, reason: CRLReason, now: Date) async throws
+}
+
+/// A signer's renewal-time capability: the CA's own suggestion for one certificate.
+protocol RenewalAdvisor: Sendable {
+    /// When to renew `leaf` according to the CA, or nil when it suggests nothing (no ARI, not reachable).
+    func advice(for leaf: X509.Certificate, now: Date) async -> RenewalAdvice?
+}
+
+/// A moment inside the CA's suggested renewal window, and when to ask the CA again (its Retry-After).
+struct RenewalAdvice: Sendable, Hashable {
+    var renewalTime: Date
+    var recheckAfter: Date
 }

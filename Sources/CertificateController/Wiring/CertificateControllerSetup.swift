@@ -19,6 +19,8 @@ public enum CertificateControllerSetup {
         public var clusterResourceNamespace = IssuerOptions.defaultClusterResourceNamespace
         /// How often a ready CA issuer's Secret is read again (a user's Secret is not watched).
         public var issuerRecheckInterval: TimeInterval = 300
+        /// `acme` issuers: the egress policy for their servers, the challenge solvers, shared clients.
+        public var acme = ACMEOptions()
         /// `--renewal-sla-warning`; see ``RenewalSLA``.
         public var renewalSLA = RenewalSLA()
         /// Where every replica serves ACME HTTP-01 challenges (`--acme-http01-address`); nil serves none.
@@ -64,6 +66,8 @@ public enum CertificateControllerSetup {
 
         var certificateOptions = CertificateReconciler.Options(volumeRoot: options.volumeRoot)
         certificateOptions.clusterResourceNamespace = options.clusterResourceNamespace
+        certificateOptions.acme = options.acme
+        certificateOptions.acme.metrics = builder.metrics.family(ACMEMetrics.self)
         certificateOptions.renewalSLA = options.renewalSLA
         let limiter = IssuanceRateLimiter(perSecond: options.maxIssuanceRate, burst: max(1, Int(options.maxIssuanceRate)),
                                           clock: clock)

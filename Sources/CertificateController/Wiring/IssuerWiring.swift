@@ -35,6 +35,7 @@ struct IssuerWiring {
         }
         var reconcilerOptions = IssuerReconciler<Resource>.Options(clusterResourceNamespace: clusterResourceNamespace)
         reconcilerOptions.recheckInterval = options.issuerRecheckInterval
+        reconcilerOptions.acme = options.acme
         let reconciler = IssuerReconciler<Resource>(store: builder.store, events: builder.events, clock: builder.clock,
                                                     options: reconcilerOptions)
         let fanOut = IssuerObjectFanOutReconciler(inner: reconciler, issuers: issuers, certificates: certificates,

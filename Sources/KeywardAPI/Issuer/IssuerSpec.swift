@@ -55,3 +55,14 @@ public struct IssuerSpec: Codable, Sendable, Hashable {
         }
     }
 }
+
+extension IssuerSpec.Kind: CustomStringConvertible {
+    /// How reports name the kind: `selfSigned`, `ca(secretName: "x")`, `acme(server: "https://…")`.
+    public var description: String {
+        switch self {
+        case .selfSigned: "selfSigned"
+        case .ca(let secretName): "ca(secretName: \"\(secretName)\")"
+        case .acme(let acme): "acme(server: \"\(acme.server)\")"
+        }
+    }
+}

@@ -104,6 +104,8 @@ public struct OperatorAssembly: Sendable {
         options.issuerRecheckInterval = issuerRecheckInterval
         options.renewalSLA = renewalSLA
         options.acmeHTTP01Address = acmeHTTP01Address
+        // ACME servers are tenant-chosen: fenced like verify.http.
+        options.acme.egress = egress
         return options
     }
 
