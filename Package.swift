@@ -22,7 +22,7 @@
 //                     NotificationController → Notifications, ControllerRuntime, KeywardAPI, RotationStrategies
 //                     SecretSync → KubernetesResources, AtomicDirectory
 //   Commands          KeywardCommands → CertificateController, SecretRotationController, StandaloneStore,
-//                     NotificationController, SecretSync, CertificateGate, TLSProbe; keyward → KeywardCommands
+//                     NotificationController, SecretSync, CertificateGate; keyward → KeywardCommands
 //   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport; keyward-bench and
 //                     keyward-fuzz over the modules they exercise.
 import PackageDescription
@@ -201,7 +201,7 @@ let package = Package(
             name: "CertificateController",
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory", "KubernetesResources", "KubernetesClient", "DNSUpdate",
-                "KeywardCore", "ACME", .product(name: "X509", package: "swift-certificates"),
+                "KeywardCore", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -253,7 +253,7 @@ let package = Package(
                 "NotificationController", "Notifications", "CertificateController", "SecretRotationController", "SecretSync",
                 "StandaloneStore", "CertificateGate",
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "KubernetesClient", "KubernetesResources", "KeywardCore",
-                "RotationStrategies", "TLSProbe", .product(name: "X509", package: "swift-certificates"),
+                "RotationStrategies", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -358,11 +358,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CertificateControllerTests",
-            dependencies: ["KeywardTestSupport", "TLSProbe", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
                            "KeywardPKI", "KubernetesResources", "KeywardCore", "StandaloneStore",
                            .product(name: "X509", package: "swift-certificates"),
-                           .product(name: "Prometheus", package: "swift-prometheus"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -397,7 +396,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardCommandsTests",
-            dependencies: ["KeywardTestSupport", "TLSProbe", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
                            "Notifications", "NotificationController",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "ControllerRuntime",
                            "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -414,7 +413,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ACMETests",
-            dependencies: ["ACME", "KeywardTestSupport", "KubernetesClient", "KeywardCore",
+            dependencies: ["ACME", "KeywardTestSupport", "KeywardCore",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "_CryptoExtras", package: "swift-crypto"),
                            .product(name: "X509", package: "swift-certificates"),
