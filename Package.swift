@@ -22,7 +22,7 @@
 //                     NotificationController → Notifications, ControllerRuntime, KeywardAPI, RotationStrategies
 //                     SecretSync → KubernetesResources, AtomicDirectory
 //   Commands          KeywardCommands → CertificateController, SecretRotationController, StandaloneStore,
-//                     NotificationController, SecretSync, CertificateGate; keyward → KeywardCommands
+//                     NotificationController, SecretSync, CertificateGate, TLSProbe; keyward → KeywardCommands
 //   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport; keyward-bench and
 //                     keyward-fuzz over the modules they exercise.
 import PackageDescription
@@ -201,7 +201,7 @@ let package = Package(
             name: "CertificateController",
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory", "KubernetesResources", "KubernetesClient", "DNSUpdate",
-                "KeywardCore", .product(name: "X509", package: "swift-certificates"),
+                "KeywardCore", "ACME", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -253,7 +253,7 @@ let package = Package(
                 "NotificationController", "Notifications", "CertificateController", "SecretRotationController", "SecretSync",
                 "StandaloneStore", "CertificateGate",
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "KubernetesClient", "KubernetesResources", "KeywardCore",
-                "RotationStrategies", .product(name: "X509", package: "swift-certificates"),
+                "RotationStrategies", "TLSProbe", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -358,10 +358,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CertificateControllerTests",
-            dependencies: ["KeywardTestSupport", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "TLSProbe", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
                            "KeywardPKI", "KubernetesResources", "KeywardCore", "StandaloneStore",
                            .product(name: "X509", package: "swift-certificates"),
-                           .product(name: "Prometheus", package: "swift-prometheus")],
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -396,7 +397,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardCommandsTests",
-            dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "TLSProbe", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
                            "Notifications", "NotificationController",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "ControllerRuntime",
                            "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser"),
