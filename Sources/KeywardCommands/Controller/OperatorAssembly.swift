@@ -106,6 +106,8 @@ public struct OperatorAssembly: Sendable {
         options.acmeHTTP01Address = acmeHTTP01Address
         // ACME servers are tenant-chosen: fenced like verify.http.
         options.acme.egress = egress
+        options.acme.solvers = ACMESolvers(options.acme.solvers.byType.values.filter { $0.challengeType != .http01 }
+            + [HTTP01Solver(environment: .cluster(acmeHTTP01Backend), selfCheck: acmeHTTP01SelfCheck)])
         return options
     }
 

@@ -39,9 +39,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between manifest re-reads in long-running mode.")
     var pollInterval: Double = 10
 
+    /// A cron run would otherwise end with an ACME order half done; the next run resumes it either way.
+    @Option(help: ArgumentHelp(
+        "With --once: seconds to wait for pending issuances (ACME orders being validated) to finish before printing "
+            + "the table; 0 does not wait.", valueName: "seconds"))
+    var pendingTimeout: Double = 300
+
     /// SecretRotations' `verify.http` reaches only what this allows; a service on this host needs e.g.
     /// `--egress-allow-cidr 127.0.0.1/32`.
     @OptionGroup var egress: EgressOptions
+
+    @OptionGroup var acmeHTTP01SelfCheck: ACMEHTTP01SelfCheckOptions
 
     /// Renewal SLA and notifications, as in the controller; cooldowns and dead letters live in --state.
     @OptionGroup var alerting: AlertingOptions
@@ -55,12 +63,17 @@ struct RunCommand: AsyncParsableCommand {
         // Long-running mode: signals handled from the first line on (the process ends within the bound regardless).
         let relay = once ? nil : ShutdownRelay(gracePeriod: shutdown.gracefulShutdownTimeout,
                                                logger: Logger(label: "keyward.standalone"))
+        // `http01.listen` listeners live for the run.
+        let http01Listeners = HTTP01StandaloneListeners()
         let runner = try Standalone.makeRunner(manifests: manifests, state: state, out: out, clock: SystemClock(),
                                                egress: try egress.policy(environment: ProcessInfo.processInfo.environment),
-                                               alerting: alerting)
+                                               alerting: alerting,
+                                               acmeHTTP01: HTTP01Solver(environment: .standalone(http01Listeners),
+                                                                        selfCheck: try acmeHTTP01SelfCheck.selfCheck()))
         if once {
             let writesBefore = await runner.store.writeCount
-            let outcomes = try await runner.runOnce()
+            let outcomes = try await runner.runOnce(waitForPending: pendingTimeout)
+            await http01Listeners.shutdown()
             for outcome in outcomes where outcome.error != nil {
                 print("error: \(outcome.resource) \(outcome.key): \(outcome.error!)")
             }
@@ -123,18 +136,25 @@ struct StatusCommand: AsyncParsableCommand {
 /// Wiring shared by the standalone commands.
 enum Standalone {
     static func makeRunner(manifests: String, state: String, out: String, clock: any WallClock,
-                           egress: EgressPolicy = EgressPolicy(), alerting: AlertingOptions? = nil) throws -> StandaloneRunner {
+                           egress: EgressPolicy = EgressPolicy(), alerting: AlertingOptions? = nil,
+                           acmeHTTP01: HTTP01Solver = HTTP01Solver(environment: .standalone(HTTP01StandaloneListeners())))
+        throws -> StandaloneRunner {
         let store = try FileResourceStore(stateDirectory: state, clock: clock)
         let events = EventRecorder(sink: FileEventSink(path: "\(state)/events.log"), component: "keyward-standalone")
         var certificateOptions = CertificateReconciler.Options(volumeRoot: out, filesLayout: .sharedRoot)
         certificateOptions.clusterResourceNamespace = clusterResourceNamespace
         certificateOptions.renewalSLA = try alerting?.renewalSLA() ?? RenewalSLA()
+        // ACME servers and the names self-checked are the manifests' author's choice, fenced like verify.http.
+        let acme = ACMEOptions(egress: egress, solvers: ACMESolvers([acmeHTTP01]))
+        certificateOptions.acme = acme
         let certificates = CertificateReconciler(store: store, events: events, clock: clock, options: certificateOptions)
-        let issuerOptions = IssuerReconciler<IssuerResource>.Options(clusterResourceNamespace: clusterResourceNamespace)
+        var issuerOptions = IssuerReconciler<IssuerResource>.Options(clusterResourceNamespace: clusterResourceNamespace)
+        issuerOptions.acme = acme
         let issuers = IssuerReconciler<IssuerResource>(store: store, events: events, clock: clock, options: issuerOptions)
-        let clusterIssuers = IssuerReconciler<ClusterIssuerResource>(
-            store: store, events: events, clock: clock,
-            options: IssuerReconciler<ClusterIssuerResource>.Options(clusterResourceNamespace: clusterResourceNamespace))
+        var clusterIssuerOptions = IssuerReconciler<ClusterIssuerResource>.Options(clusterResourceNamespace: clusterResourceNamespace)
+        clusterIssuerOptions.acme = acme
+        let clusterIssuers = IssuerReconciler<ClusterIssuerResource>(store: store, events: events, clock: clock,
+                                                                     options: clusterIssuerOptions)
         // Standalone consumers are processes, not workloads: the rotation's onChange hooks are how they reload.
         var rotationOptions = SecretRotationReconciler.Options(runChangeHooks: true)
         rotationOptions.hashKey = FileHashKeySource(stateDirectory: state)
