@@ -2,29 +2,35 @@
 // Keyward: a Kubernetes operator for certificates and secret rotation.
 //
 // Module graph: A → B means A imports B. Every target's dependencies below are exactly its imports (nothing
-// declared unused, nothing used through another target), and almost everything also imports KeywardCore.
+// declared unused, nothing used through another target): `bash scripts/check-imports.sh` checks it and `--graph`
+// prints every edge. Left out here: KeywardCore (imported almost everywhere) and KubernetesClient beside
+// KubernetesResources; every reconciler module also imports KubernetesResources. External packages in parentheses.
 //
 //   Kubernetes-free   KeywardPKI (swift-certificates, swift-crypto)   SecretGenerators (swift-crypto)
 //                     RotationStrategies → SecretGenerators   AtomicDirectory   CertificateGate → KeywardPKI
-//                     DNSUpdate (RFC 2136 updates + TSIG, DNS queries; swift-nio, swift-crypto) → KeywardCore
+//                     DNSUpdate (RFC 2136 updates + TSIG, DNS queries; swift-nio, swift-crypto)
+//                     TLSProbe → KeywardPKI, CCurl (served-chain probes)
 //                     ACME (RFC 8555 client; swift-crypto, swift-certificates) → KubernetesClient for its libcurl
 //                     transport only (CurlTransport, HTTPRequest/HTTPResponse, TLSSettings), no Kubernetes types
-//                     Notifications (signed webhooks, Alertmanager; swift-crypto) → KubernetesClient for its
-//                     libcurl transport only
-//                     TLSProbe → KeywardPKI, CCurl (served-chain probes)
+//                     Notifications (signed webhooks, Alertmanager; swift-crypto, swift-log) → KubernetesClient for
+//                     its libcurl transport only
 //   Kubernetes access KubernetesClient → CCurl (libcurl), CLibYAML (libyaml)
 //                     KubernetesResources → KubernetesClient
 //   API model         KeywardAPI → KubernetesResources, KeywardPKI, RotationStrategies, SecretGenerators
-//   Machinery         ControllerRuntime → KubernetesResources (informers, queue, leases, events, metrics)
-//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory, DNSUpdate
+//   Machinery         ControllerRuntime → KubernetesResources (informers, queue, leases, events, ManagerBuilder, the
+//                     HTTP endpoint, KeywardMetrics; swift-prometheus, hummingbird, swift-service-lifecycle)
+//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory, DNSUpdate,
+//                     ACME (swift-certificates, swift-crypto, swift-prometheus)
 //                     SecretRotationController → ControllerRuntime, KeywardAPI, RotationStrategies, SecretGenerators
+//                     NotificationController → ControllerRuntime, KeywardAPI, RotationStrategies, Notifications
 //                     StandaloneStore → ControllerRuntime, KeywardAPI
-//                     NotificationController → Notifications, ControllerRuntime, KeywardAPI, RotationStrategies
 //                     SecretSync → KubernetesResources, AtomicDirectory
-//   Commands          KeywardCommands → CertificateController, SecretRotationController, StandaloneStore,
-//                     NotificationController, SecretSync, CertificateGate, TLSProbe; keyward → KeywardCommands
-//   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport; keyward-bench and
-//                     keyward-fuzz over the modules they exercise.
+//   Commands          KeywardCommands → CertificateController, SecretRotationController, NotificationController,
+//                     Notifications, StandaloneStore, SecretSync, CertificateGate, TLSProbe, ControllerRuntime,
+//                     KeywardAPI, KeywardPKI, RotationStrategies; keyward → KeywardCommands
+//   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport; keyward-bench →
+//                     CertificateController, KeywardCommands, KubeAPIServer, ...; keyward-fuzz → CFuzzDriver,
+//                     DNSUpdate, KeywardAPI, KeywardPKI, StandaloneStore
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -358,11 +364,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CertificateControllerTests",
-            dependencies: ["KeywardTestSupport", "TLSProbe", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
                            "KeywardPKI", "KubernetesResources", "KeywardCore", "StandaloneStore",
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -374,8 +381,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TLSProbeTests",
-            dependencies: ["TLSProbe", "KeywardTestSupport", "KeywardPKI", "KeywardCore",
-                           .product(name: "X509", package: "swift-certificates")],
+            dependencies: ["TLSProbe", "KeywardTestSupport", "KeywardPKI", "KeywardCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -397,7 +403,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardCommandsTests",
-            dependencies: ["KeywardTestSupport", "TLSProbe", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
                            "Notifications", "NotificationController",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "ControllerRuntime",
                            "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -408,7 +414,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NotificationsTests",
-            dependencies: ["Notifications", "KeywardTestSupport", "KeywardCore", "KubernetesClient",
+            dependencies: ["Notifications", "KeywardTestSupport", "KeywardCore",
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),

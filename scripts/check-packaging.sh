@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates what users apply: the CRDs, the kubectl manifests (and their kustomize builds), the Helm chart rendered
-# with the real Helm engine for every values set in charts/keyward/ci, the alert rules, and every example resource.
+# with the real Helm engine for every values set in charts/keyward/ci, the alert rules, and every example resource;
+# and that Package.swift declares exactly what each target imports (scripts/check-imports.sh).
 #
 #   bash scripts/check-packaging.sh        # after scripts/install-tools.sh
 #
@@ -52,6 +53,9 @@ validate() {
 checkov() {
   .venv-checkov/bin/checkov -d "$1" --framework kubernetes --compact --quiet --skip-download
 }
+
+# 0. Package.swift declares exactly what each target imports.
+run bash scripts/check-imports.sh
 
 # 1. CRDs and example custom resources.
 shopt -s nullglob

@@ -8,7 +8,7 @@ public enum OperatorHTTPServerError: Error, Sendable, Hashable, CustomStringConv
     public var description: String {
         switch self {
         case .cannotListen(let address, let reason):
-            "cannot listen on \(address) for metrics, health and CRLs: \(reason); choose another address with "
+            "cannot listen on \(address) for metrics, health and the controllers' routes: \(reason); choose another address with "
                 + "--metrics-address (port 0 picks a free one, 0 turns the endpoint off)"
         }
     }
