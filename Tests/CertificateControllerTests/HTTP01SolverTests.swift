@@ -337,7 +337,21 @@ struct HTTP01SolverTests {
             #expect(served.status == 200 && String(decoding: served.body, as: UTF8.self) == Self.keyAuthorization)
             try await solver.cleanup(Self.challenge(), context: context)
             #expect(try await Self.get(url).status == 404)
+
+            // Challenges presented at once share one listener per address.
+            let tokens = (0..<4).map { "concurrent-\($0)" }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for token in tokens {
+                    group.addTask { try await solver.present(Self.challenge(token: token), context: context) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(await listeners.boundPort(for: "127.0.0.1:0") == port)
+            for token in tokens {
+                #expect(try await Self.get("http://127.0.0.1:\(port)/.well-known/acme-challenge/\(token)").status == 200)
+            }
             await listeners.shutdown()
+            #expect(await listeners.boundPort(for: "127.0.0.1:0") == nil)
         }
     }
 }

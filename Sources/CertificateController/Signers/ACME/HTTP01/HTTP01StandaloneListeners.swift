@@ -8,6 +8,9 @@ import Logging
 public actor HTTP01StandaloneListeners: ACMEChallengeLookup {
     private var byToken: [String: String] = [:]
     private var listeners: [String: ACMEChallengeServer.Handle] = [:]
+    /// Listeners being started: a second challenge for the same address waits for the first one's start (the actor
+    /// is re-entered while it awaits) instead of binding the address twice.
+    private var starting: [String: Task<ACMEChallengeServer.Handle, any Error>] = [:]
     private let logger: Logger
 
     public init(logger: Logger = Logger(label: "keyward.acme-http01")) { self.logger = logger }
@@ -33,10 +36,25 @@ public actor HTTP01StandaloneListeners: ACMEChallengeLookup {
     }
 
     private func start(_ address: String) async throws(ACMESolverError) {
+        let task: Task<ACMEChallengeServer.Handle, any Error>
+        if let pending = starting[address] {
+            task = pending
+        } else {
+            let server: ACMEChallengeServer
+            do {
+                server = try ACMEChallengeServer(address: address, option: "http01.listen", lookup: self, logger: logger)
+            } catch {
+                throw ACMESolverError("\(error)", isRetryable: false)
+            }
+            task = Task { try await server.start() }
+            starting[address] = task
+        }
         do {
-            let server = try ACMEChallengeServer(address: address, option: "http01.listen", lookup: self, logger: logger)
-            listeners[address] = try await server.start()
+            let handle = try await task.value
+            listeners[address] = handle
+            starting[address] = nil
         } catch {
+            starting[address] = nil
             throw ACMESolverError("\(error)", isRetryable: false)
         }
     }
