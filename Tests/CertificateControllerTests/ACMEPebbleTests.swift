@@ -1,5 +1,6 @@
 @testable import CertificateController
 import ControllerRuntime
+import ACME
 import Foundation
 import KeywardAPI
 import KeywardCore
@@ -108,19 +109,20 @@ struct ACMEPebbleTests {
             return IssuerReconciler(store: h.store, events: EventRecorder(sink: h.sink, clock: h.clock), clock: h.clock, options: options)
         }
 
-        func acmeSpec(externalAccountBinding: IssuerSpec.ACME.ExternalAccountBinding? = nil) -> IssuerSpec.ACME {
-            IssuerSpec.ACME(server: pebble.directoryURL.absoluteString, email: "ops@example.com",
+        func acmeSpec(externalAccountBinding: IssuerSpec.ACME.ExternalAccountBinding? = nil,
+                      directory: ACMEDirectoryWithARI? = nil) -> IssuerSpec.ACME {
+            IssuerSpec.ACME(server: (directory?.directoryURL ?? pebble.directoryURL).absoluteString, email: "ops@example.com",
                             privateKeySecretRef: .init(name: "pebble-account"),
-                            caBundle: String(decoding: pebble.tlsCertificatePEM, as: UTF8.self),
+                            caBundle: String(decoding: pebble.tlsCertificatePEM, as: UTF8.self) + (directory?.certificatePEM ?? ""),
                             externalAccountBinding: externalAccountBinding,
                             solvers: [.init(http01: .init(ingress: .init(ingressClassName: Self.ingressClass)))])
         }
 
         /// Creates the Issuer and reconciles it once; returns it as stored.
         @discardableResult
-        func readyIssuer(_ acme: ACMEOptions) async throws -> IssuerResource {
+        func readyIssuer(_ acme: ACMEOptions, directory: ACMEDirectoryWithARI? = nil) async throws -> IssuerResource {
             _ = try await h.store.create(IssuerResource(metadata: ObjectMeta(name: Self.issuerName, namespace: Self.namespace),
-                                                        spec: IssuerSpec(acme: acmeSpec())))
+                                                        spec: IssuerSpec(acme: acmeSpec(directory: directory))))
             _ = try await issuerReconciler(acme).reconcile(ObjectKey(namespace: Self.namespace, name: Self.issuerName))
             return try #require(try await h.store.get(IssuerResource.self, namespace: Self.namespace, name: Self.issuerName))
         }
@@ -366,6 +368,46 @@ struct ACMEPebbleTests {
             for _ in 0..<5 { try await s.pass(reconciler, "broken") }
             #expect(s.pebble.ordersCreated == orders)
             #expect(orders <= 2)  // one order (a reused invalid authorization can never add more)
+        }
+    }
+
+    @Test("with renewalInfo in the directory, a CA window that has begun renews at once and the new order replaces the old certificate")
+    func renewalInformation() async throws {
+        try await Self.with { s in
+            let directory = try await ACMEDirectoryWithARI(pebble: s.pebble)
+            do {
+                try await s.readyIssuer(s.acmeOptions(), directory: directory)
+                try await s.createCertificate("ari", dnsNames: ["ari.acme.test"])
+                #expect(try await s.driveToReady(s.certificateReconciler(s.acmeOptions()), "ari").ready)
+                let first = try await s.h.leaf(ofSecret: "ari-tls")
+                let scheduled = try #require(try await s.h.certificate("ari").status?.renewalTime)
+                // No window recorded yet (404): renewBefore's time stands.
+                #expect(scheduled > s.h.clock.now.addingTimeInterval(86_400))
+
+                // The CA now suggests renewing (a window that began an hour ago, e.g. before a mass revocation).
+                let secret = try #require(try await s.h.secret("ari-tls"))
+                let leafPEM = try #require(secret.string("tls.crt"))
+                let leaf = try #require(try PEMBundle.certificates(from: leafPEM).first)
+                let certID = try ARICertID(certificateDER: PEMBundle.derEncoded(leaf)).string
+                let now = Date()
+                try directory.suggest(certID: certID, start: now.addingTimeInterval(-3600), end: now.addingTimeInterval(3600))
+                // A controller that has not cached the earlier answer (ARI answers are kept until their Retry-After).
+                let reconciler = s.certificateReconciler(s.acmeOptions())
+                let renewed = try await within(120, every: .milliseconds(200)) {
+                    try await s.pass(reconciler, "ari")
+                    let current = try await s.h.leaf(ofSecret: "ari-tls")
+                    let ready = try await s.ready("ari")
+                    return current.serialHex != first.serialHex && ready?.status == .true
+                }
+                #expect(renewed)
+                #expect(s.pebble.ordersCreated == 2)
+                let orderEvents = await s.sink.events.filter { $0.involvedObject.name == "ari" && $0.reason == ACMEEventReason.orderCreated }
+                #expect(orderEvents.contains { ($0.message ?? "").contains("replacing \(certID)") }, "\(orderEvents.map(\.message))")
+            } catch {
+                await directory.stop()
+                throw error
+            }
+            await directory.stop()
         }
     }
 
