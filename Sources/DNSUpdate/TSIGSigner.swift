@@ -31,6 +31,10 @@ public struct TSIGSigner: Sendable {
         guard let tsig = response.signature, let offset = response.signatureOffset else {
             throw .responseNotSigned(server: server)
         }
+        // `bytes` must be what `response` was decoded from; anything else cannot verify (and must not trap).
+        guard offset >= DNSMessage.headerLength, offset <= bytes.count else {
+            throw .responseSignatureInvalid(server: server, detail: "the signature is not where the message says")
+        }
         let keyText = key.name.description
         // BADKEY and BADSIG answers are unsigned by definition (the server could not use the key).
         switch tsig.error {
