@@ -8,18 +8,21 @@ import Notifications
 ///
 /// Writes carry the resourceVersion last read: a concurrent writer (another replica during a handover, `keyward
 /// notify replay`) makes the update fail with a conflict, and the change is applied again to a fresh read. The last
-/// read is kept, so a pass that changes nothing makes no request.
+/// read is kept for ``cacheLifetime``, so a burst of passes that change nothing makes no request, and a decision
+/// that writes nothing is never based on a copy older than that (a leadership that moved away and back).
 public actor ConfigMapNotificationStateStore: NotificationStateStore {
     public static let defaultName = "keyward-notifications"
     public static let dataKey = "state.json"
     /// A ConfigMap holds at most 1 MiB; the state's own bounds keep it far below.
     static let maximumConflictRetries = 5
+    /// How long a read copy is trusted for decisions that write nothing.
+    public static let cacheLifetime: Duration = .seconds(30)
 
     public nonisolated let location: String
     private let client: KubernetesClient
     private let namespace: String
     private let name: String
-    private var cached: (configMap: ConfigMap?, state: NotificationState)?
+    private var cached: (configMap: ConfigMap?, state: NotificationState, readAt: ContinuousClock.Instant)?
 
     public init(client: KubernetesClient, namespace: String, name: String = ConfigMapNotificationStateStore.defaultName) {
         self.client = client
@@ -46,7 +49,7 @@ public actor ConfigMapNotificationStateStore: NotificationStateStore {
     }
 
     private func current(fresh: Bool) async throws -> (ConfigMap?, NotificationState) {
-        if !fresh, let cached { return cached }
+        if !fresh, let cached, ContinuousClock.now - cached.readAt < Self.cacheLifetime { return (cached.configMap, cached.state) }
         let configMap: ConfigMap?
         do {
             configMap = try await client.get(ConfigMap.self, name: name, namespace: namespace)
@@ -58,7 +61,7 @@ public actor ConfigMapNotificationStateStore: NotificationStateStore {
             // An unreadable state (edited by hand) is replaced, not fatal: at worst one notification repeats.
             state = (try? NotificationState.decode(Data(text.utf8))) ?? NotificationState()
         }
-        cached = (configMap, state)
+        cached = (configMap, state, ContinuousClock.now)
         return (configMap, state)
     }
 
@@ -74,6 +77,6 @@ public actor ConfigMapNotificationStateStore: NotificationStateStore {
                                   data: [Self.dataKey: text])
             written = try await client.create(fresh, namespace: namespace)
         }
-        cached = (written, state)
+        cached = (written, state, ContinuousClock.now)
     }
 }

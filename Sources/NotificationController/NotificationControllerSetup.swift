@@ -39,7 +39,8 @@ public enum NotificationControllerSetup {
                                                    reconciler: AlertReconciler<T>) async {
         guard let informer = builder.store.informer(for: T.self) else { return }
         let queue = builder.workQueue(name: name)
-        await informer.addHandler { event in
+        // Including this process's own status writes: those are most of the transitions (their watch echo is silent).
+        await informer.addHandlerIncludingOwnWrites { event in
             await queue.add(ObjectKey(namespace: event.object.metadata.namespace, name: event.object.metadata.name))
         }
         // Two workers: one slow receiver does not hold every other object's notifications.

@@ -61,9 +61,10 @@ public actor Notifier {
                         classes: Set<AlertClass>) async throws -> [NotificationPayload] {
         let now = clock.now
         let cooldown = configuration.cooldown
-        let payloads = try await store.modify { state in
-            state.transitions(for: object, active: active, classes: classes, now: now, cooldown: cooldown)
+        let (payloads, deadLetters) = try await store.modify { state in
+            (state.transitions(for: object, active: active, classes: classes, now: now, cooldown: cooldown), state.deadLetters.count)
         }
+        metrics?.setDeadLetters(deadLetters)  // also right after a restart, from the stored list
         for payload in payloads {
             logger.info("notification", metadata: ["object": "\(object)", "class": "\(payload.alertClass.rawValue)",
                                                    "state": "\(payload.state.rawValue)"])

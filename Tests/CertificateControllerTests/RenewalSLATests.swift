@@ -3,8 +3,10 @@ import ControllerRuntime
 import Foundation
 import KeywardAPI
 import KeywardCore
+import KeywardTestSupport
 import KubernetesClient
 import KubernetesResources
+import Prometheus
 import Testing
 
 @Suite("Renewal SLA")
@@ -90,5 +92,42 @@ struct RenewalSLATests {
                                                            keySecretName: "web-tls-next-key", state: [:])
         #expect(sla.state(of: status, now: renewal.addingTimeInterval(3599)) == .atRisk)
         #expect(sla.state(of: status, now: renewal.addingTimeInterval(3600)) == .breached)
+    }
+}
+
+@Suite("Renewal SLA gauges")
+struct RenewalSLAMetricsTests {
+    @Test("warning and breach follow the RenewalSLA condition; no condition or a deleted Certificate has no series")
+    func gauges() throws {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = RenewalSLAMetrics(registry: registry)
+        let labels = CertificateMetricLabels(name: "web", namespace: "shop", issuer: "ClusterIssuer/root-ca")
+        func scrape() throws -> [String: Double] {
+            let exposition = try MetricsExposition(parsing: String(decoding: registry.emitToBuffer(), as: UTF8.self))
+            var values: [String: Double] = [:]
+            for name in ["keyward_certificate_renewal_sla_warning", "keyward_certificate_renewal_sla_breach"] {
+                for sample in exposition.families[name]?.samples ?? [] {
+                    #expect(sample.labels == ["name": "web", "namespace": "shop", "issuer": "ClusterIssuer/root-ca"])
+                    values[name] = sample.value
+                }
+            }
+            return values
+        }
+        var certificate = Certificate(metadata: ObjectMeta(name: "web", namespace: "shop"),
+                                      spec: Certificate.Spec(secretName: "web-tls", issuer: .init(selfSigned: .init())),
+                                      status: Certificate.Status())
+        metrics.observe(certificate, labels: labels)
+        #expect(try scrape().isEmpty)
+        for (reason, warning, breach) in [(Certificate.Reason.slaAtRisk, 1.0, 0.0), (Certificate.Reason.slaBreached, 0.0, 1.0),
+                                          (Certificate.Reason.slaOnTrack, 0.0, 0.0)] {
+            certificate.status?.conditions.set(Condition(type: Certificate.ConditionType.renewalSLA,
+                                                         status: reason == Certificate.Reason.slaOnTrack ? .true : .false,
+                                                         reason: reason, message: "", lastTransitionTime: Date()))
+            metrics.observe(certificate, labels: labels)
+            #expect(try scrape() == ["keyward_certificate_renewal_sla_warning": warning, "keyward_certificate_renewal_sla_breach": breach],
+                    "\(reason)")
+        }
+        metrics.remove(namespace: "shop", name: "web")
+        #expect(try scrape().isEmpty)
     }
 }

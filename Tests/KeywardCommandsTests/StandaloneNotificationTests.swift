@@ -9,8 +9,17 @@ import Testing
 struct StandaloneNotificationTests {
     static let rawKey = "standalone-notify-signing-key-0123456789"
 
-    @Test("a failing receiver leaves a dead letter; replay delivers it signed once the receiver recovers; a second run sends no duplicate")
+    @Test("a failing receiver leaves a dead letter; replay delivers it signed once the receiver recovers; a second run sends no duplicate; Alertmanager lists the alert")
     func deadLetterReplayAndCooldown() async throws {
+        let alertmanager = try await AlertmanagerServer()
+        do { try await scenario(alertmanager) } catch {
+            await alertmanager.stop()
+            throw error
+        }
+        await alertmanager.stop()
+    }
+
+    private func scenario(_ alertmanager: AlertmanagerServer) async throws {
         let directory = try TemporaryDirectory(prefix: "keyward-run-notify")
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
@@ -33,7 +42,7 @@ struct StandaloneNotificationTests {
             """)
         let state = directory.path("state")
         let flags = ["--notify-url", receiver.url, "--notify-signing-key-file", keyFile, "--notify-attempts", "2",
-                     "--egress-allow-cidr", "127.0.0.0/8"]
+                     "--alertmanager-url", alertmanager.url, "--egress-allow-cidr", "127.0.0.0/8"]
         func run() async throws -> ChildProcess {
             let process = try ChildProcess(try keywardExecutable(), [
                 "run", "--once", "--manifests", directory.path("manifests"), "--state", state, "--out", directory.path("out"),
@@ -44,6 +53,12 @@ struct StandaloneNotificationTests {
         let first = try await run()
         #expect(receiver.received.count == 2 && receiver.received.allSatisfy { $0.answeredWith == 503 }, "\(first.stderr)")
         #expect(!first.stderr.contains(Self.rawKey) && !first.stdout.contains(Self.rawKey))
+        // Alertmanager answered: it lists the alert, and only the webhook's delivery is a dead letter.
+        let listed = try await within(30, every: .milliseconds(200)) {
+            let labels = try await alertmanager.alerts().compactMap { $0["labels"] as? [String: String] }
+            return labels.contains { $0["alertname"] == "KeywardIssuanceFailing" && $0["name"] == "web" && $0["kind"] == "Certificate" }
+        }
+        #expect(listed, "alertmanager lists no KeywardIssuanceFailing alert for web\n\(alertmanager.stderr)")
 
         let list = try ChildProcess(try keywardExecutable(), ["notify", "list", "--state", state])
         #expect(await list.exitStatus(within: 60) == 0, "\(list.stderr)")

@@ -68,6 +68,8 @@ public actor Informer<T: KubernetesResource> {
     /// Keys whose cached object is metadata only (over the policy's size bound).
     private var truncated: Set<String> = []
     private var handlers: [@Sendable (InformerEvent<T>) async -> Void] = []
+    /// Handlers that also see this process's own writes (whose watch echo changes nothing, so `handlers` never do).
+    private var writeHandlers: [@Sendable (InformerEvent<T>) async -> Void] = []
     private var synced = false
     private var syncedScopes: Set<Int> = []
     private var lastResourceVersions: [Int: String] = [:]
@@ -91,6 +93,14 @@ public actor Informer<T: KubernetesResource> {
     }
 
     public func addHandler(_ handler: @escaping @Sendable (InformerEvent<T>) async -> Void) { handlers.append(handler) }
+
+    /// Like ``addHandler(_:)``, and also called for every write made through the store in this process (an observer
+    /// of status changes, such as notifications, needs the controller's own status writes; a controller's queue must
+    /// not, or each write would reconcile again).
+    public func addHandlerIncludingOwnWrites(_ handler: @escaping @Sendable (InformerEvent<T>) async -> Void) {
+        handlers.append(handler)
+        writeHandlers.append(handler)
+    }
 
     public var hasSynced: Bool { synced }
     public var count: Int { cache.count }
@@ -154,10 +164,15 @@ public actor Informer<T: KubernetesResource> {
     }
 
     /// Records the result of our own write so reads see it before its watch event arrives.
-    func observeWrite(_ object: T) {
+    func observeWrite(_ object: T) async {
         guard labelsMatch(object.metadata.labels, configuration.labelSelector),
               watches(namespace: object.metadata.namespace) else { return }
-        store(object, at: Self.key(object.metadata.namespace, object.metadata.name))
+        let key = Self.key(object.metadata.namespace, object.metadata.name)
+        let previous = cache[key]
+        let kept = store(object, at: key)
+        guard !writeHandlers.isEmpty, previous?.metadata.resourceVersion != object.metadata.resourceVersion else { return }
+        let event: InformerEvent<T> = previous.map { .updated(old: $0, new: kept) } ?? .added(kept)
+        for handler in writeHandlers { await handler(event) }
     }
 
     /// Puts what the cache policy admits of `object` under `key`.
