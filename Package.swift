@@ -16,10 +16,10 @@
 //                     its libcurl transport only
 //   Kubernetes access KubernetesClient → CCurl (libcurl), CLibYAML (libyaml)
 //                     KubernetesResources → KubernetesClient
-//   API model         KeywardAPI → KubernetesResources, KeywardPKI, RotationStrategies, SecretGenerators
+//   API model         KeywardAPI → KubernetesResources, KeywardPKI, RotationStrategies, SecretGenerators, TLSProbe
 //   Machinery         ControllerRuntime → KubernetesResources (informers, queue, leases, events, ManagerBuilder, the
 //                     HTTP endpoint, KeywardMetrics; swift-prometheus, hummingbird, swift-service-lifecycle)
-//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory, DNSUpdate,
+//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory, DNSUpdate,, TLSProbe
 //                     ACME (swift-certificates, swift-crypto, swift-prometheus)
 //                     SecretRotationController → ControllerRuntime, KeywardAPI, RotationStrategies, SecretGenerators
 //                     NotificationController → ControllerRuntime, KeywardAPI, RotationStrategies, Notifications
@@ -179,7 +179,7 @@ let package = Package(
             name: "KeywardAPI",
             dependencies: [
                 "KubernetesResources", "KubernetesClient", "KeywardCore", "RotationStrategies", "SecretGenerators",
-                "KeywardPKI",
+                "KeywardPKI", "TLSProbe",
             ],
             swiftSettings: swiftSettings
         ),
@@ -364,7 +364,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CertificateControllerTests",
-            dependencies: ["KeywardTestSupport", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "TLSProbe", "CertificateController", "ACME", "ControllerRuntime", "KubeAPIServer", "KubernetesClient", "KeywardAPI",
                            "KeywardPKI", "KubernetesResources", "KeywardCore", "StandaloneStore",
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
@@ -382,6 +382,12 @@ let package = Package(
         .testTarget(
             name: "TLSProbeTests",
             dependencies: ["TLSProbe", "KeywardTestSupport", "KeywardPKI", "KeywardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TLSProbeTests",
+            dependencies: ["TLSProbe", "KeywardTestSupport", "KeywardPKI", "KeywardCore",
+                           .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -403,7 +409,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardCommandsTests",
-            dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "TLSProbe", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
                            "Notifications", "NotificationController",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "ControllerRuntime",
                            "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser"),

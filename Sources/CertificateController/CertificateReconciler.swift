@@ -452,6 +452,7 @@ public struct CertificateReconciler: Reconciler {
             status.notAfter = seconds(info.notAfter)
             status.renewalTime = renewalTime
             status.serialNumber = info.serialHex.uppercased()
+            status.recordIssuedSerial(info.serialHex.uppercased())  // an endpoint still serving an older one is stale
             status.fingerprintSHA256 = info.sha256Fingerprint
             status.revision = revision
             status.issuerName = issuer.displayName

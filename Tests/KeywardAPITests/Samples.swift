@@ -41,7 +41,8 @@ enum Samples {
             revokeOnDelete: true,
             adoptExistingSecret: true,
             files: Certificate.Files(subPath: "web", names: Certificate.FileNames(), privateKeyMode: "0640",
-                                     mode: "0644", group: 101))
+                                     mode: "0644", group: 101),
+            endpoints: [Certificate.Endpoint(address: "web.example.com:443", serverName: "www.example.com", interval: "10m")])
         let status = Certificate.Status(
             conditions: [condition("Ready"), condition("Issuing")], state: .issued, observedGeneration: 3,
             issuerName: "certificate/root-ca", notBefore: time, notAfter: time, renewalTime: time,
@@ -52,7 +53,12 @@ enum Samples {
                                                                  revocationTime: time, notAfter: time)],
             pendingRequest: Certificate.PendingRequest(issuer: "Issuer/acme", generation: 3, since: time, message: "order pending",
                                                        keySecretName: "web-tls-next-key", state: ["order": "42"]))
-        return Certificate(metadata: ObjectMeta(name: "web", namespace: "default"), spec: spec, status: status)
+        var probed = status
+        probed.endpoints = [Certificate.EndpointStatus(
+            address: "web.example.com:443", serverName: "www.example.com", servedSerial: "09", servedNotAfter: time, matches: false,
+            lastChecked: time, reason: "StaleCertificate", error: "unreachable", expectedSerial: "0A1B", failedChecks: 2)]
+        probed.issuedSerials = ["09", "0A1B"]
+        return Certificate(metadata: ObjectMeta(name: "web", namespace: "default"), spec: spec, status: probed)
     }
 
     static func issuer() -> IssuerResource {

@@ -66,6 +66,7 @@ struct SchemaDriftTests {
             ["secretName": "a", "commonName": "a", "issuer": ["ca": ["certificateRef": "r"]], "files": [:],
              "privateKey": ["algorithm": "RSA"], "subject": ["countries": ["DE"]], "secretTemplate": [:]],
             ["secretName": "a", "issuer": ["selfSigned": [:]], "files": ["names": ["chain": "c.pem"]]],
+            ["secretName": "a", "issuer": ["selfSigned": [:]], "endpoints": [["address": "a.example.com:443"]]],
         ])
     }
 

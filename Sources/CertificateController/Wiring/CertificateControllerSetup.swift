@@ -26,6 +26,9 @@ public enum CertificateControllerSetup {
         /// Where every replica serves ACME HTTP-01 challenges (`--acme-http01-address`); nil serves none.
         public var acmeHTTP01Address: MetricsAddress?
 
+        /// `spec.endpoints` probes: the egress policy (tenant-chosen addresses), schedule and observers.
+        public var endpoints = EndpointProbeSetup.Options()
+
         public init(volumeRoot: String? = nil) { self.volumeRoot = volumeRoot }
     }
 
@@ -90,6 +93,7 @@ public enum CertificateControllerSetup {
         }
         builder.addController(name: certificateControllerName, queue: certificateQueue, reconciler: gate)
         builder.addRoute(CertificateCRLProvider(store: builder.store).route)
+        await EndpointProbeSetup.register(with: &builder, certificates: certificates, options: options.endpoints)
         if let address = options.acmeHTTP01Address {
             await ACMEHTTP01Setup.register(with: &builder, certificates: certificates, address: address)
         }

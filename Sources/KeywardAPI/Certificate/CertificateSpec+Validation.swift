@@ -29,6 +29,7 @@ extension Certificate.Spec {
         if let secretTemplate { validate(secretTemplate, &v) }
         v.check("spec.failurePolicy", failurePolicy.problem)
         if let files { validate(files, &v) }
+        validateEndpoints(&v)
         return v.violations
     }
 

@@ -40,6 +40,8 @@ extension Certificate {
         public var adoptExistingSecret: Bool
         /// Also write the certificate as files under the controller's `--volume-root` (or standalone `--out`).
         public var files: Files?
+        /// TLS endpoints that should serve this certificate; probed, reported in `status.endpoints` and `Served`.
+        public var endpoints: [Endpoint]
 
         public static let defaultDuration: DurationString = "2160h"
         /// cert-manager's minimum: shorter lifetimes leave no room to renew.
@@ -66,7 +68,8 @@ extension Certificate {
             failurePolicy: FailurePolicy = .standard,
             revokeOnDelete: Bool = false,
             adoptExistingSecret: Bool = false,
-            files: Files? = nil
+            files: Files? = nil,
+            endpoints: [Endpoint] = []
         ) {
             self.secretName = secretName
             self.commonName = commonName
@@ -89,6 +92,7 @@ extension Certificate {
             self.revokeOnDelete = revokeOnDelete
             self.adoptExistingSecret = adoptExistingSecret
             self.files = files
+            self.endpoints = endpoints
         }
 
         /// The requested lifetime; the default when ``duration`` does not parse (``validate()`` reports that).
@@ -104,7 +108,7 @@ extension Certificate {
         enum CodingKeys: String, CodingKey {
             case secretName, commonName, dnsNames, ipAddresses, uris, emailAddresses, subject, duration, renewBefore
             case usages, isCA, maxPathLength, privateKey, issuer, crlDistributionPoints, secretTemplate, secretKeys
-            case failurePolicy, revokeOnDelete, adoptExistingSecret, files
+            case failurePolicy, revokeOnDelete, adoptExistingSecret, files, endpoints
         }
 
         public init(from decoder: any Decoder) throws {
@@ -130,6 +134,7 @@ extension Certificate {
             revokeOnDelete = try c.decode(.revokeOnDelete, or: false)
             adoptExistingSecret = try c.decode(.adoptExistingSecret, or: false)
             files = try c.decodeIfPresent(.files)
+            endpoints = try c.decode(.endpoints, or: [])
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -155,6 +160,7 @@ extension Certificate {
             try c.encode(revokeOnDelete, forKey: .revokeOnDelete)
             try c.encode(adoptExistingSecret, forKey: .adoptExistingSecret)
             try c.encodeIfPresent(files, forKey: .files)
+            try c.encodeUnlessEmpty(endpoints, forKey: .endpoints)
         }
     }
 }

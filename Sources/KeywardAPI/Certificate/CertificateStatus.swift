@@ -38,6 +38,11 @@ extension Certificate {
         public var revokedCertificates: [RevokedCertificate]
         /// An issuance the signer has accepted but not finished.
         public var pendingRequest: PendingRequest?
+        /// What each `spec.endpoints` entry served at its last probe.
+        public var endpoints: [EndpointStatus] = []
+        /// Serials of the certificates issued for this resource, newest last (at most
+        /// ``Certificate/issuedSerialHistory``): an endpoint serving one of the older ones is stale, not foreign.
+        public var issuedSerials: [String] = []
 
         public init(conditions: [Condition] = [], state: State? = nil, observedGeneration: Int64? = nil,
                     issuerName: String? = nil, notBefore: Date? = nil, notAfter: Date? = nil,
@@ -70,6 +75,7 @@ extension Certificate {
             case conditions, state, observedGeneration, issuerName, notBefore, notAfter, renewalTime, serialNumber
             case fingerprintSHA256, revision, issuerFingerprintSHA256, lastFailureTime, failedIssuanceAttempts
             case nextRetryTime, lastError, lastRenewRequest, revokedCertificates, pendingRequest
+            case endpoints, issuedSerials
         }
 
         public init(from decoder: any Decoder) throws {
@@ -92,6 +98,8 @@ extension Certificate {
             lastRenewRequest = try c.decodeIfPresent(.lastRenewRequest)
             revokedCertificates = try c.decode(.revokedCertificates, or: [])
             pendingRequest = try c.decodeIfPresent(.pendingRequest)
+            endpoints = try c.decode(.endpoints, or: [])
+            issuedSerials = try c.decode(.issuedSerials, or: [])
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -114,6 +122,8 @@ extension Certificate {
             try c.encodeIfPresent(lastRenewRequest, forKey: .lastRenewRequest)
             try c.encodeUnlessEmpty(revokedCertificates, forKey: .revokedCertificates)
             try c.encodeIfPresent(pendingRequest, forKey: .pendingRequest)
+            try c.encodeUnlessEmpty(endpoints, forKey: .endpoints)
+            try c.encodeUnlessEmpty(issuedSerials, forKey: .issuedSerials)
         }
     }
 

@@ -103,6 +103,8 @@ public struct OperatorAssembly: Sendable {
         options.clusterResourceNamespace = clusterResourceNamespace
         options.issuerRecheckInterval = issuerRecheckInterval
         options.renewalSLA = renewalSLA
+        // spec.endpoints are tenant-chosen addresses: probed through the same egress policy.
+        options.endpoints.egress = egress
         options.acmeHTTP01Address = acmeHTTP01Address
         // ACME servers are tenant-chosen: fenced like verify.http.
         options.acme.egress = egress
