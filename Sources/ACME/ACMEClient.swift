@@ -25,8 +25,8 @@ public actor ACMEClient {
     public private(set) var badNonceRetries = 0
 
     /// - Parameters:
-    ///   - transport: shared connection pool; `nil` builds one trusting the system store and
-    ///     ``ACMEClientConfiguration/caPEM``.
+    ///   - transport: shared connection pool; `nil` builds one trusting ``ACMEClientConfiguration/caPEM`` (plus the
+    ///     system store when asked) or, without it, the system store.
     ///   - clock: turns delay-seconds `Retry-After` values into times.
     public init(configuration: ACMEClientConfiguration, accountKey: ACMEAccountKey, accountURL: URL? = nil,
                 transport: CurlTransport? = nil, clock: any WallClock = SystemClock()) {

@@ -5,11 +5,12 @@ import KeywardCore
 public struct ACMEClientConfiguration: Sendable {
     /// The directory URL (e.g. `https://acme-v02.api.letsencrypt.org/directory`).
     public var directoryURL: URL
-    /// PEM CA certificates trusted for the server's TLS (a private CA such as Pebble), in addition to the system
-    /// store unless ``caPEMReplacesSystemRoots``.
+    /// PEM CA certificates trusted for the server's TLS instead of the system store (a private CA such as Pebble).
     public var caPEM: Data?
-    /// Trust ``caPEM`` alone, not the system store as well.
-    public var caPEMReplacesSystemRoots: Bool
+    /// Trust the system store next to ``caPEM``. Off by default: libcurl loads a CA blob on every transfer, and the
+    /// system bundle (~140 roots) costs about 40 ms of CPU per request on a 2-core machine, 10× Pebble's whole
+    /// order (docs/benchmarks.md).
+    public var alsoTrustSystemRoots: Bool
     /// The server is tenant-chosen: every connection is checked against this policy. `nil` checks nothing.
     public var egress: EgressPolicy?
     public var requestTimeout: Duration
@@ -19,12 +20,12 @@ public struct ACMEClientConfiguration: Sendable {
     public var maxResponseBytes: Int
     public var userAgent: String
 
-    public init(directoryURL: URL, caPEM: Data? = nil, caPEMReplacesSystemRoots: Bool = false, egress: EgressPolicy? = nil,
+    public init(directoryURL: URL, caPEM: Data? = nil, alsoTrustSystemRoots: Bool = false, egress: EgressPolicy? = nil,
                 requestTimeout: Duration = .seconds(30), maxBadNonceRetries: Int = 10,
                 maxResponseBytes: Int = 4 << 20, userAgent: String = "keyward-acme") {
         self.directoryURL = directoryURL
         self.caPEM = caPEM
-        self.caPEMReplacesSystemRoots = caPEMReplacesSystemRoots
+        self.alsoTrustSystemRoots = alsoTrustSystemRoots
         self.egress = egress
         self.requestTimeout = requestTimeout
         self.maxBadNonceRetries = maxBadNonceRetries
@@ -38,7 +39,7 @@ public struct ACMEClientConfiguration: Sendable {
     /// The PEM bundle the transport trusts: nil (the system store), ``caPEM`` alone, or the system bundle plus it.
     var trustedPEM: Data? {
         guard let caPEM else { return nil }
-        guard !caPEMReplacesSystemRoots,
+        guard alsoTrustSystemRoots,
               let system = Self.systemBundlePaths.lazy.compactMap({ FileManager.default.contents(atPath: $0) }).first
         else { return caPEM }
         return system + Data("\n".utf8) + caPEM

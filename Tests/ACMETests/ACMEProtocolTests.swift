@@ -143,13 +143,13 @@ struct ACMEProtocolTests {
         #expect(info.renewalTime(now: start, using: &a) == info.renewalTime(now: start, using: &b))
     }
 
-    @Test func aCABundleAddsToTheSystemRootsUnlessToldToReplaceThem() throws {
+    @Test func aCABundleReplacesTheSystemRootsUnlessAskedToAddToThem() throws {
         let url = try #require(URL(string: "https://ca.test/dir"))
         let private_ = Data("-----BEGIN CERTIFICATE-----\nprivate\n-----END CERTIFICATE-----\n".utf8)
         let system = try #require(ACMEClientConfiguration.systemBundlePaths.lazy.compactMap { FileManager.default.contents(atPath: $0) }.first)
-        let added = try #require(ACMEClientConfiguration(directoryURL: url, caPEM: private_).trustedPEM)
+        let added = try #require(ACMEClientConfiguration(directoryURL: url, caPEM: private_, alsoTrustSystemRoots: true).trustedPEM)
         #expect(added.starts(with: system) && added.suffix(private_.count) == private_)
-        #expect(ACMEClientConfiguration(directoryURL: url, caPEM: private_, caPEMReplacesSystemRoots: true).trustedPEM == private_)
+        #expect(ACMEClientConfiguration(directoryURL: url, caPEM: private_).trustedPEM == private_)
         #expect(ACMEClientConfiguration(directoryURL: url).trustedPEM == nil, "no bundle: libcurl's system store")
     }
 

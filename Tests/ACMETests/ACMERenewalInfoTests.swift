@@ -50,7 +50,7 @@ struct ACMERenewalInfoTests {
         let clock = ManualClock(now: Date(timeIntervalSince1970: 1_796_400_000))
         let client = ACMEClient(
             configuration: ACMEClientConfiguration(directoryURL: stub.baseURL.appendingPathComponent("dir"),
-                                                   caPEM: stub.certificatePEM, caPEMReplacesSystemRoots: true,
+                                                   caPEM: stub.certificatePEM, alsoTrustSystemRoots: true,
                                                    egress: EgressPolicy(allow: [try CIDR(parsing: "127.0.0.0/8")])),
             accountKey: .generateP256(), clock: clock)
         #expect(try await client.supportsRenewalInfo())
