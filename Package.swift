@@ -19,7 +19,7 @@
 //   API model         KeywardAPI → KubernetesResources, KeywardPKI, RotationStrategies, SecretGenerators, TLSProbe
 //   Machinery         ControllerRuntime → KubernetesResources (informers, queue, leases, events, ManagerBuilder, the
 //                     HTTP endpoint, KeywardMetrics; swift-prometheus, hummingbird, swift-service-lifecycle)
-//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory, DNSUpdate,, TLSProbe
+//   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory, DNSUpdate, TLSProbe,
 //                     ACME (swift-certificates, swift-crypto, swift-prometheus)
 //                     SecretRotationController → ControllerRuntime, KeywardAPI, RotationStrategies, SecretGenerators
 //                     NotificationController → ControllerRuntime, KeywardAPI, RotationStrategies, Notifications
@@ -207,7 +207,7 @@ let package = Package(
             name: "CertificateController",
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "AtomicDirectory", "KubernetesResources", "KubernetesClient", "DNSUpdate",
-                "KeywardCore", "ACME", .product(name: "X509", package: "swift-certificates"),
+                "KeywardCore", "ACME", "TLSProbe", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -310,7 +310,7 @@ let package = Package(
         .executableTarget(
             name: "keyward-bench",
             dependencies: [
-                "ACME", "KeywardTestSupport", "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
+                "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
                 "KeywardCore", "KeywardPKI", "KubernetesClient", "KubeAPIServer", "RotationStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -382,12 +382,6 @@ let package = Package(
         .testTarget(
             name: "TLSProbeTests",
             dependencies: ["TLSProbe", "KeywardTestSupport", "KeywardPKI", "KeywardCore"],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "TLSProbeTests",
-            dependencies: ["TLSProbe", "KeywardTestSupport", "KeywardPKI", "KeywardCore",
-                           .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
