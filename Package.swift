@@ -310,7 +310,7 @@ let package = Package(
         .executableTarget(
             name: "keyward-bench",
             dependencies: [
-                "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
+                "ACME", "KeywardTestSupport", "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
                 "KeywardCore", "KeywardPKI", "KubernetesClient", "KubeAPIServer", "RotationStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
