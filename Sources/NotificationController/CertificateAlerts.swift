@@ -14,10 +14,6 @@ public enum CertificateAlerts {
         Certificate.Reason.filesRefused,
     ]
 
-    /// The probe's condition (helper-probe's `Served`) and its "consumer did not reload" reason.
-    static let servedCondition = "Served"
-    static let staleReason = "StaleCertificate"
-
     public static func active(_ certificate: Certificate) -> [AlertClass: String] {
         guard let status = certificate.status else { return [:] }
         var active: [AlertClass: String] = [:]
@@ -37,7 +33,10 @@ public enum CertificateAlerts {
         if status.state == .revoked || ready?.reason == Certificate.Reason.revoked {
             active[.revoked] = ready?.message ?? "revoked"
         }
-        if let served = status.conditions[type: servedCondition], served.status == .false, served.reason == staleReason {
+        // The endpoint probes' verdict: an endpoint still serves an older Keyward serial (the consumer did not reload).
+        if let served = status.conditions[type: Certificate.ConditionType.served], served.status == .false,
+            served.reason == Certificate.Reason.servedStale
+        {
             active[.endpointStale] = served.message
         }
         return active

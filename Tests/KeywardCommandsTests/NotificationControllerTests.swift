@@ -53,11 +53,12 @@ struct NotificationControllerTests {
         revoked.conditions.set(condition(Certificate.ConditionType.ready, .false, Certificate.Reason.revoked, "serial 01 revoked"))
         #expect(CertificateAlerts.active(certificate(revoked)) == [.revoked: "serial 01 revoked"])
 
-        // The endpoint probe's condition (synthetic here: Served=False StaleCertificate).
+        // The endpoint probes' condition (set by hand here; StandaloneNotificationTests has a real stale nginx).
         var stale = healthy
-        stale.conditions.set(condition("Served", .false, "StaleCertificate", "127.0.0.1:8443 serves serial 01, current is 02"))
+        stale.conditions.set(condition(Certificate.ConditionType.served, .false, Certificate.Reason.servedStale,
+                                       "127.0.0.1:8443 serves serial 01, current is 02"))
         #expect(CertificateAlerts.active(certificate(stale)) == [.endpointStale: "127.0.0.1:8443 serves serial 01, current is 02"])
-        stale.conditions.set(condition("Served", .false, "Unreachable"))
+        stale.conditions.set(condition(Certificate.ConditionType.served, .false, Certificate.Reason.servedUnreachable))
         #expect(CertificateAlerts.active(certificate(stale)).isEmpty)
     }
 

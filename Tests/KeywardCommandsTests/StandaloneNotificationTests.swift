@@ -1,6 +1,9 @@
 import Foundation
+import KeywardAPI
 import KeywardTestSupport
+import KubernetesClient
 import Notifications
+import StandaloneStore
 import Testing
 
 /// `keyward run` with the controller's notification flags: the state folder keeps cooldowns and dead letters, and
@@ -82,5 +85,62 @@ struct StandaloneNotificationTests {
         let countBefore = receiver.received.count
         _ = try await run()
         #expect(receiver.received.count == countBefore, "no duplicate inside the cooldown")
+    }
+
+    @Test("an nginx that never reloads the renewed files: EndpointStale fires, signed; its reload resolves it")
+    func endpointStale() async throws {
+        let name = "web.notify.test"
+        let directory = try TemporaryDirectory(prefix: "keyward-run-stale")
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let keyFile = try directory.write("notify.key", Self.rawKey)
+        let manifests = directory.path("manifests")
+        try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
+        let state = directory.path("state")
+        let out = directory.path("out")
+        func manifest(endpoint: String?, renew: String?) throws {
+            var text = "apiVersion: keyward.dev/v1alpha1\nkind: Certificate\nmetadata:\n  name: web\n  namespace: default\n"
+            if let renew { text += "  annotations:\n    keyward.dev/renew: \"\(renew)\"\n" }
+            text += "spec:\n  secretName: web-tls\n  commonName: \(name)\n  dnsNames: [\(name)]\n  duration: 720h\n"
+                + "  issuer: {selfSigned: {}}\n  files: {}\n"
+            if let endpoint { text += "  endpoints:\n    - address: \"\(endpoint)\"\n      serverName: \(name)\n" }
+            try text.write(toFile: "\(manifests)/web.yaml", atomically: true, encoding: .utf8)
+        }
+        func certificate() async -> Certificate? {
+            try? await FileResourceStore(stateDirectory: state).get(Certificate.self, namespace: "default", name: "web")
+        }
+        func payloads(_ state: NotificationPayload.State) throws -> [NotificationPayload] {
+            try verifiedPayloads(receiver.received, rawKey: Data(Self.rawKey.utf8))
+                .filter { $0.alertClass == .endpointStale && $0.state == state }
+        }
+        try manifest(endpoint: nil, renew: nil)
+        let run = try ChildProcess(try keywardExecutable(), [
+            "run", "--manifests", manifests, "--state", state, "--out", out, "--poll-interval", "1",
+            "--notify-url", receiver.url, "--notify-signing-key-file", keyFile, "--egress-allow-cidr", "127.0.0.0/8"])
+        defer { run.signal(SIGKILL) }
+        let files = "\(out)/default/web"
+        #expect(await within(90) { FileManager.default.fileExists(atPath: "\(files)/fullchain.pem") }, "\(run.stderr)")
+        let nginx = try await NginxServer(certificateFile: "\(files)/fullchain.pem", keyFile: "\(files)/privkey.pem")
+        try manifest(endpoint: nginx.address, renew: nil)
+        #expect(await within(90, every: .milliseconds(200)) {
+            await certificate()?.status?.conditions[type: Certificate.ConditionType.served]?.reason == Certificate.Reason.servedCurrent
+        }, "\(run.stderr)")
+        #expect(try payloads(.firing).isEmpty)
+
+        // Renewed, and nginx (no reload action) keeps serving the old files.
+        try manifest(endpoint: nginx.address, renew: "stale-1")
+        let fired = try await within(90, every: .milliseconds(200)) { try !payloads(.firing).isEmpty }
+        #expect(fired, "no EndpointStale notification\n\(run.stderr)")
+        let firing = try #require(try payloads(.firing).first)
+        #expect(firing.object == NotificationObject(kind: "Certificate", namespace: "default", name: "web") && firing.severity == .critical)
+        #expect(firing.message.contains(nginx.address), "\(firing.message)")
+
+        try await nginx.reload()
+        let resolved = try await within(90, every: .milliseconds(200)) { try !payloads(.resolved).isEmpty }
+        #expect(resolved, "no resolution after the reload\n\(run.stderr)")
+        #expect(try payloads(.firing).count == 1)
+        run.signal(SIGTERM)
+        _ = await run.exitStatus(within: 30)
+        await nginx.stop()
     }
 }
