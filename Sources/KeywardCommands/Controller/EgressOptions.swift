@@ -6,7 +6,7 @@ import KeywardCore
 /// connect. Shared by `keyward controller` and `keyward run`.
 struct EgressOptions: ParsableArguments {
     @Option(name: .customLong("egress-deny-cidr"), help: ArgumentHelp(
-        "Addresses tenant-aimed requests (spec.verify.http) must not reach, besides loopback, link-local (cloud metadata), unspecified and this pod's own (repeatable).",
+        "Addresses tenant-aimed requests (spec.verify.http, Certificate spec.endpoints probes) must not reach, besides loopback, link-local (cloud metadata), unspecified and this pod's own (repeatable).",
         valueName: "cidr"))
     var denyCIDRs: [String] = []
 

@@ -10,6 +10,7 @@ import NotificationController
 import Notifications
 import SecretRotationController
 import StandaloneStore
+import TLSProbe
 
 /// `keyward run`: the reconcilers over a folder of manifests, no cluster needed.
 struct RunCommand: AsyncParsableCommand {
@@ -161,7 +162,10 @@ enum Standalone {
         let rotations = SecretRotationReconciler(store: store, events: events, clock: clock, options: rotationOptions,
                                                  probe: HTTPVerificationProbe(egress: egress))
         // With notification targets, each object's status is read for alert transitions right after its reconcile.
-        var certificateLane: any Reconciler = certificates
+        // Endpoint probes (spec.endpoints) run right after each Certificate's pass: bounded handshakes, egress-checked.
+        let probing = EndpointProbingReconciler(inner: certificates, probes: EndpointProbeReconciler(
+            store: store, events: events, prober: TLSProber(egress: egress), clock: clock))
+        var certificateLane: any Reconciler = probing
         var rotationLane: any Reconciler = rotations
         if let configuration = try alerting?.notifierConfiguration(egress: egress) {
             let notifier = Notifier(configuration: configuration, store: FileNotificationStateStore(stateDirectory: state),
