@@ -97,4 +97,64 @@ struct ClusterNotificationTests {
         #expect(try firings(for: "db").count == 1)
         await stop(second)
     }
+
+    @Test("a renewal nginx never reloads (keyward sync without a reload action): the controller sends one signed EndpointStale")
+    func endpointStale() async throws {
+        let name = "web.notify.test"
+        let directory = try TemporaryDirectory(prefix: "keyward-cluster-stale")
+        let kubeconfig = directory.path("kubeconfig")
+        let binary = try keywardExecutable()
+        let apiserver = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("keyward-apiserver").path
+        let server = try ChildProcess(apiserver, ["--port", "0", "--kubeconfig", kubeconfig,
+                                                  "--crds", ExternalTool.repositoryRoot.appendingPathComponent("crds").path])
+        defer { server.signal(SIGTERM) }
+        #expect(await within(60) { FileManager.default.fileExists(atPath: kubeconfig) }, "\(server.stderr)")
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let keyFile = try directory.write("notify.key", Self.rawKey)
+        let client = KubernetesClient(configuration: try ClientConfiguration.load(kubeconfig: kubeconfig))
+        defer { client.shutdown() }
+        func certificate() async -> Certificate? { try? await client.get(Certificate.self, name: "web", namespace: "default") }
+        func edit(_ change: (inout Certificate) -> Void) async throws {
+            var current = try await client.get(Certificate.self, name: "web", namespace: "default")
+            change(&current)
+            _ = try await client.update(current)
+        }
+        func stale() throws -> [NotificationPayload] {
+            try verifiedPayloads(receiver.received, rawKey: Data(Self.rawKey.utf8)).filter { $0.alertClass == .endpointStale }
+        }
+        _ = try await client.create(Certificate(
+            metadata: ObjectMeta(name: "web", namespace: "default"),
+            spec: Certificate.Spec(secretName: "web-tls", issuer: .init(selfSigned: .init()), commonName: name, dnsNames: [name],
+                                   duration: "720h")), namespace: "default")
+        var environment = ProcessInfo.processInfo.environment
+        environment["POD_NAMESPACE"] = "default"
+        let controller = try ChildProcess(binary, [
+            "controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0",
+            "--notify-url", receiver.url, "--notify-signing-key-file", keyFile, "--egress-allow-cidr", "127.0.0.0/8",
+        ], environment: environment)
+        defer { controller.signal(SIGKILL) }
+        // The sidecar mirrors the Secret into files and has no reload action: nginx keeps what it loaded at start.
+        let certs = directory.path("certs")
+        let sidecar = try ChildProcess(binary, ["sync", "--secret", "web-tls", "-n", "default", "--dir", certs, "--layout", "certificate",
+                                                "--kubeconfig", kubeconfig])
+        defer { sidecar.signal(SIGKILL) }
+        #expect(await within(90) { FileManager.default.fileExists(atPath: "\(certs)/fullchain.pem") }, "\(controller.stderr)")
+        let nginx = try await NginxServer(certificateFile: "\(certs)/fullchain.pem", keyFile: "\(certs)/privkey.pem")
+        try await edit { $0.spec.endpoints = [Certificate.Endpoint(address: nginx.address, serverName: name)] }
+        #expect(await within(90, every: .milliseconds(200)) {
+            await certificate()?.status?.conditions[type: Certificate.ConditionType.served]?.reason == Certificate.Reason.servedCurrent
+        }, "\(controller.stderr)")
+
+        try await edit { $0.metadata.annotations["keyward.dev/renew"] = "stale-1" }
+        let fired = try await within(90, every: .milliseconds(200)) { try stale().contains { $0.state == .firing } }
+        #expect(fired, "no EndpointStale notification\n\(controller.stderr)")
+        let served = await certificate()?.status?.conditions[type: Certificate.ConditionType.served]
+        #expect(served?.status == .false && served?.reason == Certificate.Reason.servedStale)
+        let notified = try stale()
+        #expect(notified.count == 1 && notified.first?.message.contains(nginx.address) == true, "\(notified)")
+        controller.signal(SIGTERM)
+        _ = await controller.exitStatus(within: 30)
+        await nginx.stop()
+    }
 }
