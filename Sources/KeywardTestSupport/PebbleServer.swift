@@ -183,11 +183,29 @@ public final class PebbleServer: Sendable {
         try await management("/cert-status-by-serial/\(serialHex.lowercased())")
     }
 
-    /// Stops Pebble and pebble-challtestsrv (SIGTERM, then SIGKILL when released). Safe to call twice.
+    /// Stops Pebble and pebble-challtestsrv: SIGTERM, then SIGKILL after 5 s. Safe to call twice.
     public func stop() async {
         for process in [pebble] + (challengeServer.map { [$0] } ?? []) where process.isRunning {
             process.signal(SIGTERM)
-            _ = await process.exitStatus(within: 10)
+            if await process.exitStatus(within: 5) == nil {
+                process.signal(SIGKILL)
+                _ = await process.exitStatus(within: 5)
+            }
+        }
+    }
+
+    /// Starts a Pebble, runs `body` with it and stops it whether `body` returns or throws. Prefer this to a
+    /// `defer { Task { await stop() } }`, which may never run before the test process exits (leaving Pebble and
+    /// pebble-challtestsrv behind).
+    public static func with<T>(_ options: Options = Options(), _ body: (PebbleServer) async throws -> T) async throws -> T {
+        let server = try await start(options)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
         }
     }
 

@@ -46,7 +46,17 @@ struct ACMERenewalInfoTests {
         let limitedID = ARICertID(authorityKeyIdentifier: akiBytes, serialNumber: [0x01])
         let stub = try await ARIStubServer(port: try PebbleServer.freePort(), responses: [certID.string: Self.recorded],
                                            rateLimited: [limitedID.string])
-        defer { Task { await stub.stop() } }
+        do {
+            try await askTheStub(stub, der: der, certID: certID, limitedID: limitedID, akiBytes: akiBytes)
+        } catch {
+            await stub.stop()
+            throw error
+        }
+        await stub.stop()
+    }
+
+    private func askTheStub(_ stub: ARIStubServer, der: [UInt8], certID: ARICertID, limitedID: ARICertID,
+                            akiBytes: [UInt8]) async throws {
         let clock = ManualClock(now: Date(timeIntervalSince1970: 1_796_400_000))
         let client = ACMEClient(
             configuration: ACMEClientConfiguration(directoryURL: stub.baseURL.appendingPathComponent("dir"),

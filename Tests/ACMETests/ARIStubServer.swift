@@ -72,9 +72,13 @@ final class ARIStubServer: Sendable {
         guard up else { throw Failure(description: "nginx did not come up: \(process.stderr)") }
     }
 
+    /// SIGTERM, then SIGKILL: nginx without a master process was seen ignoring SIGTERM.
     func stop() async {
         guard process.isRunning else { return }
         process.signal(SIGTERM)
-        _ = await process.exitStatus(within: 10)
+        if await process.exitStatus(within: 3) == nil {
+            process.signal(SIGKILL)
+            _ = await process.exitStatus(within: 5)
+        }
     }
 }
