@@ -3,6 +3,7 @@ import KeywardAPI
 import KeywardTestSupport
 import KubernetesClient
 import KubernetesResources
+import Notifications
 import StandaloneStore
 import Testing
 
@@ -43,11 +44,17 @@ struct EndpointProbeEndToEndTests {
             metadata: ObjectMeta(name: "web", namespace: "default"),
             spec: Certificate.Spec(secretName: "web-tls", issuer: .init(selfSigned: .init()), commonName: Self.name,
                                    dnsNames: [Self.name], duration: "720h")), namespace: "default")
+        // Signed notifications to a loopback receiver: a stale endpoint is an alert-class transition.
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let rawKey = "endpoint-probe-notify-key-0123456789"
+        let keyFile = try directory.write("notify.key", rawKey)
         var environment = ProcessInfo.processInfo.environment
         environment["POD_NAMESPACE"] = "default"
         let controller = try ChildProcess(binary, [
             "controller", "--kubeconfig", kubeconfig, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0",
-            "--egress-allow-cidr", "127.0.0.0/8"], environment: environment)
+            "--egress-allow-cidr", "127.0.0.0/8", "--notify-url", receiver.url, "--notify-signing-key-file", keyFile],
+            environment: environment)
         defer { controller.signal(SIGKILL) }
 
         // The sidecar writes the files; its reload action waits for the test's gate, so the window in which nginx
@@ -113,6 +120,12 @@ struct EndpointProbeEndToEndTests {
             return served.reason == "StaleCertificate" && served.failedChecks >= 3
         }
         #expect(staysStale, "still StaleCertificate after three probes\n\(controller.stderr)")
+        // The stale endpoint fired a signed EndpointStale notification (the cooldown keeps it to one per hour).
+        let notified = try await within(60, every: .milliseconds(200)) {
+            try verifiedPayloads(receiver.received.filter { $0.answeredWith == 200 }, rawKey: Data(rawKey.utf8))
+                .contains { $0.alertClass == .endpointStale && $0.state == .firing && $0.object.name == "web" }
+        }
+        #expect(notified, "an EndpointStale notification\n\(controller.stderr)")
         #expect(Self.served(await certificate())?.servedSerial == second)
         sidecar.signal(SIGTERM)
         controller.signal(SIGTERM)
