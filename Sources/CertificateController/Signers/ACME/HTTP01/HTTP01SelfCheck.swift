@@ -1,6 +1,7 @@
 import Foundation
 import KeywardCore
 import KubernetesClient
+import Synchronization
 
 /// Fetches `http://<domain>/.well-known/acme-challenge/<token>` the way the CA will, before the CA is asked to:
 /// a broken route becomes a condition that says what came back instead of a failed order that costs rate limit.
@@ -17,13 +18,11 @@ public struct HTTP01SelfCheck: Sendable {
     /// The port the CA connects to first (80; Pebble's `httpPort` in tests).
     public var port: Int
     public var connectTo: [HTTP01ConnectTo]
-    private let transport: CurlTransport
+    private let transport = LazyTransport()
 
     public init(port: Int = 80, connectTo: [HTTP01ConnectTo] = []) {
         self.port = port
         self.connectTo = connectTo
-        // No verification on https hops: the CA does not verify them either; nothing sent is secret.
-        transport = CurlTransport(tls: TLSSettings(insecureSkipVerify: true), http2: false)
     }
 
     /// One bounded attempt (up to the redirect limit): `.ready` when the body is the key authorization.
@@ -36,7 +35,7 @@ public struct HTTP01SelfCheck: Sendable {
         for hop in 0...Self.maximumRedirects {
             let response: HTTPResponse
             do {
-                response = try await transport.send(request(for: url, egress: egress))
+                response = try await transport.value.send(request(for: url, egress: egress))
             } catch let error as TransportError {
                 return .notReady("self-check GET \(first): \(Self.describe(error))")
             } catch {
@@ -101,6 +100,22 @@ public struct HTTP01SelfCheck: Sendable {
         case .connectionLost: "the connection was closed mid-response"
         case .other(_, let code, _): "transfer failed (curl \(code))"
         case .shutdown: "the HTTP transport has shut down"
+        }
+    }
+}
+
+/// The self-check's libcurl transport (a thread of its own), made on the first check: an operator or a run that
+/// never self-checks starts none.
+private final class LazyTransport: Sendable {
+    private let transport = Mutex<CurlTransport?>(nil)
+
+    var value: CurlTransport {
+        transport.withLock { transport in
+            if let transport { return transport }
+            // No verification on https hops: the CA does not verify them either; nothing sent is secret.
+            let made = CurlTransport(tls: TLSSettings(insecureSkipVerify: true), http2: false)
+            transport = made
+            return made
         }
     }
 }
