@@ -204,7 +204,7 @@ public struct CertificateReconciler: Reconciler {
                let key = PendingKeySecret.key(in: keySecret, for: certificate), key.algorithm == algorithm {
                 resumed = (key, pending)
             } else {
-                certificate = try await abandonPending(certificate, because: "the spec or the issuer changed", now: now)
+                certificate = try await abandonPending(certificate, because: "the spec or the issuer changed", signer: issuer, now: now)
             }
         }
         do {
@@ -378,8 +378,15 @@ public struct CertificateReconciler: Reconciler {
     }
 
     /// Drops a pending request: its key Secret goes, status forgets it, an Event says why. A new request follows.
-    private func abandonPending(_ certificate: Certificate, because reason: String, now: Date) async throws -> Certificate {
+    private func abandonPending(_ certificate: Certificate, because reason: String, signer: (any CertificateSigner)? = nil,
+                                now: Date) async throws -> Certificate {
         guard let pending = certificate.status?.pendingRequest else { return certificate }
+        // The signer that made the request releases what it holds elsewhere (an ACME order's challenge routes).
+        if let signer, signer.displayName == pending.issuer {
+            await signer.abandon(state: pending.state, requester: .init(namespace: certificate.metadata.namespace,
+                                                                        name: certificate.metadata.name, uid: certificate.metadata.uid),
+                                 now: now)
+        }
         try await deletePendingKey(certificate, name: pending.keySecretName)
         var updated = certificate
         updated.status?.pendingRequest = nil
@@ -397,7 +404,8 @@ public struct CertificateReconciler: Reconciler {
         // Nothing to issue any more (the spec went back to what is stored): a pending request is dropped.
         var certificate = certificate
         if certificate.status?.pendingRequest != nil {
-            certificate = try await abandonPending(certificate, because: "the stored certificate matches the spec again", now: now)
+            certificate = try await abandonPending(certificate, because: "the stored certificate matches the spec again",
+                                                   signer: issuer, now: now)
         }
         guard let pem = secret.string(CertificateSecret.certificateKey),
             let leaf = try? PEMBundle.certificates(from: pem).first, let info = try? CertificateInfo(leaf)

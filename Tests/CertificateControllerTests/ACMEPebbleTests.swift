@@ -371,7 +371,7 @@ struct ACMEPebbleTests {
         }
     }
 
-    @Test("with renewalInfo in the directory, a CA window that has begun renews at once and the new order replaces the old certificate")
+    @Test("with renewalInfo in the directory, a CA window already over renews at once and the new order replaces the old certificate")
     func renewalInformation() async throws {
         try await Self.with { s in
             let directory = try await ACMEDirectoryWithARI(pebble: s.pebble)
@@ -384,13 +384,14 @@ struct ACMEPebbleTests {
                 // No window recorded yet (404): renewBefore's time stands.
                 #expect(scheduled > s.h.clock.now.addingTimeInterval(86_400))
 
-                // The CA now suggests renewing (a window that began an hour ago, e.g. before a mass revocation).
+                // The CA now says the window is over (as before a mass revocation): renew now. (Inside a window the
+                // moment is random, so only a past window makes "now" certain.)
                 let secret = try #require(try await s.h.secret("ari-tls"))
                 let leafPEM = try #require(secret.string("tls.crt"))
                 let leaf = try #require(try PEMBundle.certificates(from: leafPEM).first)
                 let certID = try ARICertID(certificateDER: PEMBundle.derEncoded(leaf)).string
                 let now = Date()
-                try directory.suggest(certID: certID, start: now.addingTimeInterval(-3600), end: now.addingTimeInterval(3600))
+                try directory.suggest(certID: certID, start: now.addingTimeInterval(-7200), end: now.addingTimeInterval(-3600))
                 // A controller that has not cached the earlier answer (ARI answers are kept until their Retry-After).
                 let reconciler = s.certificateReconciler(s.acmeOptions())
                 let renewed = try await within(120, every: .milliseconds(200)) {
@@ -408,6 +409,27 @@ struct ACMEPebbleTests {
                 throw error
             }
             await directory.stop()
+        }
+    }
+
+    @Test("a spec change while the order is pending drops it: its challenge Ingresses go, the new names get a new order")
+    func abandonedOrderIsCleanedUp() async throws {
+        try await Self.with { s in
+            try await s.readyIssuer(s.acmeOptions())
+            try await s.createCertificate("moving", dnsNames: ["old.acme.test"])
+            let reconciler = s.certificateReconciler(s.acmeOptions())
+            try await s.pass(reconciler, "moving")
+            let hosts = { try await s.ingresses().flatMap { ($0.spec.rules ?? []).compactMap(\.host) } }
+            // A fresh account has no valid authorization to reuse: the challenge was presented.
+            #expect(try await hosts().contains("old.acme.test"))
+            try await s.h.edit("moving") { $0.spec.dnsNames = ["new.acme.test"] }
+            try await s.pass(reconciler, "moving")
+            #expect(try await !hosts().contains("old.acme.test"), "the dropped order's Ingress is gone")
+            #expect(await s.sink.reasons(for: "moving").contains(Certificate.Reason.pending))
+            #expect(try await s.driveToReady(reconciler, "moving").ready)
+            #expect(Set(try await s.h.leaf(ofSecret: "moving-tls").dnsNames) == ["new.acme.test"])
+            #expect(try await s.ingresses().isEmpty)
+            #expect(s.pebble.ordersCreated == 2)
         }
     }
 

@@ -25,12 +25,16 @@ protocol CertificateSigner: Sendable {
     /// Whether a difference between spec and stored certificate is one this signer cannot change (an ACME CA decides
     /// the key usages), so it must not cause a re-issue (which would repeat forever).
     func ignoresReason(_ reason: ReissueReason) -> Bool
+    /// A pending request this signer made is dropped by the reconciler (spec changed, certificate matches again):
+    /// release what it holds outside Keyward's own objects (ACME challenge routes and records). Best effort.
+    func abandon(state: [String: String], requester: SigningRequest.Requester, now: Date) async
 }
 
 extension CertificateSigner {
     var revoker: (any CertificateRevoker)? { nil }
     var renewalAdvisor: (any RenewalAdvisor)? { nil }
     func ignoresReason(_ reason: ReissueReason) -> Bool { false }
+    func abandon(state: [String: String], requester: SigningRequest.Requester, now: Date) async {}
 }
 
 /// A signer's revocation capability.

@@ -108,7 +108,9 @@ public struct OperatorAssembly: Sendable {
         options.acmeHTTP01Address = acmeHTTP01Address
         // ACME servers are tenant-chosen: fenced like verify.http.
         options.acme.egress = egress
-        options.acme.solvers = ACMESolvers(options.acme.solvers.byType.values.filter { $0.challengeType != .http01 }
+        // The RFC 2136 DNS-01 solver, then any solver already in the options (which replaces it), then HTTP-01.
+        options.acme.solvers = ACMESolvers([RFC2136Solver()]
+            + options.acme.solvers.byType.values.filter { $0.challengeType != .http01 }
             + [HTTP01Solver(environment: .cluster(acmeHTTP01Backend), selfCheck: acmeHTTP01SelfCheck)])
         return options
     }

@@ -146,7 +146,7 @@ enum Standalone {
         certificateOptions.clusterResourceNamespace = clusterResourceNamespace
         certificateOptions.renewalSLA = try alerting?.renewalSLA() ?? RenewalSLA()
         // ACME servers and the names self-checked are the manifests' author's choice, fenced like verify.http.
-        let acme = ACMEOptions(egress: egress, solvers: ACMESolvers([acmeHTTP01]))
+        let acme = ACMEOptions(egress: egress, solvers: ACMESolvers([acmeHTTP01, RFC2136Solver()]))
         certificateOptions.acme = acme
         let certificates = CertificateReconciler(store: store, events: events, clock: clock, options: certificateOptions)
         var issuerOptions = IssuerReconciler<IssuerResource>.Options(clusterResourceNamespace: clusterResourceNamespace)

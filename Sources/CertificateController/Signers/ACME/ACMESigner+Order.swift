@@ -224,16 +224,25 @@ extension ACMESigner {
     }
 
     private func context(_ record: ACMEPendingState.Authorization, request: SigningRequest) -> ACMESolverContext {
-        ACMESolverContext(certificateNamespace: request.requester.namespace, certificateName: request.requester.name,
-                          certificateUID: request.requester.uid, issuerDisplayName: displayName,
+        context(record, requester: request.requester, now: request.now)
+    }
+
+    private func context(_ record: ACMEPendingState.Authorization, requester: SigningRequest.Requester,
+                         now: Date) -> ACMESolverContext {
+        ACMESolverContext(certificateNamespace: requester.namespace, certificateName: requester.name,
+                          certificateUID: requester.uid, issuerDisplayName: displayName,
                           solver: spec.solvers.indices.contains(record.solverIndex) ? spec.solvers[record.solverIndex] : IssuerSpec.ACME.Solver(),
-                          secretNamespace: secretNamespace, store: store, egress: options.egress, now: request.now)
+                          secretNamespace: secretNamespace, store: store, egress: options.egress, now: now)
     }
 
     private func cleanup(_ record: ACMEPendingState.Authorization, request: SigningRequest) async {
+        await cleanup(record, requester: request.requester, now: request.now)
+    }
+
+    private func cleanup(_ record: ACMEPendingState.Authorization, requester: SigningRequest.Requester, now: Date) async {
         guard !record.token.isEmpty, let solver = options.solvers[record.type] else { return }
         do {
-            try await solver.cleanup(record.task, context: context(record, request: request))
+            try await solver.cleanup(record.task, context: context(record, requester: requester, now: now))
         } catch {
             await self.record(.warning, reason: ACMEEventReason.cleanupFailed,
                               message: "could not clean up the \(record.type.rawValue) challenge for \(record.dnsName): \(error)")
@@ -242,9 +251,19 @@ extension ACMESigner {
 
     /// After success, failure or abandonment: every challenge this order presented is cleaned up (idempotent).
     func cleanupAll(_ state: ACMEPendingState, request: SigningRequest) async {
+        await cleanupAll(state, requester: request.requester, now: request.now)
+    }
+
+    func cleanupAll(_ state: ACMEPendingState, requester: SigningRequest.Requester, now: Date) async {
         for record in state.authorizations where !record.token.isEmpty {
-            await cleanup(record, request: request)
+            await cleanup(record, requester: requester, now: now)
         }
+    }
+
+    /// The reconciler dropped this order (the spec changed, the stored certificate matches again): its challenge
+    /// routes and records go; the order itself expires at the CA.
+    func abandon(state: [String: String], requester: SigningRequest.Requester, now: Date) async {
+        await cleanupAll(ACMEPendingState(state), requester: requester, now: now)
     }
 
     // MARK: Certificate
