@@ -138,13 +138,43 @@ struct EventRecorderTests {
 
     @Test func theAggregationCacheIsBounded() async throws {
         let clock = ManualClock()
-        let recorder = EventRecorder(sink: MemoryEventSink(), clock: clock, cacheCapacity: 16)
+        // A burst limit above the message count keeps every message its own Event, so the LRU is what bounds.
+        let recorder = EventRecorder(sink: MemoryEventSink(), clock: clock, cacheCapacity: 16, similarBurstLimit: 1_000)
         for i in 0..<500 {
             await recorder.record(.normal, reason: "Issued", message: "serial \(i)", regarding: certificate)
         }
         let tracked = await recorder.trackedEventCount
         #expect(tracked <= 16)
         #expect(tracked > 0)
+    }
+
+    @Test func theSimilarEventGroupsAreBounded() async throws {
+        let sink = MemoryEventSink()
+        let recorder = EventRecorder(sink: sink, clock: ManualClock(), cacheCapacity: 16)
+        for i in 0..<300 {
+            var object = certificate
+            object.uid = "uid-\(i)"
+            await recorder.record(.warning, reason: "Failed", message: "failed", regarding: object)
+        }
+        let groups = await recorder.trackedSimilarGroupCount
+        #expect(groups <= 16)
+        #expect(groups > 0)
+        #expect(await sink.events.count == 300)
+    }
+
+    @Test func similarMessagesPastTheBurstLimitJoinOneCombinedEvent() async throws {
+        let sink = MemoryEventSink()
+        let recorder = EventRecorder(sink: sink, clock: ManualClock(), similarBurstLimit: 10)
+        for i in 0..<25 {
+            await recorder.record(.warning, reason: "Failed", message: "serial \(i) rejected", regarding: certificate)
+        }
+        let events = await sink.events.values
+        #expect(events.count == 11)
+        let combined = events.filter { $0.message?.hasPrefix("(combined from similar events): ") == true }
+        #expect(combined.map(\.count) == [15])
+        #expect(combined.first?.message == "(combined from similar events): serial 24 rejected")
+        #expect(await sink.creates == 11)
+        #expect(await sink.updates == 14)
     }
 
     @Test func longMessagesAreCutToTheEventLimit() async throws {

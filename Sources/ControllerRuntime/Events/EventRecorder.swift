@@ -7,8 +7,10 @@ import Logging
 /// Records core/v1 Events about objects, aggregating repeats the way client-go's correlator does.
 ///
 /// The same (object, type, reason, message) seen again within the aggregation window bumps `count` and
-/// `lastTimestamp` of the Event already written instead of creating another: a reconcile that fails every few
-/// seconds must not flood etcd. Recording never throws; a failure is logged, because an Event that cannot be
+/// `lastTimestamp` of the Event already written (one merge patch, none while another write of it is in flight)
+/// instead of creating another: a reconcile that fails every few seconds must not flood etcd. Similar Events (same
+/// object, type and reason) past `similarBurstLimit` distinct messages in the window join one combined Event
+/// (``SimilarEventAggregator``). Recording never throws; a failure is logged, because an Event that cannot be
 /// written must never fail the reconcile that wanted to write it.
 public actor EventRecorder {
     /// What makes two recordings "the same Event".
@@ -16,7 +18,8 @@ public actor EventRecorder {
         var object: String
         var type: Event.EventType
         var reason: String
-        var message: String
+        /// nil for the combined Event of a burst of similar ones.
+        var message: String?
     }
 
     private struct Entry {
@@ -25,6 +28,8 @@ public actor EventRecorder {
         var name: String
         var namespace: String
         var regarding: Event.ObjectReference
+        /// The latest message (a combined Event shows its most recent member's).
+        var message: String
         var count: Int
         var firstTimestamp: Date
         var lastTimestamp: Date
@@ -43,6 +48,7 @@ public actor EventRecorder {
     private let clock: any WallClock
     private let logger: Logger
     private var entries: [Key: Entry] = [:]
+    private var similar: SimilarEventAggregator
     private var tick: UInt64 = 0
 
     /// Messages are cut to this many UTF-8 bytes (events.k8s.io's `note` limit), after scrubbing.
@@ -53,20 +59,27 @@ public actor EventRecorder {
     ///   - host: `source.host`, usually the pod name.
     ///   - aggregationWindow: how long after the last occurrence a repeat still updates the same Event.
     ///   - cacheCapacity: how many distinct Events are remembered for aggregation (least recently used go first).
+    ///   - similarBurstLimit: how many distinct messages for one (object, type, reason) within the window are
+    ///     separate Events before further ones are combined into one (client-go's default is 10).
     public init(sink: any EventSink, component: String = "keyward-controller", host: String? = nil,
                 clock: any WallClock = SystemClock(), aggregationWindow: TimeInterval = 600, cacheCapacity: Int = 4096,
-                logger: Logger = Logger(label: "keyward.events")) {
+                similarBurstLimit: Int = 10, logger: Logger = Logger(label: "keyward.events")) {
         self.sink = sink
         self.component = component
         self.host = host
         self.clock = clock
         self.aggregationWindow = aggregationWindow
         self.cacheCapacity = max(1, cacheCapacity)
+        self.similar = SimilarEventAggregator(burstLimit: similarBurstLimit, window: aggregationWindow,
+                                              capacity: self.cacheCapacity)
         self.logger = logger
     }
 
     /// How many distinct Events are currently remembered.
     public var trackedEventCount: Int { entries.count }
+
+    /// How many (object, type, reason) groups are remembered for combining similar Events.
+    public var trackedSimilarGroupCount: Int { similar.trackedGroupCount }
 
     public func record<T: KubernetesResource>(_ type: Event.EventType, reason: String, message: String,
                                               regarding object: T) async {
@@ -75,15 +88,22 @@ public actor EventRecorder {
 
     public func record(_ type: Event.EventType, reason: String, message: String,
                        regarding object: Event.ObjectReference) async {
-        let message = Self.truncate(SecretScrubber.scrub(message))
+        let scrubbed = SecretScrubber.scrub(message)
+        var message = Self.truncate(scrubbed)
         let now = clock.now
         tick += 1
         let objectKey = object.uid ?? "\(object.apiVersion ?? "")/\(object.kind ?? "")/\(object.namespace ?? "")/\(object.name ?? "")"
-        let key = Key(object: objectKey, type: type, reason: reason, message: message)
+        var key = Key(object: objectKey, type: type, reason: reason, message: message)
+        let group = SimilarEventAggregator.GroupKey(object: objectKey, type: type, reason: reason)
+        if !similar.isSeparate(group, message: message, now: now) {
+            key.message = nil
+            message = Self.truncate(SimilarEventAggregator.combinedPrefix + scrubbed)
+        }
 
         let id: UInt64
         if var entry = entries[key], now.timeIntervalSince(entry.lastTimestamp) <= aggregationWindow {
             entry.count += 1
+            entry.message = message
             entry.lastTimestamp = max(entry.lastTimestamp, now)
             entry.lastUsed = tick
             if entry.writing {
@@ -96,8 +116,8 @@ public actor EventRecorder {
             id = entry.id
         } else {
             let entry = Entry(id: tick, name: eventName(for: object, at: now), namespace: object.namespace ?? "default",
-                              regarding: object, count: 1, firstTimestamp: now, lastTimestamp: now, lastUsed: tick,
-                              writing: true)
+                              regarding: object, message: message, count: 1, firstTimestamp: now, lastTimestamp: now,
+                              lastUsed: tick, writing: true)
             entries[key] = entry
             id = entry.id
             evictIfNeeded(now: now)
@@ -135,7 +155,7 @@ public actor EventRecorder {
 
     private func makeEvent(_ key: Key, _ entry: Entry) -> Event {
         Event(metadata: ObjectMeta(name: entry.name, namespace: entry.namespace), involvedObject: entry.regarding,
-              reason: key.reason, message: key.message, type: key.type, count: entry.count,
+              reason: key.reason, message: entry.message, type: key.type, count: entry.count,
               firstTimestamp: entry.firstTimestamp, lastTimestamp: entry.lastTimestamp,
               source: Event.Source(component: component, host: host))
     }

@@ -3,7 +3,8 @@ import KeywardCore
 import KubernetesClient
 import KubernetesResources
 
-/// Writes core/v1 Events through the API server; repeats are merge patches of `count` and `lastTimestamp`.
+/// Writes core/v1 Events through the API server; repeats are merge patches of `count`, `lastTimestamp` and
+/// `message` (a combined Event shows its latest member's), a 404 surfacing as ``EventSinkError/notFound(name:namespace:)``.
 public struct KubernetesEventSink: EventSink {
     private let client: KubernetesClient
 
@@ -22,6 +23,7 @@ public struct KubernetesEventSink: EventSink {
         let namespace = event.metadata.namespace ?? "default"
         var patch: JSONObject = ["count": .int(Int64(event.count ?? 1))]
         if let last = event.lastTimestamp { patch["lastTimestamp"] = .string(KubeTime.format(last)) }
+        if let message = event.message { patch["message"] = .string(message) }
         do {
             _ = try await client.patch(Event.self, name: event.metadata.name, namespace: namespace,
                                        patch: .merge(.object(patch)))
