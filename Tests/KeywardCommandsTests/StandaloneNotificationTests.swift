@@ -143,4 +143,48 @@ struct StandaloneNotificationTests {
         _ = await run.exitStatus(within: 30)
         await nginx.stop()
     }
+
+    @Test("a rotation whose verification fails: one signed RotationFailed notification for the SecretRotation")
+    func rotationFailed() async throws {
+        let directory = try TemporaryDirectory(prefix: "keyward-run-rotation")
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        // The service the candidate is verified against refuses it.
+        let service = try WebhookReceiver()
+        defer { service.stop() }
+        service.respond(with: 500)
+        let keyFile = try directory.write("notify.key", Self.rawKey)
+        let manifests = directory.path("manifests")
+        try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
+        _ = try directory.write("manifests/app.yaml", """
+            apiVersion: keyward.dev/v1alpha1
+            kind: SecretRotation
+            metadata: {name: app, namespace: default}
+            spec:
+              secretName: app-credentials
+              interval: 720h
+              keys: [{name: password, generator: {password: {}}}]
+              verify: {http: {url: "\(service.url)", headers: [{name: X-Password, value: "{{ candidate.password }}"}]}}
+
+            """)
+        let state = directory.path("state")
+        let binary = try keywardExecutable()
+        func run() async throws -> ChildProcess {
+            let process = try ChildProcess(binary, [
+                "run", "--once", "--manifests", manifests, "--state", state, "--out", directory.path("out"),
+                "--notify-url", receiver.url, "--notify-signing-key-file", keyFile, "--egress-allow-cidr", "127.0.0.0/8"])
+            #expect(await process.exitStatus(within: 180) != nil, "\(process.stderr)")
+            return process
+        }
+        _ = try await run()  // provisions the first value
+        let rotate = try ChildProcess(binary, ["rotate", "app", "--state", state])
+        #expect(await rotate.exitStatus(within: 60) == 0, "\(rotate.stderr)")
+        let second = try await run()
+        #expect(!service.received.isEmpty, "the candidate was verified\n\(second.stderr)")
+        let payloads = try verifiedPayloads(receiver.received, rawKey: Data(Self.rawKey.utf8))
+        let failed = payloads.filter { $0.alertClass == .rotationFailed && $0.state == .firing }
+        #expect(failed.count == 1, "\(payloads.map { "\($0.alertClass) \($0.state)" })\n\(second.stdout)\n\(second.stderr)")
+        #expect(failed.first?.object == NotificationObject(kind: "SecretRotation", namespace: "default", name: "app"))
+        #expect(failed.first.map { !$0.message.isEmpty && !$0.message.contains("X-Password") } == true)
+    }
 }
