@@ -94,8 +94,8 @@ struct ACMEAccountRegistration {
     /// The server's problem verbatim, with a hint when it is about external account binding.
     static func message(for error: ACMEError, eabGiven: Bool) -> String {
         if error.problem?.isExternalAccountRequired == true, !eabGiven {
-            return "the ACME server requires external account binding: set spec.acme.externalAccountBinding (\(error))"
+            return "the ACME server requires external account binding: set spec.acme.externalAccountBinding (\(ACMEServerText.bounded(error)))"
         }
-        return "\(error)"
+        return ACMEServerText.bounded(error)
     }
 }

@@ -114,7 +114,7 @@ extension ACMESigner {
             return try await download(order, request: request, state: state)
         case .invalid:
             await cleanupAll(state, request: request)
-            let detail = order.error.map { "\($0)" } ?? "no problem document"
+            let detail = order.error.map(ACMEServerText.bounded) ?? "no problem document"
             let message = "ACME order \(orderURL.absoluteString) is invalid: \(detail)"
             await record(.warning, reason: ACMEEventReason.orderInvalid, message: message)
             return .failed(.retryable(message, reason: "ACMEOrderInvalid"))
@@ -201,7 +201,7 @@ extension ACMESigner {
                 records[index].step = .invalid
                 state.authorizations = records
                 await cleanupAll(state, request: request)
-                let detail = authorization.failure.map { "\($0)" } ?? "authorization \(authorization.status.rawValue)"
+                let detail = authorization.failure.map(ACMEServerText.bounded) ?? "authorization \(authorization.status.rawValue)"
                 let message = "the ACME CA refused the \(records[index].type.rawValue) challenge for \(records[index].dnsName): \(detail)"
                 await record(.warning, reason: ACMEEventReason.challengeInvalid, message: message)
                 return .failed(.retryable(message, reason: "ACMEChallengeInvalid"))
@@ -245,7 +245,7 @@ extension ACMESigner {
             try await solver.cleanup(record.task, context: context(record, requester: requester, now: now))
         } catch {
             await self.record(.warning, reason: ACMEEventReason.cleanupFailed,
-                              message: "could not clean up the \(record.type.rawValue) challenge for \(record.dnsName): \(error)")
+                              message: "could not clean up the \(record.type.rawValue) challenge for \(record.dnsName): \(ACMEServerText.bounded("\(error)"))")
         }
     }
 
@@ -308,11 +308,11 @@ extension ACMESigner {
     /// same order a bounded number of times; any other problem fails the order (problem verbatim, then backoff).
     private func handle(_ error: ACMEError, state: ACMEPendingState, now: Date) async -> SigningOutcome {
         var state = state
-        let message = "\(displayName): \(error)"
+        let message = "\(displayName): \(ACMEServerText.bounded(error))"
         if case .rateLimited(_, _, let retryAfter) = error {
             let until = retryAfter.map { min($0, now.addingTimeInterval(24 * 3600)) } ?? now.addingTimeInterval(3600)
             state.values[Keys.notBefore] = String(Int(until.timeIntervalSince1970))
-            state.values[Keys.waitingFor] = "rate limited by the ACME CA until \(KubeTime.format(until)): \(error)"
+            state.values[Keys.waitingFor] = "rate limited by the ACME CA until \(KubeTime.format(until)): \(ACMEServerText.bounded(error))"
             return .pending(.init(state: state.values, message: state.values[Keys.waitingFor] ?? message,
                                   requeueAfter: max(1, until.timeIntervalSince(now))))
         }

@@ -50,7 +50,7 @@ struct ACMESigner: CertificateSigner, CertificateRevoker {
         } catch where error.problem?.shortType == "alreadyRevoked" {
             return  // a crash after the CA revoked it: done already
         } catch {
-            throw ACMESigningError.revocationFailed("\(displayName): revokeCert: \(error)")
+            throw ACMESigningError.revocationFailed("\(displayName): revokeCert: \(ACMEServerText.bounded(error))")
         }
         await record(.normal, reason: ACMEEventReason.revoked,
                      message: "revoked serial \(CertificateInfoText.serial(certificate)) at the ACME CA (\(reason))")
