@@ -433,6 +433,24 @@ struct ACMEPebbleTests {
         }
     }
 
+    @Test("revokeOnDelete: deleting the Certificate revokes its certificate at Pebble (cessationOfOperation)")
+    func revokeOnDelete() async throws {
+        try await Self.with { s in
+            let acme = s.acmeOptions()
+            try await s.readyIssuer(acme)
+            try await s.createCertificate("leaving", dnsNames: ["leaving.acme.test"])
+            try await s.h.edit("leaving") { $0.spec.revokeOnDelete = true }
+            let reconciler = s.certificateReconciler(acme)
+            #expect(try await s.driveToReady(reconciler, "leaving").ready)
+            let leaf = try await s.h.leaf(ofSecret: "leaving-tls")
+            #expect(try await s.h.certificate("leaving").metadata.finalizers.contains(KeywardFinalizers.revokeOnDelete))
+            try await s.h.store.delete(Certificate.self, namespace: Setup.namespace, name: "leaving")
+            try await s.pass(reconciler, "leaving")
+            #expect(try await s.pebble.certificateStatus(serialHex: leaf.serialHex).contains("Revoked"))
+            #expect(try await s.h.store.get(Certificate.self, namespace: Setup.namespace, name: "leaving") == nil)
+        }
+    }
+
     @Test("revoking an ACME certificate revokes it at Pebble (its management interface says so) and issues a replacement")
     func revocationAtTheCA() async throws {
         try await Self.with { s in
