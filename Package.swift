@@ -20,7 +20,7 @@
 //   Machinery         ControllerRuntime → KubernetesResources (informers, queue, leases, events, ManagerBuilder, the
 //                     HTTP endpoint, KeywardMetrics; swift-prometheus, hummingbird, swift-service-lifecycle)
 //   Reconcilers       CertificateController → ControllerRuntime, KeywardAPI, KeywardPKI, AtomicDirectory, DNSUpdate, TLSProbe,
-//                     ACME (swift-certificates, swift-crypto, swift-prometheus)
+//                     ACME (swift-certificates, swift-crypto, swift-prometheus; hummingbird for the HTTP-01 listener)
 //                     SecretRotationController → ControllerRuntime, KeywardAPI, RotationStrategies, SecretGenerators
 //                     NotificationController → ControllerRuntime, KeywardAPI, RotationStrategies, Notifications
 //                     StandaloneStore → ControllerRuntime, KeywardAPI
@@ -210,6 +210,9 @@ let package = Package(
                 "KeywardCore", "ACME", "TLSProbe", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
+                // The ACME HTTP-01 challenge listener (Signers/ACME/HTTP01/Listener) is a service of its own.
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -403,7 +406,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardCommandsTests",
-            dependencies: ["KeywardTestSupport", "TLSProbe", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
+            dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
                            "Notifications", "NotificationController",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "ControllerRuntime",
                            "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser"),

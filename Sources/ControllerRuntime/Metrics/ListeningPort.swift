@@ -1,7 +1,10 @@
 import Synchronization
 
-/// A one-shot value: the bound port, or `nil` when the server stopped without listening.
-final class ListeningPort: Sendable {
+/// A one-shot value: the bound port, or `nil` when the server stopped without listening. Public for listeners of
+/// other modules (the ACME HTTP-01 challenge server).
+public final class ListeningPort: Sendable {
+    public init() {}
+
     private struct State {
         var resolved = false
         var port: Int?
@@ -9,7 +12,7 @@ final class ListeningPort: Sendable {
     }
     private let state = Mutex(State())
 
-    func resolve(_ port: Int?) {
+    public func resolve(_ port: Int?) {
         let waiters: [CheckedContinuation<Int?, Never>] = state.withLock { state in
             guard !state.resolved else { return [] }
             state.resolved = true
@@ -21,9 +24,9 @@ final class ListeningPort: Sendable {
     }
 
     /// Whether the server listened (or stopped) already.
-    var isResolved: Bool { state.withLock { $0.resolved } }
+    public var isResolved: Bool { state.withLock { $0.resolved } }
 
-    func value() async -> Int? {
+    public func value() async -> Int? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
             let ready: Int?? = state.withLock { state in
                 if state.resolved { return .some(state.port) }

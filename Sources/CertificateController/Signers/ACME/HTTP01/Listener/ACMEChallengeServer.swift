@@ -1,3 +1,4 @@
+import ControllerRuntime
 import Foundation
 import Hummingbird
 import Logging
