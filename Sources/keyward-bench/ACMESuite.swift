@@ -22,16 +22,22 @@ enum ACMESuite {
         let count = quick ? 10 : 100
         let width = 4
         let pebble = try await PebbleServer.start()
-        let responder = try HTTP01TestResponder(port: pebble.httpPort)
         do {
-            let floor = try await measureFloor(pebble: pebble, responder: responder, count: count, width: width, report: report)
+            let responder = try HTTP01TestResponder(port: pebble.httpPort)
+            let floor: Floor
+            do {
+                floor = try await measureFloor(pebble: pebble, responder: responder, count: count, width: width, report: report)
+            } catch {
+                responder.stop()
+                throw error
+            }
+            // The signer path serves HTTP-01 on the same port itself.
+            responder.stop()
             try await measureSignerPath(pebble: pebble, count: count, floor: floor, report: report)
         } catch {
-            responder.stop()
             await pebble.stop()
             throw error
         }
-        responder.stop()
         await pebble.stop()
     }
 
@@ -78,9 +84,55 @@ enum ACMESuite {
         return Floor(secondsPerCertificate: sequential, certificatesPerSecond: throughput)
     }
 
-    /// The operator's ACME issuer path against the same Pebble, with ``Floor`` as its baseline. Not measured yet:
-    /// the ACME signer adds it here (N Certificates with an ACME Issuer through the in-process operator).
+    /// The operator's ACME issuer path against the same Pebble, with ``Floor`` as its baseline: `keyward run --once`
+    /// with one acme Issuer and `count` one-name Certificates, HTTP-01 on Keyward's own listener (`http01.listen` on
+    /// Pebble's HTTP port). Account registration, keys, CSRs, solver, self-check and file output are all in the path.
     static func measureSignerPath(pebble: PebbleServer, count: Int, floor: Floor, report: Report) async throws {
-        report.note(name, "signer path not measured yet: only the protocol floor (bare orders) above")
+        let scratch = try Paths.scratchDirectory("acme")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let manifests = scratch.appendingPathComponent("manifests")
+        try FileManager.default.createDirectory(at: manifests, withIntermediateDirectories: true)
+        var yaml = pebble.issuerManifest(solvers: ["- http01:", "    listen: \"127.0.0.1:\(pebble.httpPort)\""])
+        for index in 0..<count {
+            yaml += """
+                ---
+                apiVersion: keyward.dev/v1alpha1
+                kind: Certificate
+                metadata:
+                  name: signer-\(index)
+                  namespace: default
+                spec:
+                  secretName: signer-\(index)-tls
+                  dnsNames: [signer-\(index).acme.bench.test]
+                  issuer:
+                    issuerRef: {kind: Issuer, name: pebble}
+                  files:
+                    subPath: signer-\(index)
+
+                """
+        }
+        try yaml.write(to: manifests.appendingPathComponent("acme.yaml"), atomically: true, encoding: .utf8)
+        let out = scratch.appendingPathComponent("out")
+        let watch = Stopwatch()
+        let run = try await Subprocess.run(Paths.selfExecutable.path, [
+            "keyward", "run", "--once", "--manifests", manifests.path, "--state", scratch.appendingPathComponent("state").path,
+            "--out", out.path, "--log-level", "error", "--egress-allow-cidr", "127.0.0.0/8", "--pending-timeout", "600",
+            // Pebble resolves every name to 127.0.0.1; this machine's resolver does not, so the self-check goes there too.
+            "--acme-http01-self-check-port", String(pebble.httpPort),
+            "--acme-http01-self-check-connect-to", ":\(pebble.httpPort):127.0.0.1:\(pebble.httpPort)",
+        ])
+        let seconds = watch.seconds
+        let issued = (0..<count).filter {
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("signer-\($0)/cert.pem").path)
+        }.count
+        guard run.status == 0, issued == count else {
+            report.note(name, "keyward run --once exited \(run.status) with \(issued)/\(count) certificates: "
+                        + "\(run.stdout.suffix(1_000)) \(run.stderr.suffix(1_000))")
+            return
+        }
+        report.add(Figure(name, "keyward run --once, \(count) ACME certificates (HTTP-01 on its own listener)", seconds, "s",
+                          baseline: ("bare orders, 4 in flight", Double(count) / floor.certificatesPerSecond)))
+        report.add(Figure(name, "keyward run --once, ACME, per certificate", seconds / Double(count) * 1000, "ms/certificate",
+                          baseline: ("bare order, one at a time", floor.secondsPerCertificate * 1000)))
     }
 }

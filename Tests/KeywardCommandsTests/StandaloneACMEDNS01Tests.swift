@@ -12,8 +12,10 @@ struct StandaloneACMEDNS01Tests {
         let bind = try await BindServer(zone: "example.test", hosts: ["www"])
         let pebble = try await PebbleServer.start(PebbleServer.Options(dnsServer: bind.address))
         let directory = try TemporaryDirectory(prefix: "keyward-acme-dns01")
-        let caBundle = String(decoding: pebble.tlsCertificatePEM, as: UTF8.self)
-            .split(separator: "\n").map { "      \($0)" }.joined(separator: "\n")
+        let issuer = pebble.issuerManifest(solvers: [
+            "- dns01:", "    rfc2136:", "      nameserver: \(bind.address)", "      tsigKeyName: \(bind.keyName)",
+            "      tsigSecretSecretRef:", "        name: example-test-tsig",
+        ])
         let secret = Data(bind.keySecret.utf8).base64EncodedString()
         let manifests = directory.path("manifests")
         try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
@@ -26,26 +28,7 @@ struct StandaloneACMEDNS01Tests {
             data:
               secret: \(secret)
             ---
-            apiVersion: keyward.dev/v1alpha1
-            kind: Issuer
-            metadata:
-              name: pebble
-              namespace: default
-            spec:
-              acme:
-                server: \(pebble.directoryURL.absoluteString)
-                email: ops@example.test
-                privateKeySecretRef:
-                  name: pebble-account
-                caBundle: |
-            \(caBundle)
-                solvers:
-                  - dns01:
-                      rfc2136:
-                        nameserver: \(bind.address)
-                        tsigKeyName: \(bind.keyName)
-                        tsigSecretSecretRef:
-                          name: example-test-tsig
+            \(issuer)
             ---
             apiVersion: keyward.dev/v1alpha1
             kind: Certificate

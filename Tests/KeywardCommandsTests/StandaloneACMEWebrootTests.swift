@@ -69,27 +69,10 @@ struct StandaloneACMEWebrootTests {
         let nginx = try await WebrootNginx(root: webroot, port: pebble.httpPort)
         defer { Task { await nginx.stop() } }
 
-        let caBundle = String(decoding: pebble.tlsCertificatePEM, as: UTF8.self)
-            .split(separator: "\n").map { "      \($0)" }.joined(separator: "\n")
         let manifests = directory.path("manifests")
         try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
         _ = try directory.write("manifests/acme.yaml", """
-            apiVersion: keyward.dev/v1alpha1
-            kind: Issuer
-            metadata:
-              name: pebble
-              namespace: default
-            spec:
-              acme:
-                server: \(pebble.directoryURL.absoluteString)
-                email: ops@example.test
-                privateKeySecretRef:
-                  name: pebble-account
-                caBundle: |
-            \(caBundle)
-                solvers:
-                  - http01:
-                      webroot: \(webroot)
+            \(pebble.issuerManifest(solvers: ["- http01:", "    webroot: \(webroot)"]))
             ---
             apiVersion: keyward.dev/v1alpha1
             kind: Certificate

@@ -65,7 +65,7 @@ import Testing
             let wide = try await kubectl("get", "certificates.keyward.dev", "-n", "keyward-demo", "-o", "wide")
             let wideHeader = wide.output.split(separator: "\n").first.map(String.init) ?? ""
             #expect(wideHeader.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-                    == "NAME READY STATE SECRET NOT AFTER AGE ISSUER RENEWAL", "\(wide.output)")
+                    == "NAME READY STATE SECRET NOT AFTER AGE ISSUER RENEWAL SERVED", "\(wide.output)")
             #expect(table.output.contains("demo-web") && table.output.contains("demo-web-tls"))
             let byShortName = try await kubectl("get", "kwcert", "-A")
             #expect(byShortName.output.contains("keyward-demo"))
