@@ -98,6 +98,9 @@ extension ACMESigner {
             if let outcome = try await validate(request: request, state: &state) { return outcome }
             order = try await client.order(at: orderURL)
         }
+        if order.status == .ready || order.status == .processing || order.status == .valid {
+            await settleAuthorizations(request: request, state: &state)
+        }
         switch order.status {
         case .pending:
             return pending(state, "waiting for the ACME order to become ready", until: order.retryAfter, now: request.now)
@@ -157,6 +160,18 @@ extension ACMESigner {
         let waiting = records.filter { $0.step == .presented }.count
         return pending(state, waiting == 0 ? "every authorization is valid already" : "presented \(waiting) challenge(s); self-check next",
                        until: nil, now: request.now)
+    }
+
+    /// An order past `pending` means the CA found every authorization valid, including ones that turned valid
+    /// between two passes: record them as such (Event, metric) and release their challenge resources.
+    private func settleAuthorizations(request: SigningRequest, state: inout ACMEPendingState) async {
+        for index in state.authorizations.indices where state.authorizations[index].step == .submitted
+            || state.authorizations[index].step == .presented {
+            state.authorizations[index].step = .valid
+            await cleanup(state.authorizations[index], request: request)
+            await record(.normal, reason: ACMEEventReason.challengeValid,
+                         message: "the ACME CA validated \(state.authorizations[index].dnsName) (\(state.authorizations[index].type.rawValue))")
+        }
     }
 
     /// Self-checks presented challenges, tells the CA to validate once all pass, and follows submitted ones to a
