@@ -28,7 +28,7 @@
 //   Commands          KeywardCommands → CertificateController, SecretRotationController, NotificationController,
 //                     Notifications, StandaloneStore, SecretSync, CertificateGate, TLSProbe, ControllerRuntime,
 //                     KeywardAPI, KeywardPKI, RotationStrategies; keyward → KeywardCommands
-//   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport; keyward-bench →
+//   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport → KeywardCore; keyward-bench →
 //                     CertificateController, KeywardCommands, KubeAPIServer, ...; keyward-fuzz → CFuzzDriver,
 //                     DNSUpdate, KeywardAPI, KeywardPKI, StandaloneStore
 import PackageDescription
@@ -301,7 +301,7 @@ let package = Package(
         ),
 
         /// Test helpers shared by test targets: runs real tools (openssl, pkilint, kubectl) with bounded waits.
-        .target(name: "KeywardTestSupport", swiftSettings: swiftSettings),
+        .target(name: "KeywardTestSupport", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
 
         // MARK: Executables
 

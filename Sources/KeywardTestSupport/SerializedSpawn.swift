@@ -1,13 +1,11 @@
 import Foundation
-import Synchronization
-
-private let spawnLock = Mutex(())
+import KeywardCore
 
 extension Process {
-    /// `run()`, one spawn at a time across the test process. Foundation's `Process.run()` on Linux crashed inside
-    /// its own memmove twice when many tests started tools at the same moment; the tools still run concurrently,
-    /// only their launches queue (microseconds each).
+    /// `run()` through ``ProcessLaunch``: one launch at a time across the test process, shared with the production
+    /// code the tests run in-process (reload commands), since Foundation's `Process.run()` on Linux is not safe to
+    /// call from several threads at once.
     public func runSerialized() throws {
-        try spawnLock.withLock { _ in try run() }
+        try ProcessLaunch.run(self)
     }
 }

@@ -45,7 +45,7 @@ enum ChangeHooks {
         do {
             status = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Int32, any Error>) in
                 process.terminationHandler = { c.resume(returning: $0.terminationStatus) }
-                do { try process.run() } catch {
+                do { try ProcessLaunch.run(process) } catch {
                     process.terminationHandler = nil
                     c.resume(throwing: error)
                 }

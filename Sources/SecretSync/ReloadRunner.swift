@@ -53,7 +53,7 @@ public final class ReloadRunner: Sendable {
         let (exits, exited) = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { exited.yield($0.terminationStatus); exited.finish() }
         do {
-            try process.run()
+            try ProcessLaunch.run(process)
         } catch {
             throw .commandNotStarted(command: command, reason: (error as NSError).localizedDescription)
         }
