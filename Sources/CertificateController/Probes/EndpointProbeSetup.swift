@@ -21,7 +21,10 @@ public enum EndpointProbeSetup {
 
     public static func register(with builder: inout ManagerBuilder, certificates: Informer<Certificate>, options: Options) async {
         let queue = builder.workQueue(name: "certificate-endpoints")
-        await certificates.addHandler { event in
+        // Including this process's own writes: the renewal's status write is the certificate controller's, and the
+        // informer does not hand a controller's own writes to plain handlers. (A probe's own status write comes back
+        // too; nothing is due then, so it ends without a write.)
+        await certificates.addHandlerIncludingOwnWrites { event in
             let certificate = event.object
             guard !certificate.spec.endpoints.isEmpty || !(certificate.status?.endpoints.isEmpty ?? true)
                 || certificate.status?.conditions[type: Certificate.ConditionType.served] != nil
