@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KeywardCore
 
 /// The `Keyward-Signature` header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as Stripe-style
 /// webhooks do. The timestamp is inside the MAC, so a receiver that rejects old timestamps also rejects replays.
@@ -60,27 +61,8 @@ public enum NotificationSignature {
         Data(HMAC<SHA256>.authenticationCode(for: signed(body, t), using: key.symmetricKey))
     }
 
-    static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ data: Data) -> String { Hex.encode(data) }
 
-    static func unhex(_ text: String) -> Data? {
-        let bytes = Array(text.utf8)
-        guard bytes.count % 2 == 0, bytes.count <= 128 else { return nil }
-        var out = Data(capacity: bytes.count / 2)
-        var index = 0
-        while index < bytes.count {
-            guard let high = nibble(bytes[index]), let low = nibble(bytes[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
+    /// A `v1=` value: at most 128 hex digits (64 bytes; an HMAC-SHA256 is 32) are decoded.
+    static func unhex(_ text: String) -> Data? { Hex.decode(text, maxLength: 128).map { Data($0) } }
 }

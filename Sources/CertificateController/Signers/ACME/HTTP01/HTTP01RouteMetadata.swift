@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KeywardCore
 import KeywardAPI
 import KubernetesClient
 
@@ -13,7 +14,7 @@ enum HTTP01RouteMetadata {
 
     static func name(for challenge: ACMEChallengeTask) -> String {
         let digest = SHA256.hash(data: Data(challenge.token.utf8))
-        return "keyward-http01-" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return "keyward-http01-" + Hex.encode(digest.prefix(8))
     }
 
     static func metadata(for challenge: ACMEChallengeTask, context: ACMESolverContext) -> ObjectMeta {

@@ -1,0 +1,40 @@
+/// Lowercase hexadecimal for digests, MACs and serials, and its strict inverse. One copy for the modules above
+/// KeywardCore (KeywardPKI keeps its own colon-tolerant reader: it depends on nothing of ours).
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of `text` (either case), or nil if it is not an even run of hex digits or is longer than
+    /// `maxLength` characters (input from outside is bounded before it is decoded).
+    public static func decode(_ text: String, maxLength: Int = .max) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0, chars.count <= maxLength else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
