@@ -24,46 +24,66 @@ public final class NginxServer: Sendable {
     /// - Parameters:
     ///   - certificateFile, keyFile: read at start and at every reload (`ssl_certificate`, `ssl_certificate_key`).
     ///   - serverName: the `server_name`; nginx serves this one server for every SNI name.
-    public init(certificateFile: String, keyFile: String, serverName: String = "_") async throws {
+    ///   - pidFile: where nginx writes its pid (default: in its prefix directory), for a reload by signal.
+    public init(certificateFile: String, keyFile: String, serverName: String = "_", pidFile: String? = nil) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw ExternalTool.Failure(description: "\(Self.executable) is missing: run scripts/install-tools.sh")
         }
         let prefix = try TemporaryDirectory(prefix: "keyward-nginx")
-        let port = try SilentListener().port  // released at once: the port is free again for nginx
         let temp = prefix.path("tmp")
         try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
-        pidFile = prefix.path("nginx.pid")
+        self.pidFile = pidFile ?? prefix.path("nginx.pid")
         errorLogPath = prefix.path("error.log")
-        configurationPath = try prefix.write("nginx.conf", """
-            daemon off;
-            worker_processes 1;
-            pid \(pidFile);
-            error_log \(errorLogPath) notice;
-            events { worker_connections 64; }
-            http {
-                access_log off;
-                client_body_temp_path \(temp)/body;
-                proxy_temp_path \(temp)/proxy;
-                fastcgi_temp_path \(temp)/fastcgi;
-                uwsgi_temp_path \(temp)/uwsgi;
-                scgi_temp_path \(temp)/scgi;
-                server {
-                    listen 127.0.0.1:\(port) ssl;
-                    server_name \(serverName);
-                    ssl_certificate \(certificateFile);
-                    ssl_certificate_key \(keyFile);
-                    location / { return 200 "ok\\n"; }
-                }
-            }
-
-            """)
+        configurationPath = prefix.path("nginx.conf")
         self.prefix = prefix
-        self.port = port
-        process = try ChildProcess(Self.executable, ["-p", prefix.url.path, "-c", configurationPath, "-e", errorLogPath])
-        let listening = await within(30, every: .milliseconds(50)) { Self.accepts(port: port) || !process.isRunning }
-        guard listening, process.isRunning else {
-            throw ExternalTool.Failure(description: "nginx did not start listening on 127.0.0.1:\(port)\n\(errorLog)\n\(process.stderr)")
+        // The port is found free and released before nginx binds it; in a busy test run something else (another
+        // server, a client's ephemeral port) can take it in between. nginx then exits at once: try another port.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try SilentListener().port
+            _ = try prefix.write("nginx.conf", Self.configuration(port: port, pidFile: self.pidFile, errorLog: errorLogPath,
+                                                               temp: temp, serverName: serverName,
+                                                               certificateFile: certificateFile, keyFile: keyFile))
+            let process = try ChildProcess(Self.executable, ["-p", prefix.url.path, "-c", configurationPath, "-e", errorLogPath])
+            let listening = await within(30, every: .milliseconds(50)) { Self.accepts(port: port) || !process.isRunning }
+            if listening, process.isRunning {
+                self.port = port
+                self.process = process
+                return
+            }
+            let log = (try? String(contentsOfFile: errorLogPath, encoding: .utf8)) ?? ""
+            if attempt < 3, !process.isRunning, log.contains("Address already in use") { continue }
+            if process.isRunning { process.signal(SIGKILL) }
+            throw ExternalTool.Failure(description: "nginx did not start listening on 127.0.0.1:\(port)\n\(log)\n\(process.stderr)")
         }
+    }
+
+    static func configuration(port: Int, pidFile: String, errorLog: String, temp: String, serverName: String,
+                              certificateFile: String, keyFile: String) -> String {
+        """
+        daemon off;
+        worker_processes 1;
+        pid \(pidFile);
+        error_log \(errorLog) notice;
+        events { worker_connections 64; }
+        http {
+            access_log off;
+            client_body_temp_path \(temp)/body;
+            proxy_temp_path \(temp)/proxy;
+            fastcgi_temp_path \(temp)/fastcgi;
+            uwsgi_temp_path \(temp)/uwsgi;
+            scgi_temp_path \(temp)/scgi;
+            server {
+                listen 127.0.0.1:\(port) ssl;
+                server_name \(serverName);
+                ssl_certificate \(certificateFile);
+                ssl_certificate_key \(keyFile);
+                location / { return 200 "ok\\n"; }
+            }
+        }
+
+        """
     }
 
     /// `127.0.0.1:PORT`.

@@ -39,7 +39,7 @@ enum ChangeHooks {
         // Started before the process so it exists to be cancelled however the wait ends.
         let watchdog = Task {
             try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
-            if process.isRunning { process.terminate() }
+            await ProcessLaunch.stop(process)
         }
         defer { watchdog.cancel() }
         do {

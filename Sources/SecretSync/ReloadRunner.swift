@@ -72,7 +72,7 @@ public final class ReloadRunner: Sendable {
             return first
         }
         guard let status else {
-            process.terminate()
+            await ProcessLaunch.stop(process)
             throw .commandTimedOut(command: command)
         }
         guard status == 0 else { throw .commandFailed(command: command, exitStatus: status) }

@@ -19,11 +19,12 @@ struct NginxReloadTests {
         try Tool.require(Self.curl)
         let root = try TemporaryDirectory()
         let certs = root.file("certs")
-        let server = try NginxProcess(root: root, certificateDirectory: certs)
+        // nginx writes its pid here once started; the syncer reads it only when it reloads.
+        let pidFile = root.file("nginx.pid")
         let syncer = SecretSyncer(
             source: ScriptedSource(),
             options: .init(directory: certs, layout: .certificateFiles,
-                           reload: .signal(SIGHUP, pidFile: server.pidFile)))
+                           reload: .signal(SIGHUP, pidFile: pidFile)))
         // curl's trust anchor comes from outside the synced directory, so garbage there cannot weaken the check.
         try PKI.root.caPEM.write(toFile: root.file("ca.pem"), atomically: true, encoding: .utf8)
 
@@ -33,8 +34,8 @@ struct NginxReloadTests {
             Issue.record("initial write failed")
             return
         }
-        try server.start()
-        defer { server.stop() }
+        let server = try await NginxServer(certificateFile: certs + "/fullchain.pem", keyFile: certs + "/privkey.pem",
+                                           serverName: Self.host, pidFile: pidFile)
         try await eventually("nginx to serve serial \(first.serial)") {
             try await servedSerial(port: server.port, caFile: root.file("ca.pem")) == first.serial
         }
@@ -52,13 +53,13 @@ struct NginxReloadTests {
 
         // Garbage: the files are replaced and nginx is told to reload; it must refuse the new files and keep
         // serving the renewed certificate. nginx logs the failed reload, which tells us it has processed the signal.
-        let failuresBefore = server.failedReloads
+        let failuresBefore = Self.failedReloads(server.errorLog)
         let garbage: [String: Data] = ["tls.crt": Data("garbage\n".utf8), "tls.key": Data("more garbage\n".utf8)]
         guard case .updated(_, .succeeded?) = await syncer.apply(.present(SecretSnapshot(data: garbage))) else {
             Issue.record("garbage write should still be written and signalled")
             return
         }
-        try await eventually("nginx to reject the garbage on reload") { server.failedReloads > failuresBefore }
+        try await eventually("nginx to reject the garbage on reload") { Self.failedReloads(server.errorLog) > failuresBefore }
         #expect(server.isRunning, "nginx must survive a reload with broken files\n\(server.errorLog)")
         #expect(try await servedSerial(port: server.port, caFile: root.file("ca.pem")) == renewed.serial)
 
@@ -90,77 +91,13 @@ struct NginxReloadTests {
         return Self.normalized(hex)
     }
 
-    static func normalized(_ hex: String) -> String {
-        let trimmed = hex.drop { $0 == "0" }
-        return trimmed.isEmpty ? "0" : String(trimmed)
-    }
-}
-
-/// nginx as a foreground child with its own prefix, pid file and error log under a temp directory, listening on a
-/// free 127.0.0.1 port.
-final class NginxProcess: Sendable {
-    let root: TemporaryDirectory
-    let port: Int
-    let pidFile: String
-    let errorLogPath: String
-    let process: Process
-
-    init(root: TemporaryDirectory, certificateDirectory: String) throws {
-        self.root = root
-        port = try freeLocalPort()
-        pidFile = root.file("nginx.pid")
-        errorLogPath = root.file("error.log")
-        let temp = root.file("tmp")
-        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
-        let config = """
-            daemon off;
-            worker_processes 1;
-            pid \(pidFile);
-            error_log \(errorLogPath) notice;
-            events { worker_connections 64; }
-            http {
-                access_log off;
-                client_body_temp_path \(temp)/body;
-                proxy_temp_path \(temp)/proxy;
-                fastcgi_temp_path \(temp)/fastcgi;
-                uwsgi_temp_path \(temp)/uwsgi;
-                scgi_temp_path \(temp)/scgi;
-                server {
-                    listen 127.0.0.1:\(port) ssl;
-                    server_name \(NginxReloadTests.host);
-                    ssl_certificate \(certificateDirectory)/fullchain.pem;
-                    ssl_certificate_key \(certificateDirectory)/privkey.pem;
-                    location / { return 200 "ok\\n"; }
-                }
-            }
-
-            """
-        try config.write(toFile: root.file("nginx.conf"), atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: NginxReloadTests.nginx)
-        process.arguments = ["-p", root.path, "-c", root.file("nginx.conf"), "-e", errorLogPath]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-    }
-
-    func start() throws { try process.runSerialized() }
-
-    var isRunning: Bool { process.isRunning }
-
-    var errorLog: String { (try? String(contentsOfFile: errorLogPath, encoding: .utf8)) ?? "" }
-
     /// Reloads nginx refused: each logs the certificate it could not load.
-    var failedReloads: Int {
+    static func failedReloads(_ errorLog: String) -> Int {
         errorLog.split(separator: "\n").filter { $0.contains("[emerg]") && $0.contains("cannot load certificate") }.count
     }
 
-    /// Stops nginx and waits (bounded) for it to exit, killing it if it will not.
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGQUIT)
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    static func normalized(_ hex: String) -> String {
+        let trimmed = hex.drop { $0 == "0" }
+        return trimmed.isEmpty ? "0" : String(trimmed)
     }
 }

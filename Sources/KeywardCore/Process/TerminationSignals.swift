@@ -28,8 +28,10 @@ public final class TerminationSignals: @unchecked Sendable {
         let queue = DispatchQueue(label: "keyward.termination-signals")
         // The handlers hold `self` until `cancel()`: signals must keep working even if the caller drops it.
         let made: [any DispatchSourceSignal] = signals.map { number in
-            // The Dispatch source sees the signal only once its default action (terminate) is off.
-            signal(number, SIG_IGN)
+            // The Dispatch source sees the signal only once its default action (terminate) is off. A no-op handler
+            // rather than SIG_IGN: an ignored signal stays ignored across exec, so every reload command and hook
+            // would start deaf to SIGTERM and its timeout could not end it; a handled one resets to default.
+            Self.catchWithoutAction(number)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 let count = self.received.withLock { count in
@@ -59,6 +61,21 @@ public final class TerminationSignals: @unchecked Sendable {
             for source in sources { source.cancel() }
             sources = []
         }
+    }
+
+    /// Installs a handler that does nothing, so the signal no longer terminates the process.
+    static func catchWithoutAction(_ number: Int32) {
+        var action = sigaction()
+        #if canImport(Glibc)
+        action.__sigaction_handler.sa_handler = { _ in }
+        #elseif canImport(Darwin)
+        action.__sigaction_u.__sa_handler = { _ in }
+        #else
+        action.__sa_handler.sa_handler = { _ in }
+        #endif
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(number, &action, nil)
     }
 
     public static func format(_ seconds: TimeInterval) -> String {
