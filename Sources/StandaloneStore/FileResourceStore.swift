@@ -19,11 +19,16 @@ public actor FileResourceStore: ResourceStore {
     public let stateDirectory: String
     private let clock: any WallClock
     private var objects: [StoredObjectKey: JSONValue] = [:]
+    /// Objects as last decoded, dropped whenever the stored JSON changes.
+    private var decoded: [StoredObjectKey: any Sendable] = [:]
     private var index: ManifestIndex
     private var lastResourceVersion: Int64
     /// Writes since the store was opened (creates, updates, status updates, deletes); a resync that writes nothing
     /// leaves it unchanged.
     public private(set) var writeCount = 0
+    /// Counts the writes made by the task it is bound to (and its child tasks), for callers reconciling several
+    /// objects at once.
+    @TaskLocal public static var tally: WriteTally?
 
     /// Opens (or creates) a state folder and loads every object in it.
     public init(stateDirectory: String, clock: any WallClock = SystemClock()) throws(StandaloneStoreError) {
@@ -85,20 +90,77 @@ public actor FileResourceStore: ResourceStore {
 
     // MARK: ResourceStore
 
-    public func get<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T? {
-        guard let value = objects[key(T.self, namespace: namespace, name: name)] else { return nil }
-        return try Self.decode(T.self, from: value)
+    // Reads take the stored value out of the actor and decode it outside, so reconciles running side by side decode
+    // on all cores rather than one at a time inside the actor; each object is decoded once per resourceVersion.
+
+    public nonisolated func get<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws -> T? {
+        guard let entry = await stored(T.self, namespace: namespace, name: name) else { return nil }
+        return try await materialize(T.self, entry)
     }
 
-    public func list<T: KubernetesResource>(_ type: T.Type, namespace: String?, labels: [String: String]) async throws -> [T] {
-        try objects.keys.sorted()
-            .filter { $0.resource == T.qualifiedPlural && (namespace == nil || $0.namespace == namespace) }
-            .map { try Self.decode(T.self, from: objects[$0]!) }
-            .filter { labelsMatch($0.metadata.labels, labels) }
+    public nonisolated func list<T: KubernetesResource>(_ type: T.Type, namespace: String?, labels: [String: String]) async throws -> [T] {
+        var objects: [T] = []
+        for entry in await stored(T.self, namespace: namespace) {
+            let object = try await materialize(T.self, entry)
+            if labelsMatch(object.metadata.labels, labels) { objects.append(object) }
+        }
+        return objects
     }
 
-    public func create<T: KubernetesResource>(_ object: T) async throws -> T {
-        let key = key(T.self, namespace: object.metadata.namespace, name: object.metadata.name)
+    /// A stored object: already decoded as the type asked for, or its JSON to decode.
+    private enum Entry: Sendable {
+        case decoded(any Sendable)
+        case raw(StoredObjectKey, JSONValue)
+    }
+
+    private nonisolated func materialize<T: KubernetesResource>(_ type: T.Type, _ entry: Entry) async throws -> T {
+        switch entry {
+        case .decoded(let object as T): return object
+        case .decoded: throw StoreError.invalid(kind: T.kind, key: "", reason: "stored as another type")
+        case .raw(let key, let value):
+            let object = try Self.decode(T.self, from: value)
+            await remember(object, key: key, value: value)
+            return object
+        }
+    }
+
+    private func entry(_ key: StoredObjectKey) -> Entry? {
+        guard let value = objects[key] else { return nil }
+        if let object = decoded[key] { return .decoded(object) }
+        return .raw(key, value)
+    }
+
+    private func stored<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) -> Entry? {
+        entry(key(T.self, namespace: namespace, name: name))
+    }
+
+    private func stored<T: KubernetesResource>(_ type: T.Type, namespace: String?) -> [Entry] {
+        objects.keys.filter { $0.resource == T.qualifiedPlural && (namespace == nil || $0.namespace == namespace) }
+            .sorted().compactMap { entry($0) }
+    }
+
+    /// Keeps a decoded object while its JSON is still the stored one (a write meanwhile makes it stale).
+    private func remember(_ object: some Sendable, key: StoredObjectKey, value: JSONValue) {
+        let version = value[path: ["metadata", "resourceVersion"]]
+        guard let current = objects[key], current[path: ["metadata", "resourceVersion"]] == version else { return }
+        decoded[key] = object
+    }
+
+    public nonisolated func create<T: KubernetesResource>(_ object: T) async throws -> T {
+        let value = try await create(T.self, encoded: try Self.encode(object), namespace: object.metadata.namespace,
+                                     name: object.metadata.name)
+        return try await decodeStored(T.self, value)
+    }
+
+    /// Decodes what a write stored, and keeps it for the reads that follow.
+    private nonisolated func decodeStored<T: KubernetesResource>(_ type: T.Type, _ value: JSONValue) async throws -> T {
+        let object = try Self.decode(T.self, from: value)
+        await remember(object, key: key(T.self, namespace: object.metadata.namespace, name: object.metadata.name), value: value)
+        return object
+    }
+
+    private func create<T: KubernetesResource>(_ type: T.Type, encoded: JSONValue, namespace: String?, name: String) throws -> JSONValue {
+        let key = key(T.self, namespace: namespace, name: name)
         // The key becomes a path under the state folder: refuse what the API server would (e.g. "../x").
         if let problem = ObjectNames.nameProblem(key.name) {
             throw StoreError.invalid(kind: T.kind, key: key.description, reason: "metadata.name: \(problem)")
@@ -107,15 +169,33 @@ public actor FileResourceStore: ResourceStore {
             throw StoreError.invalid(kind: T.kind, key: key.description, reason: "metadata.namespace: \(problem)")
         }
         guard objects[key] == nil else { throw StoreError.alreadyExists(kind: T.kind, key: key.description) }
-        var value = try Self.encode(object)
+        var value = encoded
         stampNew(&value)
-        return try Self.decode(T.self, from: try persist(bumpingVersionOf: value, key: key))
+        return try persist(bumpingVersionOf: value, key: key)
     }
 
-    public func update<T: KubernetesResource>(_ object: T) async throws -> T {
-        let key = key(T.self, namespace: object.metadata.namespace, name: object.metadata.name)
-        let current = try existing(T.self, key: key, resourceVersion: object.metadata.resourceVersion)
-        var value = try Self.encode(object)
+    public nonisolated func update<T: KubernetesResource>(_ object: T) async throws -> T {
+        switch try await update(T.self, encoded: try Self.encode(object), namespace: object.metadata.namespace,
+                                name: object.metadata.name, resourceVersion: object.metadata.resourceVersion) {
+        case .unchanged: return object
+        case .removed:
+            var gone = object
+            gone.metadata.finalizers = []
+            return gone
+        case .stored(let value): return try await decodeStored(T.self, value)
+        }
+    }
+
+    private enum UpdateOutcome {
+        case unchanged, removed
+        case stored(JSONValue)
+    }
+
+    private func update<T: KubernetesResource>(_ type: T.Type, encoded: JSONValue, namespace: String?, name: String,
+                                               resourceVersion: String?) throws -> UpdateOutcome {
+        let key = key(T.self, namespace: namespace, name: name)
+        let current = try existing(T.self, key: key, resourceVersion: resourceVersion)
+        var value = encoded
         // The main resource never writes status, and server-owned metadata stays the server's.
         value["status"] = current["status"]
         for field in ["uid", "creationTimestamp", "deletionTimestamp", "generation"] {
@@ -124,27 +204,31 @@ public actor FileResourceStore: ResourceStore {
         if Self.specOf(value) != Self.specOf(current), current["spec"] != nil {
             value[metadata: "generation"] = .int((current[path: ["metadata", "generation"]]?.intValue ?? 1) + 1)
         }
-        if value == current { return object }
+        if value == current { return .unchanged }
         // An object being deleted is removed once its last finalizer is.
         if value[path: ["metadata", "deletionTimestamp"]] != nil,
             value[path: ["metadata", "finalizers"]]?.arrayValue?.isEmpty ?? true
         {
             try removeObject(key)
-            var gone = object
-            gone.metadata.finalizers = []
-            return gone
+            return .removed
         }
-        return try Self.decode(T.self, from: try persist(bumpingVersionOf: value, key: key))
+        return .stored(try persist(bumpingVersionOf: value, key: key))
     }
 
-    public func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T {
+    public nonisolated func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T {
         let object = SecretScrubber.scrubStatus(object)  // no key material in status, whoever built the message
-        let key = key(T.self, namespace: object.metadata.namespace, name: object.metadata.name)
-        var value = try existing(T.self, key: key, resourceVersion: object.metadata.resourceVersion)
-        let status = try Self.encode(object)["status"]
-        if value["status"] == status { return try Self.decode(T.self, from: value) }
+        let value = try await updateStatus(T.self, status: try Self.encode(object)["status"], namespace: object.metadata.namespace,
+                                           name: object.metadata.name, resourceVersion: object.metadata.resourceVersion)
+        return try await decodeStored(T.self, value)
+    }
+
+    private func updateStatus<T: HasStatusSubresource>(_ type: T.Type, status: JSONValue?, namespace: String?, name: String,
+                                                       resourceVersion: String?) throws -> JSONValue {
+        let key = key(T.self, namespace: namespace, name: name)
+        var value = try existing(T.self, key: key, resourceVersion: resourceVersion)
+        if value["status"] == status { return value }
         value["status"] = status
-        return try Self.decode(T.self, from: try persist(bumpingVersionOf: value, key: key))
+        return try persist(bumpingVersionOf: value, key: key)
     }
 
     public func delete<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws {
@@ -155,7 +239,7 @@ public actor FileResourceStore: ResourceStore {
 
     // MARK: Internals
 
-    private func key<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) -> StoredObjectKey {
+    private nonisolated func key<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) -> StoredObjectKey {
         StoredObjectKey(resource: T.qualifiedPlural, namespace: T.isNamespaced ? (namespace ?? "default") : nil, name: name)
     }
 
@@ -187,7 +271,9 @@ public actor FileResourceStore: ResourceStore {
 
     private func removeObject(_ key: StoredObjectKey) throws(StandaloneStoreError) {
         objects[key] = nil
+        decoded[key] = nil
         writeCount += 1
+        Self.tally?.add()
         try StateFiles.remove(key, stateDirectory: stateDirectory)
     }
 
@@ -198,7 +284,9 @@ public actor FileResourceStore: ResourceStore {
         value[metadata: "resourceVersion"] = .string(String(lastResourceVersion))
         try StateFiles.write(value, key: key, stateDirectory: stateDirectory)
         objects[key] = value
+        decoded[key] = nil
         writeCount += 1
+        Self.tally?.add()
         return value
     }
 

@@ -2,6 +2,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import KeywardTestSupport
 import Testing
 
 /// The pure parts of the client: JWS, thumbprints, key authorizations, ARI IDs and windows, headers, problems.
@@ -159,18 +160,5 @@ struct ACMEProtocolTests {
         pool.add(nil)
         #expect(pool.nonces == ["b", "c", "d"])
         #expect(pool.take() == "d" && pool.take() == "c" && pool.take() == "b" && pool.take() == nil)
-    }
-}
-
-/// A seeded generator, so a random choice can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 @testable import CertificateController
+import ControllerRuntime
 import Foundation
 import KeywardTestSupport
 import KubernetesClient
@@ -7,12 +8,14 @@ import Testing
 
 @Suite("CertificateMetrics series, read back through a parsed exposition")
 struct CertificateMetricsTests {
+    private let keyward = KeywardMetrics()
+
     private func scrape(_ metrics: CertificateMetrics) throws -> MetricsExposition {
-        try MetricsExposition(parsing: String(decoding: metrics.registry.emitToBuffer(), as: UTF8.self))
+        try MetricsExposition(parsing: String(decoding: keyward.exposition(), as: UTF8.self))
     }
 
     @Test func certificateGaugesAndCountersCarryNameNamespaceIssuer() throws {
-        let metrics = CertificateMetrics(registry: PrometheusCollectorRegistry())
+        let metrics = CertificateMetrics(metrics: keyward)
         let web = CertificateMetricLabels(name: "web", namespace: "prod", issuer: "ClusterIssuer/root-ca")
         let notBefore = Date(timeIntervalSince1970: 1_800_000_000)
         let notAfter = notBefore.addingTimeInterval(90 * 86_400)
@@ -49,7 +52,7 @@ struct CertificateMetricsTests {
     }
 
     @Test func removingACertificateRemovesOnlyItsSeries() throws {
-        let metrics = CertificateMetrics(registry: PrometheusCollectorRegistry())
+        let metrics = CertificateMetrics(metrics: keyward)
         let gone = CertificateMetricLabels(name: "gone", namespace: "prod", issuer: "ca")
         let kept = CertificateMetricLabels(name: "kept", namespace: "prod", issuer: "ca")
         for labels in [gone, kept] {
@@ -70,7 +73,7 @@ struct CertificateMetricsTests {
     }
 
     @Test func aChangedIssuerReplacesTheOldSeries() throws {
-        let metrics = CertificateMetrics(registry: PrometheusCollectorRegistry())
+        let metrics = CertificateMetrics(metrics: keyward)
         metrics.setStatus(CertificateMetricLabels(name: "web", namespace: "a", issuer: "old"),
                           .init(notAfter: Date(timeIntervalSince1970: 100), ready: .true))
         metrics.setStatus(CertificateMetricLabels(name: "web", namespace: "a", issuer: "new"),

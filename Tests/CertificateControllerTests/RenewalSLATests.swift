@@ -99,11 +99,11 @@ struct RenewalSLATests {
 struct RenewalSLAMetricsTests {
     @Test("warning and breach follow the RenewalSLA condition; no condition or a deleted Certificate has no series")
     func gauges() throws {
-        let registry = PrometheusCollectorRegistry()
-        let metrics = RenewalSLAMetrics(registry: registry)
+        let keyward = KeywardMetrics()
+        let metrics = RenewalSLAMetrics(metrics: keyward)
         let labels = CertificateMetricLabels(name: "web", namespace: "shop", issuer: "ClusterIssuer/root-ca")
         func scrape() throws -> [String: Double] {
-            let exposition = try MetricsExposition(parsing: String(decoding: registry.emitToBuffer(), as: UTF8.self))
+            let exposition = try MetricsExposition(parsing: String(decoding: keyward.exposition(), as: UTF8.self))
             var values: [String: Double] = [:]
             for name in ["keyward_certificate_renewal_sla_warning", "keyward_certificate_renewal_sla_breach"] {
                 for sample in exposition.families[name]?.samples ?? [] {

@@ -52,8 +52,8 @@ struct MetricsTests {
     /// A controller's own series: one family instance per registry, its series on the shared exposition.
     final class DemoFamily: MetricFamily {
         let made: Counter
-        init(registry: PrometheusCollectorRegistry) {
-            made = registry.makeCounter(descriptor: KeywardMetrics.descriptor("keyward_demo_total", "A demo family."))
+        init(metrics: KeywardMetrics) {
+            made = metrics.registry.makeCounter(descriptor: KeywardMetrics.descriptor("keyward_demo_total", "A demo family."))
         }
     }
 
@@ -69,6 +69,33 @@ struct MetricsTests {
         #expect(scraped.value("keyward_demo_total") == 2)
         // Another operator's registry has its own instance.
         #expect(KeywardMetrics().family(DemoFamily.self) !== first)
+    }
+
+    /// Per-object families render beside the registry's series, escape label values, and vanish with their series.
+    @Test func objectSeriesRenderWithTheRegistryAndGoWhenRemoved() throws {
+        let metrics = KeywardMetrics()
+        let expiry = metrics.objectSeries("keyward_demo_expiry_seconds", "Demo expiry.", kind: .gauge, labels: ["name", "namespace"])
+        #expect(metrics.objectSeries("keyward_demo_expiry_seconds", "again", kind: .gauge, labels: ["name", "namespace"]) === expiry)
+        let failures = metrics.objectSeries("keyward_demo_failures_total", "Demo failures.", kind: .counter, labels: ["name", "reason"])
+        expiry.set(["web", "prod"], 1_800_000_000)
+        expiry.set(["odd \"quoted\"\nname", "prod"], 2.5)
+        failures.increment(["web", "Timeout"])
+        failures.increment(["web", "Timeout"], by: 2)
+        metrics.setLeader(true)
+
+        var scraped = try scrape(metrics)
+        #expect(scraped.type(of: "keyward_demo_expiry_seconds") == "gauge")
+        #expect(scraped.value("keyward_demo_expiry_seconds", ["name": "web", "namespace": "prod"]) == 1_800_000_000)
+        #expect(scraped.value("keyward_demo_expiry_seconds", ["name": "odd \"quoted\"\nname", "namespace": "prod"]) == 2.5)
+        #expect(scraped.type(of: "keyward_demo_failures_total") == "counter")
+        #expect(scraped.value("keyward_demo_failures_total", ["name": "web", "reason": "Timeout"]) == 3)
+        #expect(scraped.value("keyward_leader_election_is_leader") == 1)
+
+        expiry.remove(["web", "prod"])
+        expiry.remove(["odd \"quoted\"\nname", "prod"])
+        scraped = try scrape(metrics)
+        #expect(scraped.type(of: "keyward_demo_expiry_seconds") == nil)
+        #expect(scraped.value("keyward_demo_failures_total", ["name": "web", "reason": "Timeout"]) == 3)
     }
 
     @Test func controllerQueueAndLeaderSeries() throws {

@@ -7,18 +7,6 @@ import Testing
 /// the seed corpus mutated by flips, truncations, insertions and pointer splices must decode to a message or a
 /// ``DNSWireError`` — never a trap or a hang — and what decodes must survive re-encoding.
 @Suite struct DNSMessageMutationTests {
-    /// SplitMix64: the same mutations on every run, so a failure reproduces.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func seeds() throws -> [[UInt8]] {
         let folder = ExternalTool.repositoryRoot.appendingPathComponent("fuzz/corpus/dns")
         return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map {
@@ -31,7 +19,7 @@ import Testing
         #expect(seeds.count >= 5)
         // Every seed but the pointer loop decodes as it is.
         #expect(seeds.filter { (try? DNSMessage(decoding: $0)) != nil }.count == seeds.count - 1)
-        var random = Generator(state: 0x6B65_7977_6172_6421)
+        var random = SplitMix64(seed: 0x6B65_7977_6172_6421)
         var decoded = 0, refused = 0
         for _ in 0..<40_000 {
             var bytes = seeds[Int.random(in: 0..<seeds.count, using: &random)]

@@ -12,6 +12,8 @@ public final class ACMEMetrics: MetricFamily {
 
     public init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
+    public convenience init(metrics: KeywardMetrics) { self.init(registry: metrics.registry) }
+
     func step(_ step: String, issuer: String) {
         counters.withLock { all in
             let key = "\(issuer)|\(step)"

@@ -12,4 +12,7 @@ public struct CertificateMetricLabels: Sendable, Hashable {
     }
 
     var pairs: [(String, String)] { [("name", name), ("namespace", namespace), ("issuer", issuer)] }
+
+    /// The values of ``pairs``, in the same order (the label names of the per-object families).
+    var values: [String] { [name, namespace, issuer] }
 }

@@ -1,11 +1,13 @@
 import ControllerRuntime
 import Foundation
 import KubernetesClient
-import Prometheus
 import Synchronization
 
 /// The Certificate controller's series: per Certificate its timestamps, Ready status, issuances, renewals,
 /// revocations and failures. One per registry: `metrics.family(CertificateMetrics.self)`.
+///
+/// Per-object families (``ObjectSeries``), not registry gauges: one series per Certificate made the registry's
+/// copy-on-add O(N²) in the number of Certificates.
 public final class CertificateMetrics: MetricFamily {
     /// What a Certificate's status says right now; `nil` fields remove their series (no certificate issued yet).
     public struct StatusSample: Sendable, Hashable {
@@ -23,112 +25,95 @@ public final class CertificateMetrics: MetricFamily {
         }
     }
 
-    let registry: PrometheusCollectorRegistry
+    private static let objectLabels = ["name", "namespace", "issuer"]
+
+    let expiration, notBefore, renewal, ready: ObjectSeries
+    let issuances, renewals, revocations, failures: ObjectSeries
+    /// Per Certificate: the labels its series carry and the failure reasons seen, so all of them can be removed.
     private let series = Mutex<[ObjectKey: CertificateSeries]>([:])
 
-    public init(registry: PrometheusCollectorRegistry) { self.registry = registry }
-
-    private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
-        KeywardMetrics.descriptor(name, help)
+    public init(metrics: KeywardMetrics) {
+        func gauge(_ name: String, _ help: String, _ extra: [String] = []) -> ObjectSeries {
+            metrics.objectSeries(name, help, kind: .gauge, labels: Self.objectLabels + extra)
+        }
+        func counter(_ name: String, _ help: String, _ extra: [String] = []) -> ObjectSeries {
+            metrics.objectSeries(name, help, kind: .counter, labels: Self.objectLabels + extra)
+        }
+        expiration = gauge("keyward_certificate_expiration_timestamp_seconds", "The certificate's notAfter (Unix seconds).")
+        notBefore = gauge("keyward_certificate_not_before_timestamp_seconds", "The certificate's notBefore (Unix seconds).")
+        renewal = gauge("keyward_certificate_renewal_timestamp_seconds", "When Keyward will renew the certificate (Unix seconds).")
+        ready = gauge("keyward_certificate_ready_status", "The certificate's Ready condition: 1 on the current status.",
+                      ["condition"])
+        issuances = counter("keyward_certificate_issuances_total",
+                            "Certificates issued for the first time or after a key or spec change.")
+        renewals = counter("keyward_certificate_renewals_total", "Certificates re-issued because their renewal time arrived.")
+        revocations = counter("keyward_certificate_revocations_total", "Certificates added to their issuer's CRL.")
+        failures = counter("keyward_certificate_failures_total", "Failed issuance or renewal attempts by reason.", ["reason"])
     }
 
     /// Sets a Certificate's gauges: timestamps and the cert-manager style ready status (one series per condition
     /// status, 1 on the current one). A changed issuer replaces the old series rather than leaving them behind.
     public func setStatus(_ labels: CertificateMetricLabels, _ sample: StatusSample) {
-        series.withLock { all in
-            var series = certificateSeries(labels, in: &all)
-            series.expiration = timestampGauge(
-                series.expiration, sample.notAfter, labels,
-                "keyward_certificate_expiration_timestamp_seconds", "The certificate's notAfter (Unix seconds).")
-            series.notBefore = timestampGauge(
-                series.notBefore, sample.notBefore, labels,
-                "keyward_certificate_not_before_timestamp_seconds", "The certificate's notBefore (Unix seconds).")
-            series.renewal = timestampGauge(
-                series.renewal, sample.renewalTime, labels,
-                "keyward_certificate_renewal_timestamp_seconds", "When Keyward will renew the certificate (Unix seconds).")
-            for status in [Condition.Status.true, .false, .unknown] {
-                let gauge = series.ready[status] ?? registry.makeGauge(
-                    descriptor: Self.descriptor("keyward_certificate_ready_status",
-                                                "The certificate's Ready condition: 1 on the current status."),
-                    labels: labels.pairs + [("condition", status.rawValue)])
-                gauge.set(status == sample.ready ? 1.0 : 0.0)
-                series.ready[status] = gauge
-            }
-            all[Self.key(labels)] = series
+        track(labels)
+        let values = labels.values
+        for (family, date) in [(expiration, sample.notAfter), (notBefore, sample.notBefore), (renewal, sample.renewalTime)] {
+            if let date { family.set(values, date.timeIntervalSince1970) } else { family.remove(values) }
+        }
+        for status in [Condition.Status.true, .false, .unknown] {
+            ready.set(values + [status.rawValue], status == sample.ready ? 1.0 : 0.0)
         }
     }
 
     public func issued(_ labels: CertificateMetricLabels) {
-        counter(labels, \.issuances, "keyward_certificate_issuances_total",
-                "Certificates issued for the first time or after a key or spec change.")
+        track(labels)
+        issuances.increment(labels.values)
     }
 
     public func renewed(_ labels: CertificateMetricLabels) {
-        counter(labels, \.renewals, "keyward_certificate_renewals_total",
-                "Certificates re-issued because their renewal time arrived.")
+        track(labels)
+        renewals.increment(labels.values)
     }
 
     public func revoked(_ labels: CertificateMetricLabels) {
-        counter(labels, \.revocations, "keyward_certificate_revocations_total", "Certificates added to their issuer's CRL.")
+        track(labels)
+        revocations.increment(labels.values)
     }
 
     /// - Parameter reason: a CamelCase reason from a fixed set (the condition reason), never free text: every
     ///   distinct value is a new series.
     public func failed(_ labels: CertificateMetricLabels, reason: String) {
-        let counter = series.withLock { all in
-            var series = certificateSeries(labels, in: &all)
-            let counter = series.failures[reason] ?? registry.makeCounter(
-                descriptor: Self.descriptor("keyward_certificate_failures_total",
-                                            "Failed issuance or renewal attempts by reason."),
-                labels: labels.pairs + [("reason", reason)])
-            series.failures[reason] = counter
-            all[Self.key(labels)] = series
-            return counter
-        }
-        counter.increment()
+        track(labels, failure: reason)
+        failures.increment(labels.values + [reason])
     }
 
     /// Drops every series of a deleted Certificate.
     public func remove(name: String, namespace: String) {
-        let removed = series.withLock { $0.removeValue(forKey: ObjectKey(namespace: namespace, name: name)) }
-        removed?.unregister(from: registry)
-    }
-
-    private static func key(_ labels: CertificateMetricLabels) -> ObjectKey {
-        ObjectKey(namespace: labels.namespace, name: labels.name)
-    }
-
-    private func counter(_ labels: CertificateMetricLabels, _ field: WritableKeyPath<CertificateSeries, Counter?>,
-                         _ name: String, _ help: String) {
-        let counter = series.withLock { all in
-            var series = certificateSeries(labels, in: &all)
-            let counter = series[keyPath: field] ?? registry.makeCounter(
-                descriptor: Self.descriptor(name, help), labels: labels.pairs)
-            series[keyPath: field] = counter
-            all[Self.key(labels)] = series
-            return counter
+        if let gone = series.withLock({ $0.removeValue(forKey: ObjectKey(namespace: namespace, name: name)) }) {
+            removeSeries(gone)
         }
-        counter.increment()
     }
 
-    /// The series group for `labels`, replacing one recorded under a different issuer.
-    private func certificateSeries(_ labels: CertificateMetricLabels,
-                                   in all: inout [ObjectKey: CertificateSeries]) -> CertificateSeries {
-        if let existing = all[Self.key(labels)] {
-            if existing.labels == labels { return existing }
-            existing.unregister(from: registry)
+    /// Records the labels (and a failure reason) of a Certificate; series under a former issuer are removed.
+    private func track(_ labels: CertificateMetricLabels, failure: String? = nil) {
+        let replaced: CertificateSeries? = series.withLock { all in
+            let key = ObjectKey(namespace: labels.namespace, name: labels.name)
+            var current = all[key] ?? CertificateSeries(labels: labels)
+            var replaced: CertificateSeries?
+            if current.labels != labels {
+                replaced = current
+                current = CertificateSeries(labels: labels)
+            }
+            if let failure { current.failureReasons.insert(failure) }
+            all[key] = current
+            return replaced
         }
-        return CertificateSeries(labels: labels)
+        if let replaced { removeSeries(replaced) }
     }
 
-    private func timestampGauge(_ current: Gauge?, _ value: Date?, _ labels: CertificateMetricLabels,
-                                _ name: String, _ help: String) -> Gauge? {
-        guard let value else {
-            if let current { registry.unregisterGauge(current) }
-            return nil
-        }
-        let gauge = current ?? registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels.pairs)
-        gauge.set(value.timeIntervalSince1970)
-        return gauge
+    private func removeSeries(_ gone: CertificateSeries) {
+        let values = gone.labels.values
+        for family in [expiration, notBefore, renewal, issuances, renewals, revocations] { family.remove(values) }
+        for status in [Condition.Status.true, .false, .unknown] { ready.remove(values + [status.rawValue]) }
+        for reason in gone.failureReasons { failures.remove(values + [reason]) }
     }
 }

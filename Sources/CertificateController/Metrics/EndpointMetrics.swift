@@ -22,6 +22,9 @@ public final class EndpointMetrics: MetricFamily, EndpointProbeObserver {
 
     public init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
+    /// At most a few endpoints per Certificate, on the registry (bounded by ``Certificate/Endpoint/maximumCount``).
+    public convenience init(metrics: KeywardMetrics) { self.init(registry: metrics.registry) }
+
     public func observe(_ certificate: Certificate) async {
         let key = ObjectKey(namespace: certificate.metadata.namespace, name: certificate.metadata.name)
         let entries = (certificate.status?.endpoints ?? []).filter { $0.lastChecked != nil }

@@ -16,6 +16,7 @@ public final class KeywardMetrics: Sendable {
 
     struct State {
         var families: [ObjectIdentifier: any MetricFamily] = [:]
+        var objectSeries: [String: ObjectSeries] = [:]
         var reconcileDurations: [String: ValueHistogram] = [:]
         var reconcileErrors: [String: Counter] = [:]
         var deferredTriggers: [String: Counter] = [:]
@@ -53,8 +54,23 @@ public final class KeywardMetrics: Sendable {
         leader.set(0.0)
     }
 
-    /// The Prometheus text exposition of every registered series.
-    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+    /// The Prometheus text exposition of every registered series: the registry's, then the per-object families.
+    public func exposition() -> [UInt8] {
+        var buffer = registry.emitToBuffer()
+        let families = state.withLock { $0.objectSeries.values.sorted { $0.name < $1.name } }
+        for family in families { family.render(into: &buffer) }
+        return buffer
+    }
+
+    /// The per-object family `name` (see ``ObjectSeries``): made on first use, the same instance afterwards.
+    public func objectSeries(_ name: String, _ help: String, kind: ObjectSeries.Kind, labels: [String]) -> ObjectSeries {
+        state.withLock { state in
+            if let existing = state.objectSeries[name] { return existing }
+            let made = ObjectSeries(name: name, help: help, kind: kind, labelNames: labels)
+            state.objectSeries[name] = made
+            return made
+        }
+    }
 
     /// A series name and its help text, as every family here describes its series.
     public static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
@@ -65,10 +81,12 @@ public final class KeywardMetrics: Sendable {
 
     /// The one `F` on this registry: made by `make` on first use (its series registered then), the same instance
     /// afterwards, so a controller's observer and its reconciler feed the same series.
-    public func family<F: MetricFamily>(_ type: F.Type, make: (PrometheusCollectorRegistry) -> F = { F(registry: $0) }) -> F {
-        state.withLock { state in
+    public func family<F: MetricFamily>(_ type: F.Type, make: (KeywardMetrics) -> F = { F(metrics: $0) }) -> F {
+        if let existing = state.withLock({ $0.families[ObjectIdentifier(F.self)] as? F }) { return existing }
+        // Made outside the lock: a family may ask for its object series (which takes the lock) as it is made.
+        let made = make(self)
+        return state.withLock { state in
             if let existing = state.families[ObjectIdentifier(F.self)] as? F { return existing }
-            let made = make(registry)
             state.families[ObjectIdentifier(F.self)] = made
             return made
         }

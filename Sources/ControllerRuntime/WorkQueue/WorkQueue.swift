@@ -15,7 +15,11 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private var dirty: Set<Key> = []
     private var processing: Set<Key> = []
     private var waiters: [CheckedContinuation<Key?, Never>] = []
-    private var delayed: [Key: Date] = [:]
+    private var delayed = DeadlineHeap<Key>()
+    /// The deadline the delay loop sleeps until; an add wakes it only for a sooner one.
+    private var delayLoopWakesAt: Date?
+    /// A sooner deadline arrived while the loop was between computing its sleep and installing its waker.
+    private var wakeRequested = false
     private var delayWaker: CheckedContinuation<Void, Never>?
     private var limiter: ItemRateLimiter<Key>
     private var shuttingDown = false
@@ -37,7 +41,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public func add(_ key: Key) {
         guard !shuttingDown, !dirty.contains(key) else { return }
         dirty.insert(key)
-        delayed[key] = nil
+        delayed.remove(key)
         if processing.contains(key) { return }
         if let waiter = waiters.first {
             waiters.removeFirst()
@@ -55,10 +59,13 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         if delay <= 0 { add(key); return }
         let deadline = clock.now.addingTimeInterval(delay)
         if let existing = delayed[key], existing <= deadline { return }
-        delayed[key] = deadline
+        delayed.set(key, deadline)
+        if let wakesAt = delayLoopWakesAt, wakesAt <= deadline { return }
         if let waker = delayWaker {
             delayWaker = nil
             waker.resume()
+        } else {
+            wakeRequested = true
         }
     }
 
@@ -116,17 +123,15 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Moves due delayed keys into the queue until shut down. Run exactly once, alongside the workers.
     public func runDelayLoop() async {
         while !shuttingDown && !Task.isCancelled {
-            let now = clock.now
-            let due = delayed.filter { $0.value <= now }.map(\.key)
-            for key in due {
-                delayed[key] = nil
-                add(key)
-            }
-            if let next = delayed.values.min() {
+            wakeRequested = false
+            for key in delayed.popDue(now: clock.now) { add(key) }
+            delayLoopWakesAt = delayed.soonest()
+            if let next = delayLoopWakesAt {
                 await sleep(until: next)
             } else {
                 await withCheckedContinuation { delayWaker = $0 }
             }
+            delayLoopWakesAt = nil
         }
     }
 
@@ -145,7 +150,10 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private func waitForWake() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if shuttingDown { continuation.resume() } else {
+                if shuttingDown || wakeRequested {
+                    wakeRequested = false
+                    continuation.resume()
+                } else {
                     delayWaker?.resume()
                     delayWaker = continuation
                 }

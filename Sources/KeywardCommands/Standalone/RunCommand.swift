@@ -181,7 +181,12 @@ enum Standalone {
         return StandaloneRunner(store: store, manifestsDirectory: manifests, lanes: [
             StandaloneRunner.Lane(resource: ClusterIssuerResource.qualifiedPlural, reconciler: clusterIssuers),
             StandaloneRunner.Lane(resource: IssuerResource.qualifiedPlural, reconciler: issuers),
-            StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificateLane),
+            StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificateLane) { key in
+                // A leaf follows the CA Certificate that signs it, so one pass issues both.
+                guard let certificate = try? await store.get(Certificate.self, namespace: key.namespace, name: key.name),
+                      let ca = certificate.spec.issuer.ca?.certificateRef else { return nil }
+                return ObjectKey(namespace: key.namespace, name: ca)
+            },
             StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotationLane),
         ], clock: clock)
     }

@@ -15,9 +15,13 @@ public struct StandaloneRunner: Sendable {
     public struct Lane: Sendable {
         public var resource: String
         public var reconciler: any Reconciler
-        public init(resource: String, reconciler: any Reconciler) {
+        /// The object of the same lane this one must follow in a pass (a leaf's CA Certificate), if any: objects
+        /// are reconciled in waves, each wave's objects concurrently, so a CA is issued before the leaves it signs.
+        public var dependency: (@Sendable (ObjectKey) async -> ObjectKey?)?
+        public init(resource: String, reconciler: any Reconciler, dependency: (@Sendable (ObjectKey) async -> ObjectKey?)? = nil) {
             self.resource = resource
             self.reconciler = reconciler
+            self.dependency = dependency
         }
     }
 
@@ -38,6 +42,8 @@ public struct StandaloneRunner: Sendable {
     let logger: Logger
     /// Bound on reconcile passes in ``runOnce()``: issuers first become ready, then what they issue.
     public var maxPasses = 10
+    /// Objects of one wave reconciled at the same time: key generation and signing are CPU-bound, so one per core.
+    public var concurrency = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     public init(store: FileResourceStore, manifestsDirectory: String, lanes: [Lane], clock: any WallClock = SystemClock(),
                 logger: Logger = Logger(label: "keyward.standalone")) {
@@ -126,20 +132,71 @@ public struct StandaloneRunner: Sendable {
     private func reconcileAll(due: Set<StoredObjectKey>?) async -> [(StoredObjectKey, Outcome)] {
         var results: [(StoredObjectKey, Outcome)] = []
         for lane in lanes {
-            for stored in await store.keys(resource: lane.resource) where due?.contains(stored) ?? true {
-                let key = ObjectKey(namespace: stored.namespace, name: stored.name)
-                let writesBefore = await store.writeCount
-                do {
-                    let result = try await lane.reconciler.reconcile(key)
-                    results.append((stored, Outcome(resource: lane.resource, key: key, requeueAfter: result.requeueAfter,
-                                                    changed: await store.writeCount > writesBefore)))
-                } catch {
-                    logger.warning("reconcile failed", metadata: ["object": "\(stored)", "error": "\(error)"])
-                    results.append((stored, Outcome(resource: lane.resource, key: key, error: "\(error)",
-                                                    changed: await store.writeCount > writesBefore)))
-                }
+            let keys = await store.keys(resource: lane.resource).filter { due?.contains($0) ?? true }
+            for wave in await Self.waves(keys, lane: lane) {
+                results += await reconcile(wave, lane: lane)
             }
         }
         return results
+    }
+
+    /// One wave, `concurrency` objects at a time; results in key order.
+    private func reconcile(_ wave: [StoredObjectKey], lane: Lane) async -> [(StoredObjectKey, Outcome)] {
+        await withTaskGroup(of: (Int, StoredObjectKey, Outcome).self) { group in
+            var results: [(Int, StoredObjectKey, Outcome)] = []
+            var next = 0
+            func startNext() {
+                guard next < wave.count else { return }
+                let index = next, stored = wave[index]
+                next += 1
+                group.addTask { (index, stored, await self.reconcile(stored, lane: lane)) }
+            }
+            for _ in 0..<min(concurrency, wave.count) { startNext() }
+            while let result = await group.next() {
+                results.append(result)
+                startNext()
+            }
+            return results.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) }
+        }
+    }
+
+    private func reconcile(_ stored: StoredObjectKey, lane: Lane) async -> Outcome {
+        let key = ObjectKey(namespace: stored.namespace, name: stored.name)
+        // Other objects write meanwhile: the writes this reconcile made are counted on its own task.
+        let tally = WriteTally()
+        return await FileResourceStore.$tally.withValue(tally) {
+            do {
+                let result = try await lane.reconciler.reconcile(key)
+                return Outcome(resource: lane.resource, key: key, requeueAfter: result.requeueAfter, changed: tally.writes > 0)
+            } catch {
+                logger.warning("reconcile failed", metadata: ["object": "\(stored)", "error": "\(error)"])
+                return Outcome(resource: lane.resource, key: key, error: "\(error)", changed: tally.writes > 0)
+            }
+        }
+    }
+
+    /// Splits a lane's keys into waves: an object whose dependency is in the lane goes one wave after it. Depth is
+    /// bounded (a cycle or a very deep chain lands in the last wave; the next pass settles it).
+    static func waves(_ keys: [StoredObjectKey], lane: Lane) async -> [[StoredObjectKey]] {
+        guard let dependency = lane.dependency, keys.count > 1 else { return keys.isEmpty ? [] : [keys] }
+        let inLane = Set(keys)
+        var parent: [StoredObjectKey: StoredObjectKey] = [:]
+        for key in keys {
+            guard let target = await dependency(ObjectKey(namespace: key.namespace, name: key.name)) else { continue }
+            let stored = StoredObjectKey(resource: key.resource, namespace: target.namespace, name: target.name)
+            if inLane.contains(stored), stored != key { parent[key] = stored }
+        }
+        let maxDepth = 8
+        var byDepth: [[StoredObjectKey]] = Array(repeating: [], count: maxDepth + 1)
+        for key in keys {
+            var depth = 0
+            var current = key
+            while let up = parent[current], depth < maxDepth {
+                depth += 1
+                current = up
+            }
+            byDepth[depth].append(key)
+        }
+        return byDepth.filter { !$0.isEmpty }
     }
 }

@@ -10,6 +10,8 @@ public final class NotificationPrometheusMetrics: MetricFamily, NotificationMetr
     private let failed: [NotificationTarget.Kind: Counter]
     private let deadLetters: Gauge
 
+    public convenience init(metrics: KeywardMetrics) { self.init(registry: metrics.registry) }
+
     public init(registry: PrometheusCollectorRegistry) {
         var sent: [NotificationTarget.Kind: Counter] = [:]
         var failed: [NotificationTarget.Kind: Counter] = [:]

@@ -20,7 +20,7 @@ public final class SecretRotationMetrics: MetricFamily {
     let phases: [String]
     private let series = Mutex<[ObjectKey: SecretRotationSeries]>([:])
 
-    public convenience init(registry: PrometheusCollectorRegistry) { self.init(registry: registry, phases: []) }
+    public convenience init(metrics: KeywardMetrics) { self.init(registry: metrics.registry, phases: []) }
 
     public init(registry: PrometheusCollectorRegistry, phases: [String]) {
         self.registry = registry
