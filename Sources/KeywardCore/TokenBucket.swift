@@ -20,4 +20,13 @@ public struct TokenBucket: Sendable {
         tokens -= 1
         return tokens >= 0 ? 0 : -tokens / rate
     }
+
+    /// Takes a token if one is there now; never goes into debt (for shedding rather than delaying).
+    public mutating func take(at now: Date) -> Bool {
+        if let last { tokens = min(burst, tokens + now.timeIntervalSince(last) * rate) }
+        last = now
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
 }

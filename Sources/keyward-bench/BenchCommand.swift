@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
             """)
 
     enum Suite: String, CaseIterable, ExpressibleByArgument {
-        case crypto, api, issuance, latency, steady, memory, storm, standalone, rotation, acme
+        case crypto, api, issuance, latency, steady, memory, storm, standalone, rotation, acme, scale
     }
 
     @Flag(help: "Small sizes: a smoke run of every suite in about two minutes.")
@@ -81,6 +81,8 @@ struct BenchCommand: AsyncParsableCommand {
                     try await RotationSuite.run(report: report, quick: quick)
                 case .acme:
                     try await ACMESuite.run(report: report, quick: quick)
+                case .scale:
+                    try await ScaleSuite.run(report: report, quick: quick)
                 }
             } catch {
                 failures.append("\(suite.rawValue): \(error)")

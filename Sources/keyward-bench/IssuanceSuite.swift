@@ -12,7 +12,21 @@ enum IssuanceSuite {
         for count in sizes {
             try await measure(count: count, report: report, cryptoFloor: cryptoFloor, apiFloor: apiFloor)
         }
+        // What `--concurrency` should default to: throughput by worker count, same N, next to the default's.
+        guard !quick else { return }
+        var byWorkers: [Int: Double] = [:]
+        for workers in concurrencySweep {
+            byWorkers[workers] = try await measure(count: 2_000, concurrency: workers, report: nil, cryptoFloor: nil, apiFloor: nil)
+        }
+        for workers in concurrencySweep where workers != defaultConcurrency {
+            guard let rate = byWorkers[workers] else { continue }
+            report.add(Figure(name, "N = 2,000, --concurrency \(workers): throughput", rate, "certs/s",
+                              baseline: byWorkers[defaultConcurrency].map { ("--concurrency \(defaultConcurrency) (the default)", $0) }))
+        }
     }
+
+    static let concurrencySweep = [2, 4, 8, 16]
+    static let defaultConcurrency = 8
 
     /// A CA Certificate, issued by an operator that is then stopped, so the measured run starts from a ready issuer.
     static func prepareCA(_ cluster: BenchCluster, tracker: CertificateTracker) async throws {
@@ -41,7 +55,10 @@ enum IssuanceSuite {
         }
     }
 
-    private static func measure(count: Int, report: Report, cryptoFloor: Double?, apiFloor: Double?) async throws {
+    /// Issues `count` leaves and returns the throughput; with a report, also adds its figures.
+    @discardableResult
+    private static func measure(count: Int, concurrency: Int = defaultConcurrency, report: Report?, cryptoFloor: Double?,
+                                apiFloor: Double?) async throws -> Double? {
         let cluster = try await BenchCluster.start()
         let tracker = await CertificateTracker(client: cluster.client)
         await tracker.start()
@@ -49,7 +66,7 @@ enum IssuanceSuite {
         try await cluster.create((0..<count).map { Workload.leaf($0) })
         await cluster.server.clearLogs()
 
-        let runner = await OperatorRunner(cluster: cluster)
+        let runner = await OperatorRunner(cluster: cluster, concurrency: concurrency)
         let watch = Stopwatch()
         runner.start()
         let done = try await tracker.wait(timeout: Double(count) * 0.5 + 120) { $0.readyCount == count + 1 }
@@ -62,15 +79,17 @@ enum IssuanceSuite {
 
         let label = "N = \(count.formatted())"
         guard done else {
-            report.note(name, "\(label): only \(tracker.readyCount - 1) of \(count) became Ready in time")
-            return
+            report?.note(name, "\(label): only \(tracker.readyCount - 1) of \(count) became Ready in time")
+            return nil
         }
         let rate = Double(count) / seconds
+        guard let report else { return rate }
         let floors = [cryptoFloor, apiFloor].compactMap { $0 }
         report.add(Figure(name, "\(label): all Ready after", seconds, "s"))
         report.add(Figure(name, "\(label): throughput", rate, "certs/s",
                           baseline: floors.min().map { ("min(crypto floor, API floor)", $0) }))
         summarize(requests, count: count, label: label, report: report)
+        return rate
     }
 
     /// Requests per certificate, reads and writes, with the writes broken down by resource.

@@ -1,6 +1,4 @@
 import Foundation
-import KeywardAPI
-import KubeAPIServer
 
 /// Suite 6, memory: the controller's peak resident memory with N Certificates and their Secrets, plus many
 /// unrelated Secrets elsewhere in the cluster (the shape of cert-manager's published table). The controller is a
@@ -30,36 +28,6 @@ enum MemorySuite {
 
     /// Peak RSS in MiB of a `keyward controller` that has made every Certificate Ready and gone quiet.
     private static func measure(certificates count: Int, unrelated: Int) async throws -> Double? {
-        let cluster = try await BenchCluster.start(namespaces: [BenchCluster.namespace, "unrelated"])
-        let scratch = try Paths.scratchDirectory("memory")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        if unrelated > 0 { try await cluster.createUnrelatedSecrets(unrelated, namespace: "unrelated") }
-        let tracker = await CertificateTracker(client: cluster.client)
-        await tracker.start()
-        if count > 0 {
-            try await IssuanceSuite.prepareCA(cluster, tracker: tracker)
-            try await cluster.create((0..<count).map { Workload.leaf($0) })
-        }
-
-        let kubeconfig = scratch.appendingPathComponent("kubeconfig")
-        try cluster.writeControllerKubeconfig(to: kubeconfig)
-        await cluster.server.clearLogs()
-        let child = try Subprocess.Child(Paths.selfExecutable.path, [
-            "keyward", "controller", "--kubeconfig", kubeconfig.path, "--metrics-address", "127.0.0.1:0", "--acme-http01-address", "127.0.0.1:0",
-            "--max-issuance-rate", "1000000", "--log-level", "error",
-        ], logDirectory: scratch)
-        let expected = count == 0 ? 0 : count + 1
-        var settled = try await tracker.wait(timeout: Double(count) * 0.5 + 120) { $0.readyCount == expected }
-        // Started, listed, and then nothing left to do.
-        settled = try await SteadyStateSuite.wait(timeout: 60) { await !cluster.controllerRequests().isEmpty } && settled
-        try await IssuanceSuite.waitForQuiet(cluster, quiet: 2)
-        let memory = ResidentMemory.read(pid: child.pid)
-        await child.terminate()
-        if child.status != 0 {
-            emit("  [memory] controller exited with \(child.status): \(child.stderr.suffix(2_000))")
-        }
-        await tracker.stop()
-        await cluster.stop()
-        return settled ? memory?.peakMiB : nil
+        try await ChildControllerRun(certificates: count, unrelatedSecrets: unrelated).run().peakMiB
     }
 }

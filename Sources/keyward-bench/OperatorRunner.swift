@@ -36,7 +36,7 @@ final class OperatorRunner: Sendable {
     private let running = Mutex<Task<Void, any Error>?>(nil)
     private let finished = Mutex(false)
 
-    init(cluster: BenchCluster, mode: DiscoveryMode = .watch, concurrency: Int = 4, maxIssuanceRate: Double = 1_000_000,
+    init(cluster: BenchCluster, mode: DiscoveryMode = .watch, concurrency: Int = 8, maxIssuanceRate: Double = 1_000_000,
          clock: any WallClock = SystemClock()) async {
         client = cluster.controllerClient(metrics: metrics)
         let pollInterval: TimeInterval?

@@ -187,6 +187,41 @@ struct EventRecorderTests {
         #expect(message.hasSuffix("…"))
     }
 
+    /// A burst of new Normal Events past the budget: the budget's worth written one by one, the rest one summary
+    /// per (namespace, kind, reason) on the first shed object, naming the others; Warnings always written.
+    @Test func normalEventsPastTheBudgetBecomeOneSummaryAndWarningsAreNeverShed() async throws {
+        let clock = ManualClock()
+        let sink = MemoryEventSink()
+        let recorder = EventRecorder(sink: sink, clock: clock,
+                                     normalBudget: .init(perSecond: 1, burst: 5, summaryInterval: 10))
+        func leaf(_ name: String) -> Event.ObjectReference {
+            Event.ObjectReference(apiVersion: "keyward.dev/v1alpha1", kind: "Certificate", name: name, namespace: "prod",
+                                  uid: "uid-\(name)")
+        }
+        for i in 0..<20 { await recorder.record(.normal, reason: "Issued", message: "issued leaf-\(i)", regarding: leaf("leaf-\(i)")) }
+        for i in 0..<3 { await recorder.record(.warning, reason: "IssuerNotReady", message: "waiting", regarding: leaf("bad-\(i)")) }
+        #expect(await sink.creates == 5 + 3)
+        #expect(await recorder.shedEventCount == 15)
+
+        for _ in 0..<500 where clock.sleeperCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        clock.advance(by: 10)
+        for _ in 0..<500 where await sink.creates < 9 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await sink.creates == 9)
+        #expect(await recorder.shedEventCount == 0)
+        let summary = try #require(await sink.events.values.first { $0.message?.contains("summarised under load") == true })
+        #expect(summary.involvedObject.name == "leaf-5")
+        #expect(summary.type == .normal && summary.reason == "Issued")
+        let message = try #require(summary.message)
+        #expect(message.hasPrefix("issued leaf-5 (and 14 more Certificate Issued Events in this namespace within 10 s"))
+        #expect(message.contains("leaf-6, leaf-7") && message.contains("leaf-14, …)"))
+        #expect(!message.contains("leaf-15"))
+
+        // The budget refills: a later Normal Event is written on its own again.
+        clock.advance(by: 5)
+        await recorder.record(.normal, reason: "Issued", message: "issued late", regarding: leaf("late"))
+        #expect(await sink.creates == 10)
+    }
+
     @Test func objectReferencesComeFromTheResource() {
         var lease = Lease(metadata: ObjectMeta(name: "keyward-controller", namespace: "keyward"))
         lease.metadata.uid = "uid-1"

@@ -12,7 +12,42 @@ import Logging
 /// object, type and reason) past `similarBurstLimit` distinct messages in the window join one combined Event
 /// (``SimilarEventAggregator``). Recording never throws; a failure is logged, because an Event that cannot be
 /// written must never fail the reconcile that wanted to write it.
+///
+/// Under load, new Normal Events past a write budget (``NormalEventBudget``) are not written one by one: those of
+/// one (namespace, kind, reason) within the budget's interval become one summary Event on the first of them,
+/// naming the others. 10,000 issuances then cost about two writes each instead of three. Warnings are never shed.
 public actor EventRecorder {
+    /// How many new Normal Events per second are written one by one; the rest are summarised.
+    public struct NormalEventBudget: Sendable, Hashable {
+        public var perSecond: Double
+        public var burst: Int
+        /// How long the summary of shed Events collects before it is written.
+        public var summaryInterval: TimeInterval
+
+        public init(perSecond: Double = 10, burst: Int = 100, summaryInterval: TimeInterval = 10) {
+            self.perSecond = perSecond
+            self.burst = burst
+            self.summaryInterval = summaryInterval
+        }
+
+        /// Objects a summary names before "…".
+        public static let namedInSummary = 10
+    }
+
+    /// Normal Events shed in one summary interval.
+    private struct ShedKey: Hashable {
+        var namespace: String
+        var kind: String
+        var reason: String
+    }
+
+    private struct ShedGroup {
+        var first: Event.ObjectReference
+        var firstMessage: String
+        var count = 0
+        var names: [String] = []
+    }
+
     /// What makes two recordings "the same Event".
     private struct Key: Hashable {
         var object: String
@@ -50,6 +85,9 @@ public actor EventRecorder {
     private var entries: [Key: Entry] = [:]
     private var similar: SimilarEventAggregator
     private var tick: UInt64 = 0
+    private let normalBudget: NormalEventBudget?
+    private var budget: TokenBucket?
+    private var shed: [ShedKey: ShedGroup] = [:]
 
     /// Messages are cut to this many UTF-8 bytes (events.k8s.io's `note` limit), after scrubbing.
     public static let maxMessageBytes = 1024
@@ -63,7 +101,10 @@ public actor EventRecorder {
     ///     separate Events before further ones are combined into one (client-go's default is 10).
     public init(sink: any EventSink, component: String = "keyward-controller", host: String? = nil,
                 clock: any WallClock = SystemClock(), aggregationWindow: TimeInterval = 600, cacheCapacity: Int = 4096,
-                similarBurstLimit: Int = 10, logger: Logger = Logger(label: "keyward.events")) {
+                similarBurstLimit: Int = 10, normalBudget: NormalEventBudget? = NormalEventBudget(),
+                logger: Logger = Logger(label: "keyward.events")) {
+        self.normalBudget = normalBudget
+        self.budget = normalBudget.map { TokenBucket(rate: $0.perSecond, burst: $0.burst) }
         self.sink = sink
         self.component = component
         self.host = host
@@ -81,6 +122,9 @@ public actor EventRecorder {
     /// How many (object, type, reason) groups are remembered for combining similar Events.
     public var trackedSimilarGroupCount: Int { similar.trackedGroupCount }
 
+    /// Normal Events waiting in summaries (shed under load, not yet written).
+    public var shedEventCount: Int { shed.values.reduce(0) { $0 + $1.count } }
+
     public func record<T: KubernetesResource>(_ type: Event.EventType, reason: String, message: String,
                                               regarding object: T) async {
         await record(type, reason: reason, message: message, regarding: Event.ObjectReference(object))
@@ -88,6 +132,11 @@ public actor EventRecorder {
 
     public func record(_ type: Event.EventType, reason: String, message: String,
                        regarding object: Event.ObjectReference) async {
+        await record(type, reason: reason, message: message, regarding: object, budgeted: true)
+    }
+
+    private func record(_ type: Event.EventType, reason: String, message: String, regarding object: Event.ObjectReference,
+                        budgeted: Bool) async {
         let scrubbed = SecretScrubber.scrub(message)
         var message = Self.truncate(scrubbed)
         let now = clock.now
@@ -98,6 +147,16 @@ public actor EventRecorder {
         if !similar.isSeparate(group, message: message, now: now) {
             key.message = nil
             message = Self.truncate(SimilarEventAggregator.combinedPrefix + scrubbed)
+        }
+
+        let isRepeat = entries[key].map { now.timeIntervalSince($0.lastTimestamp) <= aggregationWindow } ?? false
+        if budgeted, type == .normal, !isRepeat, var bucket = budget {
+            let admitted = bucket.take(at: now)
+            budget = bucket
+            if !admitted {
+                shedForSummary(object, reason: reason, message: message, now: now)
+                return
+            }
         }
 
         let id: UInt64
@@ -123,6 +182,38 @@ public actor EventRecorder {
             evictIfNeeded(now: now)
         }
         await flush(key, id: id)
+    }
+
+    /// Adds a Normal Event over the budget to its group's summary; the first in a group schedules the summary.
+    private func shedForSummary(_ object: Event.ObjectReference, reason: String, message: String, now: Date) {
+        guard let normalBudget else { return }
+        let key = ShedKey(namespace: object.namespace ?? "", kind: object.kind ?? "", reason: reason)
+        var group = shed[key] ?? ShedGroup(first: object, firstMessage: message)
+        let isNew = group.count == 0
+        group.count += 1
+        if group.names.count < NormalEventBudget.namedInSummary, let name = object.name { group.names.append(name) }
+        shed[key] = group
+        guard isNew else { return }
+        let clock = self.clock
+        let deadline = now.addingTimeInterval(normalBudget.summaryInterval)
+        Task {
+            try? await clock.sleep(until: deadline)
+            await self.writeSummary(key)
+        }
+    }
+
+    /// Writes a shed group's summary Event on its first object (outside the budget: one per group and interval).
+    private func writeSummary(_ key: ShedKey) async {
+        guard let group = shed.removeValue(forKey: key), let normalBudget else { return }
+        let others = group.count - 1
+        var message = group.firstMessage
+        if others > 0 {
+            let listed = group.names.dropFirst().joined(separator: ", ")
+            let more = group.count > group.names.count ? ", …" : ""
+            message += " (and \(others) more \(key.kind) \(key.reason) Event\(others == 1 ? "" : "s") in this namespace within "
+                + "\(Int(normalBudget.summaryInterval.rounded())) s, summarised under load: \(listed)\(more))"
+        }
+        await record(.normal, reason: key.reason, message: message, regarding: group.first, budgeted: false)
     }
 
     /// Writes the entry, then again while repeats arrived during the write; stops at the first failure (the next

@@ -47,8 +47,9 @@ struct ControllerCommand: AsyncParsableCommand {
             help: "Namespace of the Lease (default: $POD_NAMESPACE, else keyward-system).")
     var leaseNamespace: String?
 
+    /// 8: measured with `keyward-bench issuance` on 2 cores, 15 % more certificates a second than 4, and no gain at 16.
     @Option(help: "Objects reconciled in parallel per controller.")
-    var concurrency = 4
+    var concurrency = 8
 
     @Option(help: "Kubernetes API requests per second at most, every request counted (a client-side token bucket).")
     var qps: Double = 10

@@ -55,7 +55,7 @@ public struct OperatorAssembly: Sendable {
     public var acmeHTTP01SelfCheck = HTTP01SelfCheck()
 
     public init(client: KubernetesClient, scope: NamespaceSelector = .allNamespaces, namespaces: [String] = [],
-                maxCachedObjectBytes: Int? = OperatorAssembly.defaultMaxCachedObjectBytes, concurrency: Int = 4,
+                maxCachedObjectBytes: Int? = OperatorAssembly.defaultMaxCachedObjectBytes, concurrency: Int = 8,
                 manualTriggerInterval: TimeInterval = OperatorAssembly.defaultManualTriggerInterval,
                 rateLimiter: RateLimiterConfiguration = RateLimiterConfiguration(), maxIssuanceRate: Double = 20,
                 volumeRoot: String? = nil, pollInterval: TimeInterval? = nil, resyncInterval: TimeInterval = 600,

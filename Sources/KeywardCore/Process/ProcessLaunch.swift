@@ -16,7 +16,26 @@ private let launchLock = Mutex(())
 /// launches queue (microseconds each).
 public enum ProcessLaunch {
     public static func run(_ process: Process) throws {
-        try launchLock.withLock { _ in try process.run() }
+        try launchLock.withLock { _ in
+            padHeapTop()
+            try process.run()
+        }
+    }
+
+    /// Foundation's `Process.run()` on Linux (through Swift 6.3) lists `/proc/self/fd` with `readdir` and copies each
+    /// entry's whole 256-byte `d_name`, reading up to 230 bytes past glibc's 32 KiB directory buffer (fixed upstream
+    /// in swift-corelibs-foundation #5472). With more than about a thousand descriptors open the buffer fills to its
+    /// end, and when it was carved from the top of a malloc arena the over-read can hit the arena's unmapped end:
+    /// a SIGSEGV in `memmove` (the full test suite, ~2,500 descriptors, crashed so twice).
+    ///
+    /// Allocating and freeing 96 KiB here (below the mmap threshold, so from this thread's arena) leaves the arena
+    /// at least that much mapped slack at its top, so the directory buffer Process.run allocates next is followed by
+    /// mapped memory wherever it lands.
+    private static func padHeapTop() {
+        if let slack = malloc(96 * 1024) {
+            memset(slack, 0, 1)
+            free(slack)
+        }
     }
 
     /// SIGTERM, then SIGKILL if the process is still running after `grace`, each to the process's whole group: a
