@@ -14,8 +14,10 @@ struct ChildControllerRun {
         /// From the child's start until every Certificate is Ready; nil if they did not all become Ready in time.
         var readySeconds: Double?
         var peakMiB: Double?
-        /// Requests per resync once idle (nil without `resyncInterval`).
+        /// Requests per resync once idle (nil without `resyncInterval`), and what they were.
         var requestsPerResync: Double?
+        var resyncRequests: String = ""
+
     }
 
     func run() async throws -> Result {
@@ -50,10 +52,13 @@ struct ChildControllerRun {
         var settled = try await SteadyStateSuite.wait(timeout: 60) { await !cluster.controllerRequests().isEmpty } && ready
         try await IssuanceSuite.waitForQuiet(cluster, quiet: 2, timeout: 120)
         var requestsPerResync: Double?
+        var resyncRequests = ""
         if let resyncInterval, settled {
             await cluster.server.clearLogs()
             try await Task.sleep(for: .seconds(2 * resyncInterval + 1))
-            requestsPerResync = Double(await cluster.controllerRequests().count) / 2
+            let requests = await cluster.controllerRequests()
+            requestsPerResync = Double(requests.count) / 2
+            resyncRequests = IssuanceSuite.breakdown(requests)
         }
         let memory = ResidentMemory.read(pid: child.pid)
         await child.terminate()
@@ -64,6 +69,6 @@ struct ChildControllerRun {
         await tracker.stop()
         await cluster.stop()
         return Result(readySeconds: ready ? readySeconds : nil, peakMiB: settled ? memory?.peakMiB : nil,
-                      requestsPerResync: requestsPerResync)
+                      requestsPerResync: requestsPerResync, resyncRequests: resyncRequests)
     }
 }
