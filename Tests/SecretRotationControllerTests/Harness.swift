@@ -122,7 +122,7 @@ struct Harness {
         events = EventRecorder(sink: sink, clock: clock)
         metrics = KeywardMetrics()
         // Every phase reported (at 0) besides the current one.
-        _ = metrics.family(SecretRotationMetrics.self) { SecretRotationMetrics(registry: $0.registry, phases: RotationPhase.allCases.map(\.rawValue)) }
+        _ = metrics.family(SecretRotationMetrics.self) { SecretRotationMetrics(metrics: $0, phases: RotationPhase.allCases.map(\.rawValue)) }
     }
 
     func close() async {

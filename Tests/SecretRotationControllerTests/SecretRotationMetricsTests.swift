@@ -1,3 +1,4 @@
+import ControllerRuntime
 import Foundation
 import KeywardTestSupport
 import Prometheus
@@ -6,12 +7,14 @@ import Testing
 
 @Suite("SecretRotationMetrics series, read back through a parsed exposition")
 struct SecretRotationMetricsTests {
+    private let keyward = KeywardMetrics()
+
     private func scrape(_ metrics: SecretRotationMetrics) throws -> MetricsExposition {
-        try MetricsExposition(parsing: String(decoding: metrics.registry.emitToBuffer(), as: UTF8.self))
+        try MetricsExposition(parsing: String(decoding: keyward.exposition(), as: UTF8.self))
     }
 
     @Test func secretRotationCountersTimestampAndPhase() throws {
-        let metrics = SecretRotationMetrics(registry: PrometheusCollectorRegistry(),
+        let metrics = SecretRotationMetrics(metrics: keyward,
                                             phases: ["Idle", "Rotating", "Verifying", "Failed"])
         let at = Date(timeIntervalSince1970: 1_800_000_500)
         metrics.rotated(name: "db", namespace: "prod", strategy: "dual-phase", result: .success, at: at)

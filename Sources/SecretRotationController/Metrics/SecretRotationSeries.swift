@@ -1,6 +1,5 @@
-import Prometheus
-
-/// The handles of one SecretRotation's series.
+/// What one SecretRotation has series under: its rotation outcomes, whether it has a last-rotation timestamp, and
+/// the phases reported for it.
 struct SecretRotationSeries {
     /// A finished rotation's labels besides the object's.
     struct Outcome: Hashable {
@@ -8,13 +7,7 @@ struct SecretRotationSeries {
         var result: String
     }
 
-    var rotations: [Outcome: Counter] = [:]
-    var lastRotation: Gauge?
-    var phases: [String: Gauge] = [:]
-
-    func unregister(from registry: PrometheusCollectorRegistry) {
-        for counter in rotations.values { registry.unregisterCounter(counter) }
-        if let lastRotation { registry.unregisterGauge(lastRotation) }
-        for gauge in phases.values { registry.unregisterGauge(gauge) }
-    }
+    var outcomes: Set<Outcome> = []
+    var hasLastRotation = false
+    var phases: Set<String> = []
 }
