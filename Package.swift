@@ -223,7 +223,6 @@ let package = Package(
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "RotationStrategies", "SecretGenerators", "KeywardCore",
                 "KubernetesResources", "KubernetesClient", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
