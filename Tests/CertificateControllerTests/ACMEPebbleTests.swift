@@ -210,6 +210,24 @@ struct ACMEPebbleTests {
         }
     }
 
+    /// Hostile tenant input: `acme.server` pointing at the cloud metadata address. The egress policy refuses it before
+    /// any connection; the Issuer says so instead of becoming Ready.
+    @Test("an acme server at the cloud metadata address is refused by the egress policy: Ready=False naming it")
+    func metadataAddressServerRefused() async throws {
+        try await Self.with { s in
+            var spec = s.acmeSpec()
+            spec.server = "https://169.254.169.254/latest/meta-data/directory"
+            _ = try await s.h.store.create(IssuerResource(metadata: ObjectMeta(name: Setup.issuerName, namespace: Setup.namespace),
+                                                          spec: IssuerSpec(acme: spec)))
+            _ = try? await s.issuerReconciler(s.acmeOptions()).reconcile(ObjectKey(namespace: Setup.namespace, name: Setup.issuerName))
+            let issuer = try #require(try await s.h.store.get(IssuerResource.self, namespace: Setup.namespace, name: Setup.issuerName))
+            let ready = try #require(issuer.status?.conditions[type: "Ready"])
+            #expect(ready.status == .false)
+            #expect(ready.message.contains("egress"), "\(ready.reason): \(ready.message)")
+            #expect(issuer.status?.acme == nil)
+        }
+    }
+
     @Test("a different key in the account Secret is refused with a clear condition, not a new account")
     func accountKeyChangeRefused() async throws {
         try await Self.with { s in

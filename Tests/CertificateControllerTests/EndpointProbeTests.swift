@@ -163,6 +163,20 @@ struct EndpointProbeTests {
         }
     }
 
+    /// Hostile tenant input: an endpoint at the cloud metadata address is refused before any connection.
+    @Test("an endpoint at the cloud metadata address is refused by the egress policy: Unreachable, naming it")
+    func metadataAddressRefused() async throws {
+        try await Harness.with(.files) { h in
+            let s = try Setup(h, egress: EgressPolicy())
+            try await h.create("web", Self.webSpec(endpoint: "169.254.169.254:443"))
+            try await h.converge("web")
+            try await s.probe()
+            let served = try #require(try await s.served())
+            #expect(served.reason == Certificate.Reason.servedUnreachable)
+            #expect(served.message.contains("egress policy"))
+        }
+    }
+
     @Test("endpoints removed: status and Served go; invalid endpoints name the field")
     func removalAndValidation() async throws {
         try await Harness.with(.files) { h in
