@@ -70,6 +70,7 @@ let package = Package(
         .target(
             name: "KeywardPKI",
             dependencies: [
+                "KeywardCore",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

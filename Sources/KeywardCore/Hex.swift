@@ -1,5 +1,4 @@
-/// Lowercase hexadecimal for digests, MACs and serials, and its strict inverse. One copy for the modules above
-/// KeywardCore (KeywardPKI keeps its own colon-tolerant reader: it depends on nothing of ours).
+/// Lowercase hexadecimal for digests, MACs, key identifiers and serials, and its strict inverse: the one copy.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 

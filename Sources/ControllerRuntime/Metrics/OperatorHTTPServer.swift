@@ -27,31 +27,11 @@ public struct OperatorHTTPServer: Service {
     }
 
     public func run() async throws {
-        // Hummingbird's own lines (a cancelled shutdown logs two errors) only when debugging: a failure to listen is
-        // reported below, once, and a stop after another service failed must not add error lines of its own.
-        var frameworkLogger = logger
-        if logger.logLevel > .debug { frameworkLogger.logLevel = .critical }
-        let application = Application(
-            router: makeRouter(),
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port),
-                                                    serverName: nil),
-            onServerRunning: { [listening, logger, address] channel in
-                let port = channel.localAddress?.port ?? address.port
-                logger.info("serving metrics, health and controller routes", metadata: ["address": "\(address.host):\(port)"])
-                listening.resolve(port)
-            },
-            logger: frameworkLogger)
-        defer { listening.resolve(nil) }
         do {
-            try await application.run()
-        } catch {
-            // Failing before it listened is a startup failure (port taken, address not local): say where.
-            guard listening.isResolved else {
-                // NIO's IOError text is "bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)"; say it plainly.
-                let reason = (error as? IOError).map { "\(String(cString: strerror($0.errnoCode))) (errno \($0.errnoCode))" } ?? "\(error)"
-                throw OperatorHTTPServerError.cannotListen(address: address, reason: reason)
-            }
-            throw error
+            try await listening.serve(makeRouter(), host: address.host, port: address.port, logger: logger,
+                                      serving: "metrics, health and controller routes")
+        } catch let failure as ListeningPort.CannotListen {
+            throw OperatorHTTPServerError.cannotListen(address: address, reason: failure.reason)
         }
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KeywardCore
 import SwiftASN1
 import X509
 import _CryptoExtras

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardCore
 import SwiftASN1
 import X509
 

@@ -55,26 +55,10 @@ public struct ACMEChallengeServer: Service {
     }
 
     public func run() async throws {
-        var frameworkLogger = logger
-        if logger.logLevel > .debug { frameworkLogger.logLevel = .critical }
-        let application = Application(
-            router: makeRouter(),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { [listening, logger, host, port] channel in
-                let bound = channel.localAddress?.port ?? port
-                logger.info("serving ACME HTTP-01 challenges", metadata: ["address": "\(host):\(bound)"])
-                listening.resolve(bound)
-            },
-            logger: frameworkLogger)
-        defer { listening.resolve(nil) }
         do {
-            try await application.run()
-        } catch {
-            guard listening.isResolved else {
-                let reason = (error as? IOError).map { "\(String(cString: strerror($0.errnoCode))) (errno \($0.errnoCode))" } ?? "\(error)"
-                throw ACMEChallengeServerError.cannotListen(address: "\(host):\(port)", option: option, reason: reason)
-            }
-            throw error
+            try await listening.serve(makeRouter(), host: host, port: port, logger: logger, serving: "ACME HTTP-01 challenges")
+        } catch let failure as ListeningPort.CannotListen {
+            throw ACMEChallengeServerError.cannotListen(address: "\(host):\(port)", option: option, reason: failure.reason)
         }
     }
 
