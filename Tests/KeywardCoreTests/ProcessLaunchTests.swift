@@ -6,12 +6,13 @@ import KeywardCore
 import KeywardTestSupport
 import Testing
 
+/// Commands sleep an hour: a test process starved for seconds must still find them running when it stops them.
 @Suite struct ProcessLaunchTests {
     @Test func stopKillsACommandThatIgnoresSIGTERM() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // `exec` so the deaf process is the one started: no orphan is left behind.
-        process.arguments = ["-c", "trap '' TERM; exec sleep 30"]
+        process.arguments = ["-c", "trap '' TERM; exec sleep 3600"]
         try ProcessLaunch.run(process)
         let ended = await ProcessLaunch.stop(process, grace: .milliseconds(300))
         #expect(ended)
@@ -25,7 +26,7 @@ import Testing
         let childPid = scratch.path("child.pid")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "trap '' TERM; sleep 30 & echo $! > \(childPid); wait"]
+        process.arguments = ["-c", "trap '' TERM; sleep 3600 & echo $! > \(childPid); wait"]
         try ProcessLaunch.run(process)
         let child = try await waitForPid(childPid)
         #expect(await ProcessLaunch.stop(process, grace: .milliseconds(300)))
