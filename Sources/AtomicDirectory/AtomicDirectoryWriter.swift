@@ -19,7 +19,8 @@ import KeywardCore
 ///     tls.key -> ..data/tls.key
 ///
 /// A write fills a fresh version directory, fsyncs it, then `rename(2)`s a temporary symlink over `..data`: that
-/// rename is the single atomic step. A crash anywhere leaves `..data` on a complete version; whatever hidden
+/// rename is the single atomic step. Durability costs one fsync per file, one for the version directory and one
+/// for the target directory after the swap (claim, links and swap together). A crash anywhere leaves `..data` on a complete version; whatever hidden
 /// debris the crash left is removed by the next write. Entries starting with `..` belong to the writer.
 ///
 /// Everything inside the target directory is done relative to one open descriptor of it (``DirectoryHandle``), so
@@ -36,7 +37,7 @@ public struct AtomicDirectoryWriter: Sendable {
         case afterVersionWritten
         /// `..data_tmp` points at the new version but has not been renamed over `..data`.
         case beforeSwap
-        /// `..data` points at the new version; visible links and old versions are not yet reconciled.
+        /// `..data` points at the new version; stale links and old versions are not yet removed.
         case afterSwap
     }
 
@@ -133,13 +134,16 @@ public struct AtomicDirectoryWriter: Sendable {
         }
         guard let dir = try open(create: true) else { throw POSIX.failure("open", directory, ENOENT) }
         return try dir.withExclusiveLock { () throws(AtomicDirectoryError) -> Outcome in
-            if let owner { try claim(dir, for: owner, replacing: stale) }
+            var claimed = false
+            if let owner { claimed = try claim(dir, for: owner, replacing: stale) }
             let current = try currentVersion(in: dir)
             // Recovery: anything hidden besides ..data and its target is debris of an interrupted write.
             try removeHiddenEntries(dir, keeping: current)
             if let current, try version(current, in: dir, alreadyHolds: files) {
                 // Still reconcile links: an earlier write may have crashed between the swap and this step.
-                try reconcileVisibleLinks(dir, names)
+                let linked = try linkVisibleNames(dir, names)
+                try removeStaleLinks(dir, keeping: names)
+                if claimed || linked { try dir.sync() }
                 return .unchanged
             }
             let version = try makeVersionDirectory(dir)
@@ -151,14 +155,17 @@ public struct AtomicDirectoryWriter: Sendable {
             try fault(.afterVersionWritten)
 
             try dir.makeSymlink(version, at: Self.dataTempName)
+            // Links for new names go in before the swap: until it they resolve to nothing, as those names did
+            // before, and the one directory sync below makes links, claim and swap durable together.
+            try linkVisibleNames(dir, names)
             try fault(.beforeSwap)
             try dir.rename(Self.dataTempName, to: Self.dataLinkName)
             try dir.sync()
             try fault(.afterSwap)
 
-            try reconcileVisibleLinks(dir, names)
+            // Removals are not synced: whatever a crash brings back is debris the next write removes.
+            try removeStaleLinks(dir, keeping: names)
             try removeHiddenEntries(dir, keeping: version)
-            try dir.sync()
             return .updated(version: version)
         }
     }
@@ -174,14 +181,16 @@ public struct AtomicDirectoryWriter: Sendable {
         return String(decoding: try dir.readFile(Self.ownerFileName), as: UTF8.self)
     }
 
-    private func claim(_ dir: DirectoryHandle, for owner: String, replacing stale: String?) throws(AtomicDirectoryError) {
+    /// Claims the directory for `owner`; true when the claim changed (the caller's next directory sync makes it
+    /// durable: a claim lost to a crash before any file is written protects nothing yet).
+    private func claim(_ dir: DirectoryHandle, for owner: String, replacing stale: String?) throws(AtomicDirectoryError) -> Bool {
         let existing = try claimant(in: dir)
-        if existing == owner { return }
+        if existing == owner { return false }
         if let existing, existing != stale { throw .claimedByOther(path: directory, owner: existing) }
         try dir.removeTree(Self.ownerTempName)
         try dir.createFile(Self.ownerTempName, contents: Data(owner.utf8), mode: 0o644, groupID: nil)
         try dir.rename(Self.ownerTempName, to: Self.ownerFileName)
-        try dir.sync()
+        return true
     }
 
     /// Rejects names that could escape the directory or collide with the writer's hidden entries.
@@ -243,9 +252,11 @@ public struct AtomicDirectoryWriter: Sendable {
                 pad(parts.tm_hour, 2), pad(parts.tm_min, 2), pad(parts.tm_sec, 2)].joined(separator: "_")
     }
 
-    /// Points every name at `..data/name` (creating or replacing via temp symlink + rename, so a name never
-    /// disappears) and removes links of ours whose names are no longer present.
-    private func reconcileVisibleLinks(_ dir: DirectoryHandle, _ names: Set<String>) throws(AtomicDirectoryError) {
+    /// Points every name at `..data/name`: a missing name is linked directly, anything else in the way is replaced
+    /// via temp symlink + rename, so a name never disappears. True when a link changed.
+    @discardableResult
+    private func linkVisibleNames(_ dir: DirectoryHandle, _ names: Set<String>) throws(AtomicDirectoryError) -> Bool {
+        var changed = false
         for name in names.sorted() {
             let target = Self.dataLinkName + "/" + name
             switch try dir.lstatus(name).kind {
@@ -253,12 +264,20 @@ public struct AtomicDirectoryWriter: Sendable {
                 continue
             case .directory:
                 throw .unexpectedLayout(path: dir.child(name), reason: "a directory is in the way of the visible link")
+            case .missing:
+                try dir.makeSymlink(target, at: name)
             default:
                 try dir.removeTree(Self.linkTempName)
                 try dir.makeSymlink(target, at: Self.linkTempName)
                 try dir.rename(Self.linkTempName, to: name)
             }
+            changed = true
         }
+        return changed
+    }
+
+    /// Removes links of ours whose names are no longer present.
+    private func removeStaleLinks(_ dir: DirectoryHandle, keeping names: Set<String>) throws(AtomicDirectoryError) {
         for entry in try dir.list() where !entry.hasPrefix("..") && !names.contains(entry) {
             let ours = Self.dataLinkName + "/" + entry
             if try dir.lstatus(entry).kind == .symlink, try dir.readLink(entry) == ours {

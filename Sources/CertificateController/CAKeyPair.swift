@@ -1,7 +1,9 @@
+import Crypto
 import Foundation
 import KubernetesClient
 import KeywardPKI
 import KubernetesResources
+import Synchronization
 import X509
 
 /// A CA certificate and key as a kubernetes.io/tls Secret holds them (`tls.crt` with its chain, `tls.key`, optional
@@ -26,13 +28,36 @@ enum CAKeyPair {
             return .failure(Problem(reason: "InvalidKeyPair",
                                     message: "\(display) lacks \(CertificateSecret.certificateKey) or \(CertificateSecret.privateKeyKey)"))
         }
+        let caPEM = secret.string(CertificateSecret.caKey)
+        let digest = Self.digest(certificatePEM, keyPEM, caPEM)
+        if let parsed = parsed.withLock({ $0[digest] }) { return .success(parsed) }
         do {
-            return .success(try KeywardPKI.Issuer(certificatePEM: certificatePEM, privateKeyPEM: keyPEM,
-                                                  caPEM: secret.string(CertificateSecret.caKey)))
+            let issuer = try KeywardPKI.Issuer(certificatePEM: certificatePEM, privateKeyPEM: keyPEM, caPEM: caPEM)
+            parsed.withLock { cache in
+                if cache.count >= Self.parsedLimit { cache.removeAll(keepingCapacity: true) }
+                cache[digest] = issuer
+            }
+            return .success(issuer)
         } catch {
             // The error describes the CA material, never the key bytes.
             return .failure(Problem(reason: "InvalidKeyPair", message: "\(display) is unusable: \(error)"))
         }
+    }
+
+    /// CA pairs already parsed, by a digest of their PEM text: every leaf of a CA reads the same Secret, and parsing
+    /// the certificate and key again for each was a measurable share of issuance. Keyed by content, so a changed
+    /// Secret is parsed afresh; bounded, since tenants choose how many CA Secrets exist.
+    private static let parsed = Mutex<[[UInt8]: KeywardPKI.Issuer]>([:])
+    private static let parsedLimit = 256
+
+    private static func digest(_ certificatePEM: String, _ keyPEM: String, _ caPEM: String?) -> [UInt8] {
+        var hasher = SHA256()
+        for part in [certificatePEM, keyPEM, caPEM ?? ""] {
+            // Length-prefixed, so no two different triples hash the same bytes.
+            withUnsafeBytes(of: UInt64(part.utf8.count).littleEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: Data(part.utf8))
+        }
+        return Array(hasher.finalize())
     }
 
     /// Whether `ca` can sign at `now` (an expired or not yet valid CA signs nothing clients accept).

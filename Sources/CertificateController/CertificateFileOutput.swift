@@ -1,5 +1,6 @@
 import AtomicDirectory
 import ControllerRuntime
+import KeywardCore
 import Foundation
 import KeywardAPI
 import KeywardPKI
@@ -61,7 +62,7 @@ struct CertificateFileOutput {
         let writer = AtomicDirectoryWriter(root: root, confinedComponents: components)
         let me = Self.owner(namespace: namespace, name: certificate.metadata.name)
         do {
-            _ = try writer.write(specs, owner: me)
+            try await Self.write(writer, specs, owner: me)
             return nil
         } catch .claimedByOther(let path, let other) {
             guard try await claimIsStale(other, components: components) else {
@@ -69,7 +70,7 @@ struct CertificateFileOutput {
                                message: "files folder \(path) is already used by Certificate \(other); set a different spec.files.subPath")
             }
             do {
-                _ = try writer.write(specs, owner: me, replacing: other)
+                try await Self.write(writer, specs, owner: me, replacing: other)
                 return nil
             } catch {
                 return try refusal(error)
@@ -77,6 +78,15 @@ struct CertificateFileOutput {
         } catch {
             return try refusal(error)
         }
+    }
+
+    /// The write's fsyncs and directory operations run on the file I/O threads, not a cooperative one.
+    private static func write(_ writer: AtomicDirectoryWriter, _ specs: [FileSpec], owner: String,
+                              replacing stale: String? = nil) async throws(AtomicDirectoryError) {
+        let result = await HeavyWorkPool.fileIO.run {
+            Result { () throws(AtomicDirectoryError) in _ = try writer.write(specs, owner: owner, replacing: stale) }
+        }
+        try result.get()
     }
 
     /// A symlink on the way is refused as a condition; anything else (disk full, permissions) is an error the

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A bounded set of dedicated OS threads for CPU-heavy work (RSA key generation, signatures, bcrypt).
+/// A bounded set of dedicated OS threads for CPU-heavy or blocking work (RSA key generation, signatures, bcrypt;
+/// fsync-heavy file writes).
 ///
 /// Swift's cooperative pool has one thread per core; a few RSA-4096 keys or a bcrypt at cost 14 on it would hold
 /// every thread for seconds, and lease renewal, watches and probes would wait behind them. Work handed to
@@ -11,6 +12,11 @@ public final class HeavyWorkPool: @unchecked Sendable {
     /// The process-wide pool for cryptography: half the cores, at least one, at most four threads.
     public static let crypto = HeavyWorkPool(
         threads: max(1, min(4, ProcessInfo.processInfo.activeProcessorCount / 2)), name: "keyward-crypto")
+
+    /// The process-wide pool for blocking file writes (version directories, fsyncs, symlink swaps on shared
+    /// volumes). A write waiting for the disk holds one of these threads rather than a cooperative one, so other
+    /// reconciles keep the cores busy meanwhile; more threads than cores, since they mostly wait. Created on first use.
+    public static let fileIO = HeavyWorkPool(threads: 8, name: "keyward-io")
 
     public let threadCount: Int
     // Everything below is guarded by `condition`.

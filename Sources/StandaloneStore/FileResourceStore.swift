@@ -29,6 +29,10 @@ public actor FileResourceStore: ResourceStore {
     /// Counts the writes made by the task it is bound to (and its child tasks), for callers reconciling several
     /// objects at once.
     @TaskLocal public static var tally: WriteTally?
+    /// Keys with a write in flight, and who waits to write them next. A write holds its key from the precondition
+    /// check until the file is renamed into place, so writes of one object land in order; writes of different
+    /// objects run side by side on the file I/O threads (each still write-to-temp, fsync, rename).
+    private var writing: [StoredObjectKey: [CheckedContinuation<Void, Never>]] = [:]
 
     /// Opens (or creates) a state folder and loads every object in it.
     public init(stateDirectory: String, clock: any WallClock = SystemClock()) throws(StandaloneStoreError) {
@@ -54,33 +58,51 @@ public actor FileResourceStore: ResourceStore {
 
     /// Applies a manifest folder; returns the keys of objects that were created, changed or deleted.
     @discardableResult
-    public func apply(_ manifests: [Manifest]) throws(StandaloneStoreError) -> Set<StoredObjectKey> {
-        var changed: Set<StoredObjectKey> = []
+    public func apply(_ manifests: [Manifest]) async throws(StandaloneStoreError) -> Set<StoredObjectKey> {
         let before = index
         let declared = Set(manifests.map(\.key))
-        for manifest in manifests {
-            let hash = Self.hash(manifest.object)
-            guard index.hashes[manifest.key] != hash || objects[manifest.key] == nil else { continue }
-            if var existing = objects[manifest.key], existing[path: ["metadata", "deletionTimestamp"]] == nil {
-                existing = Self.merge(manifest: manifest.object, into: existing)
-                if existing != objects[manifest.key] { try persist(bumpingVersionOf: existing, key: manifest.key) }
-            } else {
-                var fresh = manifest.object
-                stampNew(&fresh)
-                try persist(bumpingVersionOf: fresh, key: manifest.key)
+        // Manifests are applied side by side: each waits for its own file, not for the others'.
+        let results = await withTaskGroup(of: Result<StoredObjectKey?, StandaloneStoreError>.self) { group in
+            for manifest in manifests {
+                group.addTask {
+                    do throws(StandaloneStoreError) { return .success(try await self.applyOne(manifest)) } catch { return .failure(error) }
+                }
             }
-            index.hashes[manifest.key] = hash
-            changed.insert(manifest.key)
+            var results: [Result<StoredObjectKey?, StandaloneStoreError>] = []
+            for await result in group { results.append(result) }
+            return results
         }
+        var changed: Set<StoredObjectKey> = []
+        for result in results { if let key = try result.get() { changed.insert(key) } }
         for key in index.hashes.keys.sorted() where !declared.contains(key) {
             index.hashes[key] = nil
             if objects[key] != nil {
-                try deleteObject(key)
+                await acquire(key)
+                defer { release(key) }
+                try await deleteObject(key)
                 changed.insert(key)
             }
         }
         if index != before { try index.save(stateDirectory: stateDirectory) }
         return changed
+    }
+
+    /// Applies one manifest; its key when the object was created or changed.
+    private func applyOne(_ manifest: Manifest) async throws(StandaloneStoreError) -> StoredObjectKey? {
+        let hash = Self.hash(manifest.object)
+        guard index.hashes[manifest.key] != hash || objects[manifest.key] == nil else { return nil }
+        await acquire(manifest.key)
+        defer { release(manifest.key) }
+        if var existing = objects[manifest.key], existing[path: ["metadata", "deletionTimestamp"]] == nil {
+            existing = Self.merge(manifest: manifest.object, into: existing)
+            if existing != objects[manifest.key] { try await persist(bumpingVersionOf: existing, key: manifest.key) }
+        } else {
+            var fresh = manifest.object
+            stampNew(&fresh)
+            try await persist(bumpingVersionOf: fresh, key: manifest.key)
+        }
+        index.hashes[manifest.key] = hash
+        return manifest.key
     }
 
     /// Keys of every stored object of a type.
@@ -159,7 +181,7 @@ public actor FileResourceStore: ResourceStore {
         return object
     }
 
-    private func create<T: KubernetesResource>(_ type: T.Type, encoded: JSONValue, namespace: String?, name: String) throws -> JSONValue {
+    private func create<T: KubernetesResource>(_ type: T.Type, encoded: JSONValue, namespace: String?, name: String) async throws -> JSONValue {
         let key = key(T.self, namespace: namespace, name: name)
         // The key becomes a path under the state folder: refuse what the API server would (e.g. "../x").
         if let problem = ObjectNames.nameProblem(key.name) {
@@ -168,10 +190,12 @@ public actor FileResourceStore: ResourceStore {
         if let namespace = key.namespace, let problem = ObjectNames.namespaceProblem(namespace) {
             throw StoreError.invalid(kind: T.kind, key: key.description, reason: "metadata.namespace: \(problem)")
         }
+        await acquire(key)
+        defer { release(key) }
         guard objects[key] == nil else { throw StoreError.alreadyExists(kind: T.kind, key: key.description) }
         var value = encoded
         stampNew(&value)
-        return try persist(bumpingVersionOf: value, key: key)
+        return try await persist(bumpingVersionOf: value, key: key)
     }
 
     public nonisolated func update<T: KubernetesResource>(_ object: T) async throws -> T {
@@ -192,8 +216,10 @@ public actor FileResourceStore: ResourceStore {
     }
 
     private func update<T: KubernetesResource>(_ type: T.Type, encoded: JSONValue, namespace: String?, name: String,
-                                               resourceVersion: String?) throws -> UpdateOutcome {
+                                               resourceVersion: String?) async throws -> UpdateOutcome {
         let key = key(T.self, namespace: namespace, name: name)
+        await acquire(key)
+        defer { release(key) }
         let current = try existing(T.self, key: key, resourceVersion: resourceVersion)
         var value = encoded
         // The main resource never writes status, and server-owned metadata stays the server's.
@@ -212,7 +238,7 @@ public actor FileResourceStore: ResourceStore {
             try removeObject(key)
             return .removed
         }
-        return .stored(try persist(bumpingVersionOf: value, key: key))
+        return .stored(try await persist(bumpingVersionOf: value, key: key))
     }
 
     public nonisolated func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T {
@@ -223,18 +249,22 @@ public actor FileResourceStore: ResourceStore {
     }
 
     private func updateStatus<T: HasStatusSubresource>(_ type: T.Type, status: JSONValue?, namespace: String?, name: String,
-                                                       resourceVersion: String?) throws -> JSONValue {
+                                                       resourceVersion: String?) async throws -> JSONValue {
         let key = key(T.self, namespace: namespace, name: name)
+        await acquire(key)
+        defer { release(key) }
         var value = try existing(T.self, key: key, resourceVersion: resourceVersion)
         if value["status"] == status { return value }
         value["status"] = status
-        return try persist(bumpingVersionOf: value, key: key)
+        return try await persist(bumpingVersionOf: value, key: key)
     }
 
     public func delete<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws {
         let key = key(T.self, namespace: namespace, name: name)
+        await acquire(key)
+        defer { release(key) }
         guard objects[key] != nil else { throw StoreError.notFound(kind: T.kind, key: key.description) }
-        try deleteObject(key)
+        try await deleteObject(key)
     }
 
     // MARK: Internals
@@ -258,12 +288,12 @@ public actor FileResourceStore: ResourceStore {
     }
 
     /// Graceful delete: objects with finalizers get a deletionTimestamp and stay until the finalizers are gone.
-    private func deleteObject(_ key: StoredObjectKey) throws(StandaloneStoreError) {
+    private func deleteObject(_ key: StoredObjectKey) async throws(StandaloneStoreError) {
         guard var value = objects[key] else { return }
         if let finalizers = value[path: ["metadata", "finalizers"]]?.arrayValue, !finalizers.isEmpty {
             guard value[path: ["metadata", "deletionTimestamp"]] == nil else { return }
             value[metadata: "deletionTimestamp"] = .string(KubeTime.format(clock.now))
-            try persist(bumpingVersionOf: value, key: key)
+            try await persist(bumpingVersionOf: value, key: key)
             return
         }
         try removeObject(key)
@@ -277,12 +307,30 @@ public actor FileResourceStore: ResourceStore {
         try StateFiles.remove(key, stateDirectory: stateDirectory)
     }
 
+    /// Waits until no other write holds `key`, then holds it; every write path calls this before its precondition
+    /// check and ``release(_:)`` once the object is stored.
+    private func acquire(_ key: StoredObjectKey) async {
+        while writing[key] != nil {
+            await withCheckedContinuation { writing[key, default: []].append($0) }
+        }
+        writing[key] = []
+    }
+
+    private func release(_ key: StoredObjectKey) {
+        for waiter in writing.removeValue(forKey: key) ?? [] { waiter.resume() }
+    }
+
+    /// Stores `value` under the next resourceVersion: the file first (on the file I/O threads, so the actor serves
+    /// other objects meanwhile), then memory. The caller holds `key`.
     @discardableResult
-    private func persist(bumpingVersionOf value: JSONValue, key: StoredObjectKey) throws(StandaloneStoreError) -> JSONValue {
+    private func persist(bumpingVersionOf value: JSONValue, key: StoredObjectKey) async throws(StandaloneStoreError) -> JSONValue {
         var value = value
         lastResourceVersion += 1
         value[metadata: "resourceVersion"] = .string(String(lastResourceVersion))
-        try StateFiles.write(value, key: key, stateDirectory: stateDirectory)
+        let stored = value, path = StateFiles.path(key, stateDirectory: stateDirectory)
+        try await HeavyWorkPool.fileIO.run {
+            Result { () throws(StandaloneStoreError) in try StateFiles.writeAtomically(stored.serialized(), to: path) }
+        }.get()
         objects[key] = value
         decoded[key] = nil
         writeCount += 1
@@ -319,7 +367,7 @@ public actor FileResourceStore: ResourceStore {
     }
 
     static func hash(_ value: JSONValue) -> String {
-        SHA256.hash(data: value.serialized()).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: value.serialized()))
     }
 
     static func encode<T: Encodable>(_ object: T) throws -> JSONValue {

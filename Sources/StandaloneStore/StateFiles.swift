@@ -37,10 +37,6 @@ enum StateFiles {
         }
     }
 
-    static func write(_ value: JSONValue, key: StoredObjectKey, stateDirectory: String) throws(StandaloneStoreError) {
-        try writeAtomically(value.serialized(), to: path(key, stateDirectory: stateDirectory))
-    }
-
     static func remove(_ key: StoredObjectKey, stateDirectory: String) throws(StandaloneStoreError) {
         let file = path(key, stateDirectory: stateDirectory)
         guard FileManager.default.fileExists(atPath: file) else { return }
