@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pem watch duration manifest kubeconfig crl dns)
+[ ${#targets[@]} -gt 0 ] || targets=(pem watch duration manifest kubeconfig crl dns json)
 
 toolchain="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")"
 runtime="$(find "$toolchain/lib" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -1)"

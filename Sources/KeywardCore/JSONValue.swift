@@ -102,9 +102,14 @@ extension JSONValue {
         return e
     }()
 
-    /// Parses JSON bytes.
+    /// Parses JSON bytes (``JSONParser``); throws ``JSONParseError``.
     public static func parse(_ data: some DataProtocol) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(data))
+        if let contiguous = try data.withContiguousStorageIfAvailable({ buffer throws(JSONParseError) in
+            try JSONParser.parse(UnsafeRawBufferPointer(buffer))
+        }) {
+            return contiguous
+        }
+        return try Data(data).withUnsafeBytes { buffer throws(JSONParseError) in try JSONParser.parse(buffer) }
     }
 
     /// Serialises compactly with sorted keys (stable output for hashing and tests): the bytes JSONEncoder writes
@@ -179,7 +184,7 @@ extension JSONValue {
 
     /// Converts any Encodable into a JSONValue.
     public init(encoding value: some Encodable) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: JSONValue.encoder.encode(value))
+        self = try JSONValue.parse(JSONValue.encoder.encode(value))
     }
 
     /// Decodes this value into a Decodable type.

@@ -13,6 +13,7 @@ let targets: [(name: String, summary: String)] = [
     ("kubeconfig", "kubeconfig files resolved into a client configuration"),
     ("crl", "tenant-made CRL ConfigMaps next to the stored copy, through the CRL publisher's trust and merge rules"),
     ("dns", "DNS messages from a (tenant-chosen) nameserver: decoding, re-encoding and TSIG verification"),
+    ("json", "JSON documents through JSONValue.parse, checked against the JSONDecoder path it replaced"),
 ]
 
 let arguments = CommandLine.arguments
@@ -37,6 +38,7 @@ let status = forwarded.withUnsafeMutableBufferPointer { buffer -> Int32 in
     case "manifest": return keyward_fuzz_run(argc, argv) { data, size in ManifestTarget.run(FuzzInput(data, size)); return 0 }
     case "crl": return keyward_fuzz_run(argc, argv) { data, size in CRLTarget.run(FuzzInput(data, size)); return 0 }
     case "dns": return keyward_fuzz_run(argc, argv) { data, size in DNSMessageTarget.run(FuzzInput(data, size)); return 0 }
+    case "json": return keyward_fuzz_run(argc, argv) { data, size in JSONTarget.run(FuzzInput(data, size)); return 0 }
     default: return keyward_fuzz_run(argc, argv) { data, size in KubeconfigTarget.run(FuzzInput(data, size)); return 0 }
     }
 }
