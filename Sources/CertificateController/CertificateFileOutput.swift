@@ -116,15 +116,17 @@ struct CertificateFileOutput {
 
     /// The files of `secret` under the spec's names and modes; nil while the Secret holds no readable chain.
     static func fileSpecs(_ files: Certificate.Files, secret: Secret) -> [FileSpec]? {
+        // Split as text: the reconciler has already read the leaf from this Secret (or just issued it), so the
+        // blocks only need separating, not parsing again.
         guard let fullchain = secret.string(CertificateSecret.certificateKey),
             let keyPEM = secret.string(CertificateSecret.privateKeyKey),
-            let certificates = try? PEMBundle.certificates(from: fullchain), let leaf = certificates.first
+            let blocks = try? PEMBundle.certificateBlocks(from: fullchain), let leaf = blocks.first
         else { return nil }
-        let chain = PEMBundle.pemEncoded(Array(certificates.dropFirst()))
+        let chain = blocks.dropFirst().joined()
         let group = files.group.map { UInt32($0) }
         let mode = UInt32(files.mode.permissions ?? 0o644)
         var specs = [
-            FileSpec(name: files.names.certificate, contents: Data(PEMBundle.pemEncoded(leaf).utf8), mode: mode),
+            FileSpec(name: files.names.certificate, contents: Data(leaf.utf8), mode: mode),
             FileSpec(name: files.names.chain, contents: Data(chain.utf8), mode: mode),
             FileSpec(name: files.names.fullchain, contents: Data(fullchain.utf8), mode: mode),
             FileSpec(name: files.names.privateKey, contents: Data(keyPEM.utf8),

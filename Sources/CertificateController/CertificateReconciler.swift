@@ -407,8 +407,7 @@ public struct CertificateReconciler: Reconciler {
             certificate = try await abandonPending(certificate, because: "the stored certificate matches the spec again",
                                                    signer: issuer, now: now)
         }
-        guard let pem = secret.string(CertificateSecret.certificateKey),
-            let leaf = try? PEMBundle.certificates(from: pem).first, let info = try? CertificateInfo(leaf)
+        guard let pem = secret.string(CertificateSecret.certificateKey), let info = try? ParsedLeaf.read(pem).info
         else { return ReconcileResult(requeueAfter: 1) }
         let revision = CertificateSecret.revision(of: secret)
         let filesProblem = try await writeFiles(certificate, secret: secret)
@@ -492,10 +491,8 @@ public struct CertificateReconciler: Reconciler {
 
     /// The stored leaf and its serial (upper-case hex, as status shows it), if the Secret holds a readable one.
     static func storedLeaf(_ secret: Secret?) -> (leaf: X509Certificate, serial: String, notAfter: Date)? {
-        guard let pem = secret?.string(CertificateSecret.certificateKey), let leaf = try? PEMBundle.certificates(from: pem).first,
-            let info = try? CertificateInfo(leaf)
-        else { return nil }
-        return (leaf, info.serialHex.uppercased(), info.notAfter)
+        guard let pem = secret?.string(CertificateSecret.certificateKey), let leaf = try? ParsedLeaf.read(pem) else { return nil }
+        return (leaf.certificate, leaf.info.serialHex.uppercased(), leaf.info.notAfter)
     }
 
     /// Revokes the stored certificate in its issuer's CRL, marks the request in progress, and records the revocation

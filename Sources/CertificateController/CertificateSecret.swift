@@ -56,7 +56,6 @@ enum CertificateSecret {
             // `type` is immutable on the server; an adopted Secret of another type cannot become a TLS Secret.
             if existing != nil { throw .invalidField(field: "spec.secretName", reason: "Secret \(secret.metadata.name) has type \(secret.type), not \(Secret.tlsType)") }
         }
-        let info = try? CertificateInfo(issued.certificate)
         var labels = secret.metadata.labels
         for (k, v) in certificate.spec.secretTemplate?.labels ?? [:] { labels[k] = v }
         for (k, v) in KeywardLabels.standard { labels[k] = v }
@@ -65,7 +64,7 @@ enum CertificateSecret {
         for (k, v) in certificate.spec.secretTemplate?.annotations ?? [:] { annotations[k] = v }
         annotations[KeywardAnnotations.certificateName] = certificate.metadata.name
         annotations[KeywardAnnotations.issuer] = issuerName
-        annotations[KeywardAnnotations.serial] = info?.serialHex.uppercased() ?? ""
+        annotations[KeywardAnnotations.serial] = issued.serialHex.uppercased()
         annotations[KeywardAnnotations.revision] = String(revision)
         secret.metadata.annotations = annotations
         if let uid = certificate.metadata.uid,

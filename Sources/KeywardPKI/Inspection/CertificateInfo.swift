@@ -115,7 +115,7 @@ public struct CertificateInfo: Sendable, Hashable {
         }
     }
 
-    static func serialHex(_ serial: Certificate.SerialNumber) -> String {
+    public static func serialHex(_ serial: Certificate.SerialNumber) -> String {
         let bytes = serial.bytes.drop { $0 == 0 }
         return bytes.isEmpty ? "00" : Hex.encode(bytes)
     }

@@ -9,6 +9,9 @@ public struct IssuedCertificate: Sendable, Hashable {
     /// was configured without its root, this is the topmost certificate known.
     public let caCertificate: Certificate
 
+    /// The leaf's serial number in lower-case hex, as ``CertificateInfo/serialHex`` gives it.
+    public var serialHex: String { CertificateInfo.serialHex(certificate.serialNumber) }
+
     public init(certificate: Certificate, chain: [Certificate], caCertificate: Certificate) {
         self.certificate = certificate
         self.chain = chain

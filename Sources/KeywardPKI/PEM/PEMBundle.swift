@@ -31,6 +31,17 @@ public enum PEMBundle {
         return certificates
     }
 
+    /// Each CERTIFICATE block of `pem` as canonical PEM text (newline-terminated), without parsing the DER inside:
+    /// for splitting a chain that was already read. Non-certificate blocks throw.
+    public static func certificateBlocks(from pem: String) throws(PEMError) -> [String] {
+        try documents(from: pem).enumerated().map { (index, document) throws(PEMError) in
+            guard document.discriminator == certificateBlockType else {
+                throw .unexpectedBlockType(index: index, found: document.discriminator, expected: certificateBlockType)
+            }
+            return pemBlock(type: certificateBlockType, der: document.derBytes)
+        }
+    }
+
     /// The PEM text for `certificates`, each block newline-terminated; empty input yields "".
     /// A certificate from DER, with the same screening as ``certificates(from:)``.
     public static func certificate(derEncoded der: [UInt8]) throws(PEMError) -> Certificate {

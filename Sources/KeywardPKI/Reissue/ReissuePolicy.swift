@@ -77,8 +77,8 @@ public enum ReissuePolicy {
             return (nil, nil)
         }
         do {
-            let leaf = try PEMBundle.certificates(from: pem)[0]
-            return (leaf, try CertificateInfo(leaf))
+            let leaf = try ParsedLeaf.read(pem)
+            return (leaf.certificate, leaf.info)
         } catch {
             reasons.append(.unreadableCertificate(reason: "\(error)"))
             return (nil, nil)
