@@ -252,6 +252,9 @@ public struct CertificateReconciler: Reconciler {
         let renewal = secret?.data[CertificateSecret.certificateKey] != nil
         let keyRotated = renewal && !reuseKey
         let info = try CertificateInfo(issued.certificate)
+        if let pem = written.string(CertificateSecret.certificateKey) {
+            ParsedLeaf.remember(pem, certificate: issued.certificate, info: info)
+        }
         let reasonText = reasons.map(\.description).joined(separator: "; ")
         let eventReason = renewal ? (keyRotated ? Certificate.Reason.keyRotated : Certificate.Reason.renewing) : Certificate.Reason.issued
         // Plain words: a first issuance is not "no certificate stored; no private key stored".

@@ -21,11 +21,21 @@ public enum ParsedLeaf {
         if let leaf = cache.withLock({ $0[digest] }) { return leaf }
         let certificate = try PEMBundle.certificates(from: pem)[0]
         let leaf = Leaf(certificate: certificate, info: try CertificateInfo(certificate))
+        store(leaf, digest: digest)
+        return leaf
+    }
+
+    /// Records a leaf the caller has just issued and stored as `pem`, so the reads after its write find it parsed.
+    public static func remember(_ pem: String, certificate: Certificate, info: CertificateInfo) {
+        let digest = Array(SHA256.hash(data: Array(pem.utf8)))
+        store(Leaf(certificate: certificate, info: info), digest: digest)
+    }
+
+    private static func store(_ leaf: Leaf, digest: [UInt8]) {
         cache.withLock { cache in
             if cache.count >= limit { cache.removeAll(keepingCapacity: true) }
             cache[digest] = leaf
         }
-        return leaf
     }
 
     private static let cache = Mutex<[[UInt8]: Leaf]>([:])

@@ -57,7 +57,7 @@ public enum ReissuePolicy {
         renewBefore: TimeInterval?,
         jitterSeed: String
     ) -> [ReissueReason] {
-        let info = current.certificatePEM.flatMap { try? CertificateInfo(pemEncoded: $0) }
+        let info = current.certificatePEM.flatMap { try? ParsedLeaf.read($0).info }
         let renewalTime = info.map {
             RenewalSchedule.renewalTime(
                 notBefore: $0.notBefore, notAfter: $0.notAfter, renewBefore: renewBefore, jitterSeed: jitterSeed
