@@ -19,7 +19,18 @@ public enum SecretScrubber {
     /// Foundation's `contains` goes through CFString.
     private static func contains(_ text: String, _ needle: StaticString) -> Bool {
         let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        return text.utf8.firstRange(of: pattern) != nil
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= pattern.count, let first = pattern.first else { return false }
+            var index = 0
+            while index <= bytes.count - pattern.count {
+                if bytes[index] == first, UnsafeBufferPointer(rebasing: bytes[index..<index + pattern.count]).elementsEqual(pattern) {
+                    return true
+                }
+                index += 1
+            }
+            return false
+        }
     }
 
     /// `object` with every human-readable status message (conditions, last errors) scrubbed; the last write a
