@@ -108,7 +108,10 @@ public final class KubernetesClient: Sendable {
     public func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T {
         let path = Self.path(T.self, namespace: object.metadata.namespace ?? defaultNamespace(T.self),
                              name: object.metadata.name, subresource: "status")
-        return try await decode(T.self, from: request(.put, path: path, body: encode(object), verb: "update",
+        // The server takes only the status (and the resourceVersion precondition) from a /status PUT, so the spec is
+        // not sent: less to encode here and to parse and validate there, on the write every issuance makes.
+        let body = try KubeJSON.makeEncoder().encode(StatusBody(object: object))
+        return try await decode(T.self, from: request(.put, path: path, body: body, verb: "update",
                                                       resource: T.plural + "/status"))
     }
 
@@ -296,6 +299,19 @@ private struct Stamped<T: KubernetesResource>: Encodable {
     func encode(to encoder: any Encoder) throws {
         try object.encode(to: encoder)
         try UnknownFields.encode(["apiVersion": .string(T.apiVersion), "kind": .string(T.kind)], to: encoder)
+    }
+}
+
+/// What a `/status` PUT needs: type, metadata (name, resourceVersion) and the status.
+private struct StatusBody<T: HasStatusSubresource>: Encodable {
+    var object: T
+    enum Key: String, CodingKey { case apiVersion, kind, metadata, status }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(T.apiVersion, forKey: .apiVersion)
+        try container.encode(T.kind, forKey: .kind)
+        try container.encode(object.metadata, forKey: .metadata)
+        try container.encodeIfPresent(object.status, forKey: .status)
     }
 }
 
