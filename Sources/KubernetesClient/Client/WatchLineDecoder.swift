@@ -5,41 +5,49 @@ import Foundation
 /// can drive it with arbitrary bytes.
 public struct WatchLineDecoder<Object: KubernetesResource> {
     private var buffer = Data()
+    /// Bytes of `buffer` already consumed. Lines are read in place and the consumed prefix is dropped only once it is
+    /// most of the buffer: copying the rest after every line made a chunk of many events quadratic.
+    private var consumed = 0
     private let decoder = KubeJSON.makeDecoder()
-    /// The longest line held while waiting for its newline. Kubernetes objects are capped near 1.5 MiB by etcd; a
-    /// stream that sends far more without a newline is broken or hostile, and must not grow memory without bound.
     public let maximumLineBytes: Int
 
     public init(maximumLineBytes: Int = 16 << 20) { self.maximumLineBytes = maximumLineBytes }
 
     public mutating func append(_ chunk: Data) { buffer.append(chunk) }
 
-    /// The next complete event, or nil when no whole line is buffered yet. Blank lines are skipped. Throws
-    /// ``KubernetesError/decoding(type:detail:)`` once a line outgrows ``maximumLineBytes`` (the buffer is dropped;
-    /// the caller resumes the watch from its last resourceVersion).
     public mutating func next() throws -> WatchEvent<Object>? {
-        while let newline = buffer.firstIndex(of: 0x0A) {
-            let line = buffer[buffer.startIndex..<newline]
-            buffer = Data(buffer[buffer.index(after: newline)...])
+        while let newline = buffer[(buffer.startIndex + consumed)...].firstIndex(of: 0x0A) {
+            let line = buffer[(buffer.startIndex + consumed)..<newline]
+            consumed = newline + 1 - buffer.startIndex
             if Self.isBlank(line) { continue }
+            defer { compact() }
             return try decode(line)
         }
-        if buffer.count > maximumLineBytes {
-            let size = buffer.count
+        compact()
+        if buffer.count - consumed > maximumLineBytes {
+            let size = buffer.count - consumed
             buffer = Data()
+            consumed = 0
             throw KubernetesError.decoding(type: "watch event of \(Object.kind)",
                                            detail: "a line of over \(size) bytes without a newline (limit \(maximumLineBytes))")
         }
         return nil
     }
 
-    /// At the end of the body: a final line without a newline is still a complete event if it decodes.
     public mutating func finish() throws -> WatchEvent<Object>? {
         if let event = try next() { return event }
-        guard !Self.isBlank(buffer) else { return nil }
-        let rest = buffer
+        let rest = Data(buffer[(buffer.startIndex + consumed)...])
         buffer = Data()
+        consumed = 0
+        guard !Self.isBlank(rest) else { return nil }
         return try decode(rest)
+    }
+
+    /// Drops the consumed prefix once it is at least half the buffer (amortised: each byte is moved at most once more).
+    private mutating func compact() {
+        guard consumed > 0, consumed * 2 >= buffer.count else { return }
+        buffer.removeSubrange(buffer.startIndex..<(buffer.startIndex + consumed))
+        consumed = 0
     }
 
     private static func isBlank(_ bytes: Data) -> Bool { bytes.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D } }
