@@ -48,7 +48,7 @@ enum CAKeyPair {
     /// the certificate and key again for each was a measurable share of issuance. Keyed by content, so a changed
     /// Secret is parsed afresh; bounded, since tenants choose how many CA Secrets exist.
     private static let parsed = Mutex<[[UInt8]: KeywardPKI.Issuer]>([:])
-    private static let parsedLimit = 256
+    private static let parsedLimit = 64
 
     private static func digest(_ certificatePEM: String, _ keyPEM: String, _ caPEM: String?) -> [UInt8] {
         var hasher = SHA256()

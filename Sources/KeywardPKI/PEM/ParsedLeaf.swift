@@ -7,7 +7,9 @@ import X509
 /// A reconcile reads the stored leaf several times (the reissue check, the status, revocation), and every
 /// Certificate's reconcile reads it again after its own write; parsing the DER and inspecting it each time was a
 /// measurable share of a standalone run. Keyed by a digest of the text, so an edited Secret is parsed afresh (and
-/// screened, as ``PEMBundle/certificates(from:)`` screens); bounded, since tenants choose how many Secrets exist.
+/// screened, as ``PEMBundle/certificates(from:)`` screens). Small on purpose: it serves the reads of reconciles in
+/// flight, not the whole fleet, so it costs the controller's memory almost nothing (tenants choose how many Secrets
+/// exist).
 /// Failures are not kept: a broken Secret is parsed, and reported, every time.
 public enum ParsedLeaf {
     public struct Leaf: Sendable {
@@ -39,5 +41,5 @@ public enum ParsedLeaf {
     }
 
     private static let cache = Mutex<[[UInt8]: Leaf]>([:])
-    private static let limit = 512
+    private static let limit = 64
 }
