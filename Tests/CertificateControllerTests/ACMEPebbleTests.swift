@@ -359,8 +359,10 @@ struct ACMEPebbleTests {
     @Test("a challenge Pebble marks invalid gives Ready=False with the CA's detail, backoff, and a bounded number of orders")
     func invalidChallengeBacksOff() async throws {
         // Pebble validates at a port nobody serves; the self-check still reaches the listener, so the CA is asked.
-        // A port that was free a moment ago and is closed now: connections are refused.
-        let nobody = try SilentListener().port
+        // A port that refuses connections, reserved for the test so nothing else starts serving there.
+        let refusing = try ClosedPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let nobody = refusing.port
         try await Self.with(pebbleHTTPPort: nobody) { s in
             try await s.readyIssuer(s.acmeOptions())
             try await s.createCertificate("broken", dnsNames: ["broken.acme.test"])

@@ -132,9 +132,9 @@ struct EndpointProbeTests {
             try s.files.write("tls.crt", foreign.fullchainPEM)
             try s.files.write("tls.key", key.pemEncoded())
             let nginx = try await NginxServer(certificateFile: s.files.path("tls.crt"), keyFile: s.files.path("tls.key"))
-            let closed = try SilentListener().port  // released: nothing listens there
+            let closed = try ClosedPort()  // refuses connections, and no other test's server can take it meanwhile
             var spec = Self.webSpec(endpoint: nginx.address)
-            spec.endpoints.append(Certificate.Endpoint(address: "127.0.0.1:\(closed)"))
+            spec.endpoints.append(Certificate.Endpoint(address: closed.address))
             try await h.create("web", spec)
             try await h.converge("web")
             try await s.probe()
@@ -144,6 +144,7 @@ struct EndpointProbeTests {
             #expect(entries.map(\.reason) == [Certificate.Reason.servedUnknown, Certificate.Reason.servedUnreachable])
             #expect(entries.last?.error == ProbeFailure.unreachable(.connectionFailed).description)
             await nginx.stop()
+            withExtendedLifetime(closed) {}
         }
     }
 

@@ -280,7 +280,9 @@ struct HTTP01SolverTests {
                                            egress: EgressPolicy())
             #expect(Self.message(denied).contains("egress policy denies"))
         }
-        let closed = try SilentListener().port
+        let refusing = try ClosedPort()
+        let closed = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let nobody = HTTP01SelfCheck(port: closed, connectTo: [HTTP01ConnectTo(parsing: ":\(closed):127.0.0.1:\(closed)")!])
         let refused = await nobody.check(domain: "www.example.test", token: Self.token, keyAuthorization: Self.keyAuthorization,
                                          egress: Self.loopback)

@@ -77,8 +77,10 @@ struct EgressTests {
         let probe = HTTPVerificationProbe(egress: Harness.loopbackEgress)
         let refusing = try LoopbackHTTPServer { _ in 503 }
         defer { refusing.stop() }
-        // A port nobody listens on: bound, then closed.
-        let closedPort = try SilentListener().port
+        // A port that refuses connections, reserved so no other test's server takes it meanwhile.
+        let closed = try ClosedPort()
+        let closedPort = closed.port
+        defer { withExtendedLifetime(closed) {} }
         var silent: SilentListener? = try SilentListener()
         let silentPort = try #require(silent?.port)
         let plain = try LoopbackHTTPServer { _ in 200 }

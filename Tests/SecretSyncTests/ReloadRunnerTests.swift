@@ -1,4 +1,5 @@
 import Foundation
+import KeywardTestSupport
 import SecretSync
 import Testing
 
@@ -62,8 +63,10 @@ struct ReloadRunnerTests {
         await #expect(throws: ReloadError.httpStatus(url: failing.url.absoluteString, status: 500)) {
             try await ReloadRunner().run(.http(url: failing.url))
         }
-        // Nothing listening.
-        let closed = URL(string: "http://127.0.0.1:\(try freeLocalPort())/")!
+        // Nothing listening, and nothing can start listening there during the test.
+        let refusing = try ClosedPort()
+        let closed = URL(string: "http://\(refusing.address)/")!
         await #expect(throws: ReloadError.self) { try await ReloadRunner().run(.http(url: closed)) }
+        withExtendedLifetime(refusing) {}
     }
 }

@@ -47,9 +47,10 @@ struct TLSProberTests {
     }
 
     @Test func closedPortIsUnreachableAndPlainTCPIsATLSError() async throws {
-        let port = try SilentListener().port  // released: nothing listens there now
-        let closed = await TLSProber(egress: Self.loopback).probe(try ProbeTarget(address: "127.0.0.1:\(port)"))
+        let refusing = try ClosedPort()
+        let closed = await TLSProber(egress: Self.loopback).probe(try ProbeTarget(address: refusing.address))
         #expect(closed == .failure(.unreachable(.connectionFailed)))
+        withExtendedLifetime(refusing) {}
 
         // A listener that accepts and never answers: the handshake times out within the probe's bound.
         let silent = try SilentListener()
