@@ -122,36 +122,55 @@ public final class PebbleServer: Sendable {
             challengeManagement = URL(string: "http://127.0.0.1:\(managementPort)")!
         }
 
-        let listenPort = try freePort(), managementPort = try freePort()
         let httpPort = try options.httpPort ?? freePort(), tlsPort = try options.tlsPort ?? freePort()
-        var pebbleConfig: [String: Any] = [
-            "listenAddress": "127.0.0.1:\(listenPort)",
-            "managementListenAddress": "127.0.0.1:\(managementPort)",
-            "certificate": certPath, "privateKey": keyPath,
-            "httpPort": httpPort, "tlsPort": tlsPort, "ocspResponderURL": "",
-            "externalAccountBindingRequired": options.externalAccountBindingRequired,
-        ]
-        if !options.externalAccountMACKeys.isEmpty { pebbleConfig["externalAccountMACKeys"] = options.externalAccountMACKeys }
-        let configData = try JSONSerialization.data(withJSONObject: ["pebble": pebbleConfig], options: [.sortedKeys])
-        try scratch.write("pebble.json", bytes: Array(configData))
-
         var environment = ProcessInfo.processInfo.environment
         environment["PEBBLE_VA_NOSLEEP"] = "1"
         environment["PEBBLE_ALTERNATE_ROOTS"] = String(options.alternateRoots)
         if let percent = options.nonceRejectPercent { environment["PEBBLE_WFE_NONCEREJECT"] = String(percent) }
         if let percent = options.authorizationReusePercent { environment["PEBBLE_AUTHZREUSE"] = String(percent) }
-        let pebble = try ChildProcess(pebbleExecutable, ["-config", scratch.path("pebble.json"), "-dnsserver", dnsServer],
-                                      environment: environment, currentDirectory: scratch.url.path)
-        guard await pebble.waitForOutput("ACME directory available at", within: 60) else {
-            throw Failure(description: "Pebble did not start:\n\(pebble.stdout)\(pebble.stderr)")
+        // Pebble logs "ACME directory available" just before it listens, and a port found free a moment earlier can
+        // be taken by a server of another test by then (Pebble exits). Wait for the listeners themselves, and start
+        // again on other ports if they never come.
+        for attempt in 1...3 {
+            let listenPort = try freePort(), managementPort = try freePort()
+            var pebbleConfig: [String: Any] = [
+                "listenAddress": "127.0.0.1:\(listenPort)",
+                "managementListenAddress": "127.0.0.1:\(managementPort)",
+                "certificate": certPath, "privateKey": keyPath,
+                "httpPort": httpPort, "tlsPort": tlsPort, "ocspResponderURL": "",
+                "externalAccountBindingRequired": options.externalAccountBindingRequired,
+            ]
+            if !options.externalAccountMACKeys.isEmpty { pebbleConfig["externalAccountMACKeys"] = options.externalAccountMACKeys }
+            let configData = try JSONSerialization.data(withJSONObject: ["pebble": pebbleConfig], options: [.sortedKeys])
+            try scratch.write("pebble.json", bytes: Array(configData))
+            let pebble = try ChildProcess(pebbleExecutable, ["-config", scratch.path("pebble.json"), "-dnsserver", dnsServer],
+                                          environment: environment, currentDirectory: scratch.url.path)
+            var listening = false
+            if await pebble.waitForOutput("ACME directory available at", within: 60) {
+                listening = await within(15, every: .milliseconds(50)) {
+                    NginxServer.accepts(port: listenPort) && NginxServer.accepts(port: managementPort)
+                }
+                // Someone else's listener on a stolen port answers too: Pebble must still be running after it.
+                try await Task.sleep(for: .milliseconds(200))
+                listening = listening && pebble.isRunning
+            }
+            guard listening else {
+                pebble.signal(SIGKILL)
+                _ = await pebble.exitStatus(within: 10)
+                if attempt < 3, pebble.stdout.contains("address already in use") || pebble.stderr.contains("address already in use") {
+                    continue
+                }
+                throw Failure(description: "Pebble did not start:\n\(pebble.stdout)\(pebble.stderr)")
+            }
+            return PebbleServer(
+                directoryURL: URL(string: "https://127.0.0.1:\(listenPort)/dir")!,
+                managementURL: URL(string: "https://127.0.0.1:\(managementPort)")!,
+                httpPort: httpPort, tlsPort: tlsPort, dnsServer: dnsServer,
+                challengeServerManagementURL: challengeManagement,
+                tlsCertificatePEM: try Data(contentsOf: URL(fileURLWithPath: certPath)), tlsCertificatePath: certPath,
+                pebble: pebble, challengeServer: challengeServer, scratch: scratch)
         }
-        return PebbleServer(
-            directoryURL: URL(string: "https://127.0.0.1:\(listenPort)/dir")!,
-            managementURL: URL(string: "https://127.0.0.1:\(managementPort)")!,
-            httpPort: httpPort, tlsPort: tlsPort, dnsServer: dnsServer,
-            challengeServerManagementURL: challengeManagement,
-            tlsCertificatePEM: try Data(contentsOf: URL(fileURLWithPath: certPath)), tlsCertificatePath: certPath,
-            pebble: pebble, challengeServer: challengeServer, scratch: scratch)
+        throw Failure(description: "Pebble did not start on three sets of free ports")
     }
 
     /// Pebble's log so far (it logs to stdout).
