@@ -271,10 +271,15 @@ struct JSONParser {
         guard let double = Double(text), double.isFinite else {
             throw JSONParseError(offset: start, reason: "a number too large for a Double")
         }
-        // An integral number past Int64 stays a Double even where the Double would fit back (-2^63 - 1 rounds to -2^63);
-        // a fractional one that rounds to an integer (1.00000000000000001) becomes that integer.
-        if !integerLike, case .fractional = exactness, let integer = Int64(exactly: double) {
-            return .int(integer)
+        // An integral number past Int64 stays a Double even where the Double would fit back (-2^63 - 1 rounds to -2^63).
+        // A fractional one whose Double is integral (1.00000000000000001) becomes an integer: without an exponent, its
+        // integer part exactly (926158072222222223.2 is 926158072222222223, not the Double's ...208), as JSONDecoder did.
+        if !integerLike, case .fractional = exactness, let rounded = Int64(exactly: double) {
+            if !hasExponent,
+                case .exact(let integer) = exactInteger(negative: negative, integer: integerDigits, fraction: 0..<0, exponent: 0) {
+                return .int(integer)
+            }
+            return .int(rounded)
         }
         return .double(double)
     }
@@ -289,19 +294,22 @@ struct JSONParser {
 
     /// The number's exact value as Int64, computed in decimal (a Double would round 5713552211e9).
     private func exactInteger(negative: Bool, integer: Range<Int>, fraction: Range<Int>, exponent: Int) -> Exactness {
-        let digits = Array(integer) + Array(fraction)
-        // Trailing zeros only scale: drop them so a long zero fraction cannot overflow the accumulator.
-        var significant = digits.count
-        while significant > 0, bytes[digits[significant - 1]] == UInt8(ascii: "0") { significant -= 1 }
+        // The digits are the integer part followed by the fraction, read in place.
+        func digit(_ i: Int) -> Int64 {
+            Int64(bytes[i < integer.count ? integer.lowerBound + i : fraction.lowerBound + i - integer.count] - UInt8(ascii: "0"))
+        }
+        // Trailing zeros only scale: skip them so a long zero fraction cannot overflow the accumulator.
+        let count = integer.count + fraction.count
+        var significant = count
+        while significant > 0, digit(significant - 1) == 0 { significant -= 1 }
         if significant == 0 { return .exact(0) }
-        let scale = exponent - fraction.count + (digits.count - significant)
+        let scale = exponent - fraction.count + (count - significant)
         if scale < 0 { return .fractional }
         if scale > 19 || significant > 19 { return .overflow }
         var value: Int64 = 0
-        for position in digits[..<significant] {
-            let digit = Int64(bytes[position] - UInt8(ascii: "0"))
+        for i in 0..<significant {
             let (shifted, overflowShift) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflowAdd) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            let (next, overflowAdd) = negative ? shifted.subtractingReportingOverflow(digit(i)) : shifted.addingReportingOverflow(digit(i))
             if overflowShift || overflowAdd { return .overflow }
             value = next
         }
