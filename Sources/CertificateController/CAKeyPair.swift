@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
+import KeywardCore
 import KubernetesClient
 import KeywardPKI
 import KubernetesResources
-import Synchronization
 import X509
 
 /// A CA certificate and key as a kubernetes.io/tls Secret holds them (`tls.crt` with its chain, `tls.key`, optional
@@ -30,13 +30,10 @@ enum CAKeyPair {
         }
         let caPEM = secret.string(CertificateSecret.caKey)
         let digest = Self.digest(certificatePEM, keyPEM, caPEM)
-        if let parsed = parsed.withLock({ $0[digest] }) { return .success(parsed) }
+        if let issuer = parsed[digest] { return .success(issuer) }
         do {
             let issuer = try KeywardPKI.Issuer(certificatePEM: certificatePEM, privateKeyPEM: keyPEM, caPEM: caPEM)
-            parsed.withLock { cache in
-                if cache.count >= Self.parsedLimit { cache.removeAll(keepingCapacity: true) }
-                cache[digest] = issuer
-            }
+            parsed.insert(issuer, for: digest)
             return .success(issuer)
         } catch {
             // The error describes the CA material, never the key bytes.
@@ -46,16 +43,18 @@ enum CAKeyPair {
 
     /// CA pairs already parsed, by a digest of their PEM text: every leaf of a CA reads the same Secret, and parsing
     /// the certificate and key again for each was a measurable share of issuance. Keyed by content, so a changed
-    /// Secret is parsed afresh; bounded, since tenants choose how many CA Secrets exist.
-    private static let parsed = Mutex<[[UInt8]: KeywardPKI.Issuer]>([:])
-    private static let parsedLimit = 64
+    /// Secret is parsed afresh.
+    private static let parsed = BoundedCache<[UInt8], KeywardPKI.Issuer>(limit: 64)
 
     private static func digest(_ certificatePEM: String, _ keyPEM: String, _ caPEM: String?) -> [UInt8] {
         var hasher = SHA256()
         for part in [certificatePEM, keyPEM, caPEM ?? ""] {
             // Length-prefixed, so no two different triples hash the same bytes.
-            withUnsafeBytes(of: UInt64(part.utf8.count).littleEndian) { hasher.update(bufferPointer: $0) }
-            hasher.update(data: Data(part.utf8))
+            var part = part
+            part.withUTF8 { bytes in
+                withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { hasher.update(bufferPointer: $0) }
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            }
         }
         return Array(hasher.finalize())
     }

@@ -42,7 +42,6 @@ public enum PEMBundle {
         }
     }
 
-    /// The PEM text for `certificates`, each block newline-terminated; empty input yields "".
     /// A certificate from DER, with the same screening as ``certificates(from:)``.
     public static func certificate(derEncoded der: [UInt8]) throws(PEMError) -> Certificate {
         do {
@@ -55,6 +54,7 @@ public enum PEMBundle {
         }
     }
 
+    /// The PEM text for `certificates`, each block newline-terminated; empty input yields "".
     public static func pemEncoded(_ certificates: [Certificate]) -> String {
         certificates.map(pemEncoded).joined()
     }
