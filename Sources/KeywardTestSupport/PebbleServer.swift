@@ -150,9 +150,8 @@ public final class PebbleServer: Sendable {
                 listening = await within(15, every: .milliseconds(50)) {
                     NginxServer.accepts(port: listenPort) && NginxServer.accepts(port: managementPort)
                 }
-                // Someone else's listener on a stolen port answers too: Pebble must still be running after it.
-                try await Task.sleep(for: .milliseconds(200))
-                listening = listening && pebble.isRunning
+                // Someone else's listener on a stolen port answers too: Pebble must not exit right after it.
+                if listening { listening = await pebble.exitStatus(within: 0.2) == nil }
             }
             guard listening else {
                 pebble.signal(SIGKILL)

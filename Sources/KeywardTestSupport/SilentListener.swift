@@ -22,8 +22,9 @@ public final class SilentListener: Sendable {
         (descriptor, port) = try Self.bindLoopback()
     }
 
-    /// A listening TCP socket on 127.0.0.1 at a free port (shared with ``CountingListener``).
-    static func bindLoopback() throws -> (descriptor: Int32, port: Int) {
+    /// A TCP socket bound to 127.0.0.1 at a free port, listening unless `listening` is false (shared with
+    /// ``CountingListener`` and ``ClosedPort``).
+    static func bindLoopback(listening: Bool = true) throws -> (descriptor: Int32, port: Int) {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -37,7 +38,7 @@ public final class SilentListener: Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 16) == 0 else {
+        guard bound == 0, !listening || listen(fd, 16) == 0 else {
             close(fd)
             throw Failure(description: "bind/listen on 127.0.0.1: errno \(errno)")
         }
