@@ -29,14 +29,27 @@ public enum ProcessLaunch {
     /// a SIGSEGV in `memmove` (the full test suite, ~2,500 descriptors, crashed so twice).
     ///
     /// Allocating and freeing 96 KiB here (below the mmap threshold, so from this thread's arena) leaves the arena
-    /// at least that much mapped slack at its top, so the directory buffer Process.run allocates next is followed by
-    /// mapped memory wherever it lands.
+    /// that much mapped slack at its top, so the directory buffer Process.run allocates next is followed by mapped
+    /// memory wherever it lands. The free alone was not enough (a third crash): with glibc's default top pad of zero,
+    /// a free that leaves the top above the trim threshold shrinks the heap to a few bytes past the top again. So the
+    /// first launch sets a 256 KiB top pad: a trim then always keeps that much mapped.
     private static func padHeapTop() {
+        _ = topPad
         if let slack = malloc(96 * 1024) {
             memset(slack, 0, 1)
             free(slack)
         }
     }
+
+    private static let topPad: Void = {
+        #if canImport(Glibc)
+        // mallopt(M_TOP_PAD, …): malloc.h is not in the Glibc module, so looked up by name; M_TOP_PAD is -2.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            _ = unsafeBitCast(symbol, to: Mallopt.self)(-2, 256 * 1024)
+        }
+        #endif
+    }()
 
     /// SIGTERM, then SIGKILL if the process is still running after `grace`, each to the process's whole group: a
     /// command that traps or ignores SIGTERM, or a shell whose children would outlive it, must not outlive its
