@@ -2,6 +2,9 @@
 # Fuzzes every keyward-fuzz target with libFuzzer for a bounded time each, starting from the seed corpus in
 # fuzz/corpus/<target> with the dictionary in fuzz/dictionaries/<target>.dict.
 #   bash scripts/fuzz.sh [seconds per target, default 30] [target …]
+# KEYWARD_FUZZ_SEED=N fixes libFuzzer's seed: the run then tries the same inputs in the same order on every machine,
+# a slower one stopping earlier in that sequence (scripts/test.sh uses this, so CI is reproducible; without it every
+# run explores anew, which is what a local search for new findings wants).
 # A crash, hang (10 s per input) or memory blow-up (2 GiB) fails the script and leaves the input in
 # .build-fuzz/findings/; reproduce it in an ordinary build with `swift run keyward-fuzz <target> <file>`, fix it,
 # and add the file to fuzz/corpus/<target>/ so it stays a regression input.
@@ -11,6 +14,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:-30}"
 shift || true
 targets=("$@")
+seed_option=()
+[ -z "${KEYWARD_FUZZ_SEED:-}" ] || seed_option=("-seed=$KEYWARD_FUZZ_SEED")
 [ ${#targets[@]} -gt 0 ] || targets=(pem watch duration manifest kubeconfig crl dns json)
 
 toolchain="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")"
@@ -41,7 +46,7 @@ for target in "${targets[@]}"; do
     if ! timeout --kill-after=30 $((seconds + 120)) "$binary" "$target" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -dict="fuzz/dictionaries/$target.dict" -artifact_prefix=".build-fuzz/findings/$target-" \
-        -print_final_stats=1 "$work" "fuzz/corpus/$target" > ".build-fuzz/$target.log" 2>&1; then
+        -print_final_stats=1 ${seed_option[@]+"${seed_option[@]}"} "$work" "fuzz/corpus/$target" > ".build-fuzz/$target.log" 2>&1; then
         failed+=("$target")
         tail -60 ".build-fuzz/$target.log"
         ls -la .build-fuzz/findings/ || true

@@ -17,7 +17,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// here; going through `JSONDecoder` and `Decodable` (a failed `try?` per type guess per value) cost several times the
 /// parse itself. It accepts what that path accepted, so stored data reads the same: RFC 8259 plus a leading byte-order
 /// mark and a trailing comma in arrays and objects; a repeated object key keeps its first value; a number becomes
-/// `.int` when it is integral and fits in Int64 (`1.0`, `1e2`), `.double` otherwise, and one too large for a Double is
+/// `.int` exactly where `JSONDecoder` decoded an Int64 (`1.0`, `1e2`), `.double` otherwise, and one too large for a Double is
 /// refused. Strings must be valid UTF-8 with paired surrogate escapes. Nesting deeper than ``maxDepth`` is refused,
 /// so hostile input cannot exhaust the stack.
 struct JSONParser {
@@ -264,61 +264,70 @@ struct JSONParser {
             }
             exponent *= exponentSign
         }
-        let integerLike = !hasExponent && fractionDigits.allSatisfy { bytes[$0] == UInt8(ascii: "0") }
-        let exactness = exactInteger(negative: negative, integer: integerDigits, fraction: fractionDigits, exponent: exponent)
-        if case .exact(let integer) = exactness { return .int(integer) }
+        // Plain digits that fit are the common case and exact.
+        if fractionDigits.isEmpty, !hasExponent, let integer = plainInteger(negative: negative, digits: integerDigits) {
+            return .int(integer)
+        }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let double = Double(text), double.isFinite else {
             throw JSONParseError(offset: start, reason: "a number too large for a Double")
         }
-        // An integral number past Int64 stays a Double even where the Double would fit back (-2^63 - 1 rounds to -2^63).
-        // A fractional one whose Double is integral (1.00000000000000001) becomes an integer: without an exponent, its
-        // integer part exactly (926158072222222223.2 is 926158072222222223, not the Double's ...208), as JSONDecoder did.
-        if !integerLike, case .fractional = exactness, let rounded = Int64(exactly: double) {
-            if !hasExponent,
-                case .exact(let integer) = exactInteger(negative: negative, integer: integerDigits, fraction: 0..<0, exponent: 0) {
-                return .int(integer)
-            }
-            return .int(rounded)
+        // Everything else follows JSONDecoder's rules for an Int64, so stored data keeps the case it had: the Double
+        // must be integral and in range (1.0, 1e2, and 1.00000000000000001, which rounds to 1); below 2^53 that Double is
+        // the value; above, the digits decide, with any fraction dropped (926158072222222223.2 is ...223, not the
+        // Double's ...208), and digits that overflow a UInt64 (9007199254740993.9999999) leave the number a Double.
+        guard Int64(exactly: double) != nil else { return .double(double) }
+        if double.magnitude < 0x1p53 { return .int(Int64(double)) }
+        if let integer = truncatedInteger(negative: negative, integer: integerDigits, fraction: fractionDigits, exponent: exponent) {
+            return .int(integer)
         }
         return .double(double)
     }
 
-    private enum Exactness {
-        case exact(Int64)
-        /// Integral, but outside Int64.
-        case overflow
-        /// Not an integer.
-        case fractional
-    }
-
-    /// The number's exact value as Int64, computed in decimal (a Double would round 5713552211e9).
-    private func exactInteger(negative: Bool, integer: Range<Int>, fraction: Range<Int>, exponent: Int) -> Exactness {
-        // The digits are the integer part followed by the fraction, read in place.
-        func digit(_ i: Int) -> Int64 {
-            Int64(bytes[i < integer.count ? integer.lowerBound + i : fraction.lowerBound + i - integer.count] - UInt8(ascii: "0"))
-        }
-        // Trailing zeros only scale: skip them so a long zero fraction cannot overflow the accumulator.
-        let count = integer.count + fraction.count
-        var significant = count
-        while significant > 0, digit(significant - 1) == 0 { significant -= 1 }
-        if significant == 0 { return .exact(0) }
-        let scale = exponent - fraction.count + (count - significant)
-        if scale < 0 { return .fractional }
-        if scale > 19 || significant > 19 { return .overflow }
+    /// Digits without fraction or exponent as Int64; nil when they overflow.
+    private func plainInteger(negative: Bool, digits: Range<Int>) -> Int64? {
         var value: Int64 = 0
-        for i in 0..<significant {
+        for i in digits {
+            let digit = Int64(bytes[i] - UInt8(ascii: "0"))
             let (shifted, overflowShift) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflowAdd) = negative ? shifted.subtractingReportingOverflow(digit(i)) : shifted.addingReportingOverflow(digit(i))
-            if overflowShift || overflowAdd { return .overflow }
+            let (next, overflowAdd) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            if overflowShift || overflowAdd { return nil }
             value = next
         }
-        for _ in 0..<scale {
-            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
-            if overflow { return .overflow }
-            value = shifted
+        return value
+    }
+
+    /// The number's integer part, computed in decimal as JSONDecoder's `Decimal` fallback does: the significant digits
+    /// (leading and trailing zeros dropped) must fit a UInt64, the fraction is truncated, and the magnitude must fit
+    /// Int64 (so -2^63 itself is refused here, as there).
+    private func truncatedInteger(negative: Bool, integer: Range<Int>, fraction: Range<Int>, exponent: Int) -> Int64? {
+        // The digits are the integer part followed by the fraction, read in place.
+        func digit(_ i: Int) -> UInt64 {
+            UInt64(bytes[i < integer.count ? integer.lowerBound + i : fraction.lowerBound + i - integer.count] - UInt8(ascii: "0"))
         }
-        return .exact(value)
+        let count = integer.count + fraction.count
+        var first = 0
+        while first < count, digit(first) == 0 { first += 1 }
+        var end = count
+        while end > first, digit(end - 1) == 0 { end -= 1 }
+        var magnitude: UInt64 = 0
+        for i in first..<end {
+            let (shifted, overflowShift) = magnitude.multipliedReportingOverflow(by: 10)
+            let (next, overflowAdd) = shifted.addingReportingOverflow(digit(i))
+            if overflowShift || overflowAdd { return nil }
+            magnitude = next
+        }
+        // Bounded either way: 20 divisions reach zero, and 20 multiplications overflow any nonzero UInt64.
+        var scale = exponent - fraction.count + (count - end)
+        while scale < 0, magnitude != 0 { magnitude /= 10; scale += 1 }
+        while scale > 0, magnitude != 0 {
+            let (shifted, overflow) = magnitude.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            magnitude = shifted
+            scale -= 1
+        }
+        guard let value = Int64(exactly: magnitude) else { return nil }
+        return negative ? -value : value
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
