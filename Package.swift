@@ -437,7 +437,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardAPITests",
-            dependencies: ["KeywardAPI", "KubernetesClient", "KeywardCore", "RotationStrategies", "SecretGenerators"],
+            dependencies: ["KeywardAPI", "KubernetesClient", "KeywardCore", "RotationStrategies", "SecretGenerators", "KeywardTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -189,7 +189,7 @@ extension JSONValue {
 
     /// Decodes this value into a Decodable type.
     public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
-        try JSONDecoder().decode(T.self, from: serialized())
+        try JSONValueDecoder().decode(T.self, from: self)
     }
 }
 

@@ -377,7 +377,7 @@ public actor FileResourceStore: ResourceStore {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
-        try KubeJSON.makeDecoder().decode(T.self, from: value.serialized())
+        try KubeJSON.decode(T.self, from: value)
     }
 }
 

@@ -20,6 +20,12 @@ struct CertificateValidationTests {
         .init(name: "commonName longer than 64", field: "spec.commonName") {
             $0.commonName = String(repeating: "a", count: 65)
         },
+        .init(name: "more dnsNames than the CRD's maxItems", field: "spec.dnsNames") {
+            $0.dnsNames = (0...Certificate.Spec.maximumNamesPerList).map { "host\($0).example.com" }
+        },
+        .init(name: "more ipAddresses than the CRD's maxItems", field: "spec.ipAddresses") {
+            $0.ipAddresses = Array(repeating: "10.0.0.1", count: 100_000)
+        },
         .init(name: "dnsName with an empty label", field: "spec.dnsNames[1]") {
             $0.dnsNames = ["web.example.com", "web..example.com"]
         },

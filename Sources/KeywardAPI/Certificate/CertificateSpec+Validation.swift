@@ -3,6 +3,9 @@ import KeywardCore
 extension Certificate.Spec {
     /// RFC 5280 upper bound for a common name (ub-common-name).
     public static let maximumCommonNameLength = 64
+    /// Most entries in each name list (`maxItems` in the CRD): standalone manifests meet no API-server schema, and a
+    /// hundred thousand names would be checked one by one before being refused anyway.
+    public static let maximumNamesPerList = 100
 
     /// Every reason this spec cannot be issued, in field order. Pure: no I/O, no clock.
     ///
@@ -40,12 +43,16 @@ extension Certificate.Spec {
                 v.add("spec.commonName", "must be at most \(Self.maximumCommonNameLength) characters (RFC 5280)")
             }
         }
-        for (i, name) in dnsNames.enumerated() { v.check("spec.dnsNames[\(i)]", NameRules.dnsNameProblem(name)) }
-        for (i, ip) in ipAddresses.enumerated() { v.check("spec.ipAddresses[\(i)]", NameRules.ipAddressProblem(ip)) }
-        for (i, uri) in uris.enumerated() { v.check("spec.uris[\(i)]", NameRules.uriProblem(uri)) }
-        for (i, email) in emailAddresses.enumerated() {
-            v.check("spec.emailAddresses[\(i)]", NameRules.emailProblem(email))
+        func each(_ field: String, _ names: [String], _ problem: (String) -> String?) {
+            guard names.count <= Self.maximumNamesPerList else {
+                return v.add(field, "must have at most \(Self.maximumNamesPerList) entries (has \(names.count))")
+            }
+            for (i, name) in names.enumerated() { v.check("\(field)[\(i)]", problem(name)) }
         }
+        each("spec.dnsNames", dnsNames, NameRules.dnsNameProblem)
+        each("spec.ipAddresses", ipAddresses, NameRules.ipAddressProblem)
+        each("spec.uris", uris, NameRules.uriProblem)
+        each("spec.emailAddresses", emailAddresses, NameRules.emailProblem)
         let hasSAN = !dnsNames.isEmpty || !ipAddresses.isEmpty || !uris.isEmpty || !emailAddresses.isEmpty
         let hasSubject = !(commonName ?? "").isEmpty || !(subject?.isEmpty ?? true)
         if isCA {

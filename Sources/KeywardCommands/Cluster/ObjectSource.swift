@@ -76,7 +76,6 @@ struct ObjectSource: Sendable {
     /// `events.log` of a state folder: one JSON Event per line; unreadable lines are skipped.
     private static func standaloneEvents(path: String) -> [Event] {
         guard case .contents(let data) = FileProbe.read(path) else { return [] }
-        let decoder = KubeJSON.makeDecoder()
-        return data.split(separator: 0x0A).compactMap { try? decoder.decode(Event.self, from: Data($0)) }
+        return data.split(separator: 0x0A).compactMap { try? KubeJSON.decode(Event.self, from: $0) }
     }
 }

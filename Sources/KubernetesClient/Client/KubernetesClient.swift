@@ -220,7 +220,7 @@ public final class KubernetesClient: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse) throws -> T {
-        do { return try KubeJSON.makeDecoder().decode(T.self, from: response.body) } catch {
+        do { return try KubeJSON.decode(T.self, from: response.body) } catch {
             throw KubernetesError.decoding(type: String(describing: T.self), detail: "\(error)")
         }
     }

@@ -8,7 +8,6 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
     /// Bytes of `buffer` already consumed. Lines are read in place and the consumed prefix is dropped only once it is
     /// most of the buffer: copying the rest after every line made a chunk of many events quadratic.
     private var consumed = 0
-    private let decoder = KubeJSON.makeDecoder()
     public let maximumLineBytes: Int
 
     public init(maximumLineBytes: Int = 16 << 20) { self.maximumLineBytes = maximumLineBytes }
@@ -54,7 +53,7 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
 
     private func decode(_ line: Data) throws -> WatchEvent<Object> {
         let parsed: WatchLine<Object>
-        do { parsed = try decoder.decode(WatchLine<Object>.self, from: line) } catch {
+        do { parsed = try KubeJSON.decode(WatchLine<Object>.self, from: line) } catch {
             throw KubernetesError.decoding(type: "watch event of \(Object.kind)", detail: "\(error)")
         }
         switch parsed.decoded {
