@@ -23,7 +23,7 @@ public struct JSONValueDecoder: Sendable {
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
-        try ValueDecoder(value: value, codingPath: [], options: self).unwrap(value, as: type, key: nil)
+        try ValueDecoder(value: value, parent: nil, key: nil, options: self).unwrap(value, as: type, key: nil)
     }
 
     /// Parses `data` and decodes it; bytes that are not JSON throw `DecodingError.dataCorrupted` at the root, with the
@@ -59,14 +59,33 @@ private struct SuperKey: CodingKey {
 /// One value and where it sits. A class, as `Decoder`s conventionally are: a `Decodable` may hold on to it.
 private final class ValueDecoder: Decoder, SingleValueDecodingContainer {
     let value: JSONValue
-    let codingPath: [any CodingKey]
     let options: JSONValueDecoder
+    /// Where this value sits, kept as a link to the parent: the path is built only when asked for (errors, mostly),
+    /// not as an array per nested value.
+    private let parent: ValueDecoder?
+    private let key: (any CodingKey)?
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(value: JSONValue, codingPath: [any CodingKey], options: JSONValueDecoder) {
+    init(value: JSONValue, parent: ValueDecoder?, key: (any CodingKey)?, options: JSONValueDecoder) {
         self.value = value
-        self.codingPath = codingPath
+        self.parent = parent
+        self.key = key
         self.options = options
+    }
+
+    var codingPath: [any CodingKey] {
+        var path: [any CodingKey] = []
+        var node: ValueDecoder? = self
+        while let current = node {
+            if let key = current.key { path.append(key) }
+            node = current.parent
+        }
+        return path.reversed()
+    }
+
+    /// The decoder for `value`, found at `key` below this one.
+    func child(_ value: JSONValue, at key: any CodingKey) -> ValueDecoder {
+        ValueDecoder(value: value, parent: self, key: key, options: options)
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -109,7 +128,7 @@ private final class ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     private func child(_ value: JSONValue, _ key: (any CodingKey)?) -> ValueDecoder {
         // Without a key the value is this decoder's own (a single-value container, or the root).
-        key == nil ? self : ValueDecoder(value: value, codingPath: path(key), options: options)
+        key.map { child(value, at: $0) } ?? self
     }
 
     func path(_ key: (any CodingKey)?) -> [any CodingKey] { key.map { codingPath + [$0] } ?? codingPath }
@@ -266,19 +285,19 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try ValueDecoder(value: value(key), codingPath: codingPath + [key], options: decoder.options).container(keyedBy: type)
+        try decoder.child(value(key), at: key).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try ValueDecoder(value: value(key), codingPath: codingPath + [key], options: decoder.options).unkeyedContainer()
+        try decoder.child(value(key), at: key).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
-        ValueDecoder(value: object["super"] ?? .null, codingPath: codingPath + [SuperKey()], options: decoder.options)
+        decoder.child(object["super"] ?? .null, at: SuperKey())
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        ValueDecoder(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key], options: decoder.options)
+        decoder.child(object[key.stringValue] ?? .null, at: key)
     }
 }
 
@@ -341,17 +360,17 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         try take(KeyedDecodingContainer<NestedKey>.self) {
-            try ValueDecoder(value: $1, codingPath: $0.codingPath + [$2], options: $0.options).container(keyedBy: type)
+            try $0.child($1, at: $2).container(keyedBy: type)
         }
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         try take((any UnkeyedDecodingContainer).self) {
-            try ValueDecoder(value: $1, codingPath: $0.codingPath + [$2], options: $0.options).unkeyedContainer()
+            try $0.child($1, at: $2).unkeyedContainer()
         }
     }
 
     mutating func superDecoder() throws -> any Decoder {
-        try take((any Decoder).self) { ValueDecoder(value: $1, codingPath: $0.codingPath + [$2], options: $0.options) }
+        try take((any Decoder).self) { $0.child($1, at: $2) }
     }
 }

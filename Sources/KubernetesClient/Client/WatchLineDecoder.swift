@@ -8,6 +8,8 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
     /// Bytes of `buffer` already consumed. Lines are read in place and the consumed prefix is dropped only once it is
     /// most of the buffer: copying the rest after every line made a chunk of many events quadratic.
     private var consumed = 0
+    /// Bytes of `buffer` already searched for a newline without finding one (at least `consumed`).
+    private var scanned = 0
     public let maximumLineBytes: Int
 
     public init(maximumLineBytes: Int = 16 << 20) { self.maximumLineBytes = maximumLineBytes }
@@ -15,9 +17,10 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
     public mutating func append(_ chunk: Data) { buffer.append(chunk) }
 
     public mutating func next() throws -> WatchEvent<Object>? {
-        while let newline = buffer[(buffer.startIndex + consumed)...].firstIndex(of: 0x0A) {
+        while let newline = nextNewline() {
             let line = buffer[(buffer.startIndex + consumed)..<newline]
             consumed = newline + 1 - buffer.startIndex
+            scanned = consumed
             if Self.isBlank(line) { continue }
             defer { compact() }
             return try decode(line)
@@ -27,6 +30,7 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
             let size = buffer.count - consumed
             buffer = Data()
             consumed = 0
+            scanned = 0
             throw KubernetesError.decoding(type: "watch event of \(Object.kind)",
                                            detail: "a line of over \(size) bytes without a newline (limit \(maximumLineBytes))")
         }
@@ -38,14 +42,33 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
         let rest = Data(buffer[(buffer.startIndex + consumed)...])
         buffer = Data()
         consumed = 0
+        scanned = 0
         guard !Self.isBlank(rest) else { return nil }
         return try decode(rest)
+    }
+
+    /// The index of the next newline after `consumed`, searched with memchr from where the last search stopped (a
+    /// long line arriving in many chunks is scanned once, and a byte-by-byte `firstIndex(of:)` over `Data` was 4 % of
+    /// the controller's CPU under load).
+    private mutating func nextNewline() -> Data.Index? {
+        let offset = max(scanned, consumed)
+        let found: Int? = buffer.withUnsafeBytes { raw in
+            guard offset < raw.count, let base = raw.baseAddress,
+                let hit = memchr(base + offset, 0x0A, raw.count - offset) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
+        guard let found else {
+            scanned = buffer.count
+            return nil
+        }
+        return buffer.startIndex + found
     }
 
     /// Drops the consumed prefix once it is at least half the buffer (amortised: each byte is moved at most once more).
     private mutating func compact() {
         guard consumed > 0, consumed * 2 >= buffer.count else { return }
         buffer.removeSubrange(buffer.startIndex..<(buffer.startIndex + consumed))
+        scanned -= consumed
         consumed = 0
     }
 
