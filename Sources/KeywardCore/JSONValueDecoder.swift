@@ -26,15 +26,18 @@ public struct JSONValueDecoder: Sendable {
         try ValueDecoder(value: value, parent: nil, key: nil, options: self).unwrap(value, as: type, key: nil)
     }
 
-    /// Parses `data` and decodes it; bytes that are not JSON throw `DecodingError.dataCorrupted` at the root, with the
-    /// parse error (offset and reason) as the underlying error, as `JSONDecoder` does.
-    public func decode<T: Decodable>(_ type: T.Type, from data: some DataProtocol) throws -> T {
-        let value: JSONValue
-        do { value = try JSONValue.parse(data) } catch {
+    /// `data` parsed, with JSONDecoder's error for bytes that are not JSON (for callers that look at the tree first).
+    public func parse(_ data: some DataProtocol) throws -> JSONValue {
+        do { return try JSONValue.parse(data) } catch {
             throw DecodingError.dataCorrupted(
                 DecodingError.Context(codingPath: [], debugDescription: "The given data was not valid JSON.", underlyingError: error))
         }
-        return try decode(type, from: value)
+    }
+
+    /// Parses `data` and decodes it; bytes that are not JSON throw `DecodingError.dataCorrupted` at the root, with the
+    /// parse error (offset and reason) as the underlying error, as `JSONDecoder` does.
+    public func decode<T: Decodable>(_ type: T.Type, from data: some DataProtocol) throws -> T {
+        try decode(type, from: parse(data))
     }
 }
 

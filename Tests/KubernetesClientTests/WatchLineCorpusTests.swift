@@ -184,6 +184,32 @@ struct WatchLineCorpusTests {
         #expect(try decoder.next()?.object?.metadata.name == "after")
     }
 
+    @Test("the echo of a version this process wrote comes as a bookmark of it, once; other versions decode")
+    func echoesOfOwnWritesAreBookmarks() throws {
+        let echoes = WatchEchoFilter()
+        echoes.expect(namespace: "default", name: "mine", resourceVersion: "7")
+        echoes.expect(namespace: "default", name: "raced", resourceVersion: "9")
+        var decoder = WatchLineDecoder<ConfigMap>(echoes: echoes)
+        let lines = [configMap("MODIFIED", "mine", rv: 7), configMap("MODIFIED", "mine", rv: 7), configMap("MODIFIED", "raced", rv: 8),
+                     configMap("DELETED", "other", rv: 10)]
+        decoder.append(Data((lines.joined(separator: "\n") + "\n").utf8))
+        guard case .bookmark(let version) = try #require(try decoder.next()) else { Issue.record("not a bookmark"); return }
+        #expect(version == "7")
+        // Used once: the same version again (a replay) decodes.
+        #expect(try decoder.next()?.object?.metadata.name == "mine")
+        // Another version of an expected object decodes, and drops the expectation.
+        #expect(try decoder.next()?.object?.metadata.resourceVersion == "8")
+        #expect(try decoder.next()?.object?.metadata.name == "other")
+        #expect(echoes.count == 0)
+    }
+
+    @Test("the echo filter forgets everything past its capacity rather than growing")
+    func echoFilterIsBounded() {
+        let echoes = WatchEchoFilter()
+        for i in 0...WatchEchoFilter.capacity { echoes.expect(namespace: "n", name: "o\(i)", resourceVersion: "1") }
+        #expect(echoes.count == 1)
+    }
+
     @Test("a half line stays buffered until its end arrives; nothing is decoded twice")
     func partialLineWaits() throws {
         var decoder = WatchLineDecoder<ConfigMap>()

@@ -76,6 +76,8 @@ public actor Informer<T: KubernetesResource> {
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
     /// `run()` has returned.
     private var stopped = false
+    /// The versions of this process's own writes, so the watch passes over their echoes undecoded.
+    private let echoes = WatchEchoFilter()
     /// Counters for tests and benchmarks.
     public private(set) var listCount = 0
     public private(set) var watchCount = 0
@@ -103,6 +105,12 @@ public actor Informer<T: KubernetesResource> {
     }
 
     public var hasSynced: Bool { synced }
+    /// Echoes of this process's writes the watch has not passed over yet (tests and benchmarks).
+    public nonisolated var pendingEchoes: Int { echoes.count }
+    /// The newest resourceVersion the watch (or list) of the first scope has reached (tests).
+    public var lastSeenVersion: String? { lastResourceVersions[0] }
+    /// Echoes of this process's writes passed over undecoded so far.
+    public nonisolated var passedOverEchoes: Int { echoes.passedOver }
     public var count: Int { cache.count }
 
     /// Suspends until the first list has been applied, or until the informer stopped without one (cancelled, or
@@ -170,6 +178,9 @@ public actor Informer<T: KubernetesResource> {
         let key = Self.key(object.metadata.namespace, object.metadata.name)
         let previous = cache[key]
         let kept = store(object, at: key)
+        if let version = object.metadata.resourceVersion {
+            echoes.expect(namespace: object.metadata.namespace, name: object.metadata.name, resourceVersion: version)
+        }
         guard !writeHandlers.isEmpty, previous?.metadata.resourceVersion != object.metadata.resourceVersion else { return }
         let event: InformerEvent<T> = previous.map { .updated(old: $0, new: kept) } ?? .added(kept)
         for handler in writeHandlers { await handler(event) }
@@ -295,7 +306,8 @@ public actor Informer<T: KubernetesResource> {
         let stream = try await client.watch(
             T.self, in: configuration.scopes[index],
             options: WatchOptions(labelSelector: selectorString, resourceVersion: lastResourceVersions[index],
-                                  allowBookmarks: true, timeoutSeconds: configuration.watchTimeoutSeconds))
+                                  allowBookmarks: true, timeoutSeconds: configuration.watchTimeoutSeconds),
+            echoes: echoes)
         watchCount += 1
         for try await event in stream {
             try Task.checkCancellation()

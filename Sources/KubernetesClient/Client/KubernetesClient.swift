@@ -134,8 +134,10 @@ public final class KubernetesClient: Sendable {
     }
 
     /// Opens a watch. Returns once the server accepted it; iterate the stream for events.
+    /// With `echoes`, events for versions this process wrote (and noted there) come as bookmarks, undecoded.
     public func watch<T: KubernetesResource>(_ type: T.Type, in scope: NamespaceSelector? = nil,
-                                             options: WatchOptions = WatchOptions()) async throws -> WatchStream<T> {
+                                             options: WatchOptions = WatchOptions(),
+                                             echoes: WatchEchoFilter? = nil) async throws -> WatchStream<T> {
         var query: [(String, String)] = [("watch", "1")]
         if let rv = options.resourceVersion { query.append(("resourceVersion", rv)) }
         if options.allowBookmarks { query.append(("allowWatchBookmarks", "true")) }
@@ -163,7 +165,7 @@ public final class KubernetesClient: Sendable {
             for try await chunk in body { collected.append(chunk) }
             throw failure(status: head.status, headers: head.headers, body: collected)
         }
-        return WatchStream(body: body)
+        return WatchStream(body: body, echoes: echoes)
     }
 
     // MARK: Plumbing

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardCore
 
 /// The synchronous core of ``WatchStream``: buffers the chunks of a watch response body, however they split the
 /// lines, and decodes each complete line as one event. Kept apart from the async plumbing so the fuzzer (and tests)
@@ -11,8 +12,12 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
     /// Bytes of `buffer` already searched for a newline without finding one (at least `consumed`).
     private var scanned = 0
     public let maximumLineBytes: Int
+    private let echoes: WatchEchoFilter?
 
-    public init(maximumLineBytes: Int = 16 << 20) { self.maximumLineBytes = maximumLineBytes }
+    public init(maximumLineBytes: Int = 16 << 20, echoes: WatchEchoFilter? = nil) {
+        self.maximumLineBytes = maximumLineBytes
+        self.echoes = echoes
+    }
 
     public mutating func append(_ chunk: Data) { buffer.append(chunk) }
 
@@ -64,6 +69,16 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
         return buffer.startIndex + found
     }
 
+    /// A bookmark for an ADDED or MODIFIED event whose version the echo filter expects: this process wrote it.
+    private func echo(_ line: JSONValue) -> WatchEvent<Object>? {
+        guard let echoes, let type = line["type"]?.stringValue, type == "ADDED" || type == "MODIFIED",
+            let metadata = line["object"]?["metadata"], let name = metadata["name"]?.stringValue,
+            let resourceVersion = metadata["resourceVersion"]?.stringValue else { return nil }
+        let namespace = metadata["namespace"]?.stringValue
+        return echoes.isEcho(namespace: namespace, name: name, resourceVersion: resourceVersion)
+            ? .bookmark(resourceVersion: resourceVersion) : nil
+    }
+
     /// Drops the consumed prefix once it is at least half the buffer (amortised: each byte is moved at most once more).
     private mutating func compact() {
         guard consumed > 0, consumed * 2 >= buffer.count else { return }
@@ -76,7 +91,11 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
 
     private func decode(_ line: Data) throws -> WatchEvent<Object> {
         let parsed: WatchLine<Object>
-        do { parsed = try KubeJSON.decode(WatchLine<Object>.self, from: line) } catch {
+        do {
+            let value = try KubeJSON.decoder.parse(line)
+            if let echo = echo(value) { return echo }
+            parsed = try KubeJSON.decode(WatchLine<Object>.self, from: value)
+        } catch {
             throw KubernetesError.decoding(type: "watch event of \(Object.kind)", detail: "\(error)")
         }
         switch parsed.decoded {

@@ -9,10 +9,11 @@ import Foundation
 public struct WatchStream<Object: KubernetesResource>: AsyncSequence, Sendable {
     public typealias Element = WatchEvent<Object>
     let body: AsyncThrowingStream<Data, any Error>
+    var echoes: WatchEchoFilter? = nil
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var chunks: AsyncThrowingStream<Data, any Error>.AsyncIterator
-        var lines = WatchLineDecoder<Object>()
+        var lines: WatchLineDecoder<Object>
 
         public mutating func next() async throws -> WatchEvent<Object>? {
             while true {
@@ -27,5 +28,7 @@ public struct WatchStream<Object: KubernetesResource>: AsyncSequence, Sendable {
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: body.makeAsyncIterator()) }
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(chunks: body.makeAsyncIterator(), lines: WatchLineDecoder(echoes: echoes))
+    }
 }
