@@ -64,7 +64,7 @@ public actor Informer<T: KubernetesResource> {
     private let clock: any WallClock
     private let logger: Logger
     private let policy: CachePolicy<T>?
-    private var cache: [String: T] = [:]
+    private var cache = ObjectTable<T>()
     /// Keys whose cached object is metadata only (over the policy's size bound).
     private var truncated: Set<String> = []
     private var handlers: [@Sendable (InformerEvent<T>) async -> Void] = []
@@ -153,7 +153,7 @@ public actor Informer<T: KubernetesResource> {
 
     /// Cached objects, without those cached as metadata only (``truncatedObjects(namespace:)`` lists them).
     public func list(namespace: String?) -> [T] {
-        cache.compactMap { key, object in
+        cache.entries.compactMap { key, object in
             truncated.contains(key) || (namespace != nil && object.metadata.namespace != namespace) ? nil : object
         }
     }
@@ -276,16 +276,22 @@ public actor Informer<T: KubernetesResource> {
         listCount += 1
         // Only this scope's part of the cache is replaced: other namespaces have their own loops.
         let inScope: (T) -> Bool = { object in scope.name.map { object.metadata.namespace == $0 } ?? true }
-        var old: [String: T] = [:]
-        for (key, item) in cache where inScope(item) { old[key] = remove(key) }
-        var fresh: [String: T] = [:]
+        var old = ObjectTable<T>()
+        for (key, item) in cache.entries where inScope(item) {
+            old.move(key, from: &cache)
+            truncated.remove(key)
+        }
+        var fresh: [String] = []
         fresh.reserveCapacity(list.items.count)
         for item in list.items {
             let key = Self.key(item.metadata.namespace, item.metadata.name)
-            fresh[key] = store(item, at: key)
+            store(item, at: key)
+            fresh.append(key)
         }
         lastResourceVersions[index] = list.metadata.resourceVersion
-        for (key, item) in fresh {
+        for key in fresh {
+            // What the cache holds now: the listed object, or a write of ours made while handlers ran.
+            guard let item = cache[key] else { continue }
             if let previous = old[key] {
                 if previous.metadata.resourceVersion != item.metadata.resourceVersion {
                     await dispatch(.updated(old: previous, new: item))
@@ -294,7 +300,8 @@ public actor Informer<T: KubernetesResource> {
                 await dispatch(.added(item))
             }
         }
-        for (key, item) in old where fresh[key] == nil { await dispatch(.deleted(item)) }
+        let listed = Set(fresh)
+        for (key, item) in old.entries where !listed.contains(key) { await dispatch(.deleted(item)) }
         syncedScopes.insert(index)
         if !synced, syncedScopes.count == configuration.scopes.count {
             synced = true
@@ -355,7 +362,7 @@ public actor Informer<T: KubernetesResource> {
         while !Task.isCancelled {
             do { try await clock.sleep(for: .seconds(configuration.resyncInterval)) } catch { return }
             guard synced else { continue }
-            for object in cache.values { await dispatch(.resync(object)) }
+            for (_, object) in cache.entries { await dispatch(.resync(object)) }
         }
     }
 }
