@@ -297,28 +297,34 @@ struct JSONParser {
         return value
     }
 
-    /// The number's integer part, computed in decimal as JSONDecoder's `Decimal` fallback does: the significant digits
-    /// (leading and trailing zeros dropped) must fit a UInt64, the fraction is truncated, and the magnitude must fit
-    /// Int64 (so -2^63 itself is refused here, as there).
+    /// The number's integer part, computed in decimal as JSONDecoder's `Decimal` fallback does: the digits go into a
+    /// 128-bit mantissa while they fit (an integer digit that does not fit scales the exponent instead; a fraction
+    /// digit that does not fit is dropped with the rest of the fraction), trailing zeros are moved into the exponent,
+    /// the mantissa must then fit a UInt64, the fraction is truncated, and the magnitude must fit Int64 (so -2^63
+    /// itself is refused here, as there).
     private func truncatedInteger(negative: Bool, integer: Range<Int>, fraction: Range<Int>, exponent: Int) -> Int64? {
-        // The digits are the integer part followed by the fraction, read in place.
-        func digit(_ i: Int) -> UInt64 {
-            UInt64(bytes[i < integer.count ? integer.lowerBound + i : fraction.lowerBound + i - integer.count] - UInt8(ascii: "0"))
+        var mantissa: UInt128 = 0
+        var scale = exponent
+        func appending(_ index: Int) -> UInt128? {
+            let (shifted, overflowShift) = mantissa.multipliedReportingOverflow(by: 10)
+            let (next, overflowAdd) = shifted.addingReportingOverflow(UInt128(bytes[index] - UInt8(ascii: "0")))
+            return overflowShift || overflowAdd ? nil : next
         }
-        let count = integer.count + fraction.count
-        var first = 0
-        while first < count, digit(first) == 0 { first += 1 }
-        var end = count
-        while end > first, digit(end - 1) == 0 { end -= 1 }
-        var magnitude: UInt64 = 0
-        for i in first..<end {
-            let (shifted, overflowShift) = magnitude.multipliedReportingOverflow(by: 10)
-            let (next, overflowAdd) = shifted.addingReportingOverflow(digit(i))
-            if overflowShift || overflowAdd { return nil }
-            magnitude = next
+        for index in integer {
+            if let next = appending(index) { mantissa = next } else { scale += 1 }
         }
+        for index in fraction {
+            guard let next = appending(index) else { break }
+            mantissa = next
+            scale -= 1
+        }
+        guard mantissa != 0 else { return 0 }
+        while mantissa % 10 == 0 {
+            mantissa /= 10
+            scale += 1
+        }
+        guard var magnitude = UInt64(exactly: mantissa) else { return nil }
         // Bounded either way: 20 divisions reach zero, and 20 multiplications overflow any nonzero UInt64.
-        var scale = exponent - fraction.count + (count - end)
         while scale < 0, magnitude != 0 { magnitude /= 10; scale += 1 }
         while scale > 0, magnitude != 0 {
             let (shifted, overflow) = magnitude.multipliedReportingOverflow(by: 10)
