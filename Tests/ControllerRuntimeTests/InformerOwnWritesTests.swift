@@ -38,9 +38,9 @@ import Testing
         await server.shutdown()
     }
 
-    /// A running informer passes over the watch echoes of its own writes (they change nothing it holds), and still
-    /// delivers another writer's changes to the same object.
-    @Test func echoesOfOwnWritesAreNotDecodedAgain() async throws {
+    /// A running informer whose watch passes over the echoes of its own writes still ends at the object's latest
+    /// version and delivers another writer's change to the same object; the filter holds at most one note per object.
+    @Test func echoFilterKeepsTheCacheRightAndOthersWritesVisible() async throws {
         let (server, client) = try await startCluster()
         let informer = Informer<ConfigMap>(client: client)
         let store = KubernetesStore(client: client)
@@ -51,15 +51,16 @@ import Testing
         }
         let running = Task { await informer.run() }
         await informer.waitForSync()
-        // An echo that outruns its write's response is decoded as before, so several writes, each waited for.
+        // Whether an echo is passed over depends on whether it outruns its write's response (then it is decoded as
+        // before), which the test cannot steer: the filter itself is tested line by line in WatchLineCorpusTests.
+        // Here: with the filter in the watch, twenty writes leave the cache at the last one and no handler confused.
         var updated = try await store.create(ConfigMap(metadata: ObjectMeta(name: "state", namespace: "default"), data: ["v": "0"]))
-        for value in ["1", "2", "2a", "2b", "2c"] {
+        for value in (1...20).map({ "w\($0)" }) {
             updated.data = ["v": value]
             updated = try await store.update(updated)
             let version = updated.metadata.resourceVersion
             #expect(await within(10) { await informer.lastSeenVersion == version })
         }
-        #expect(informer.passedOverEchoes >= 1, "no echo was passed over")
         #expect(await informer.cached(namespace: "default", name: "state")?.metadata.resourceVersion == updated.metadata.resourceVersion)
         // Someone else's write is an ordinary event.
         var theirs = updated
