@@ -62,11 +62,13 @@ struct ProbeCommandTests {
         #expect(wrongName.output.contains("the leaf does not cover \"other.probe.test\""), "\(wrongName.output)")
         #expect(wrongName.output.contains("chain:    invalid"), "\(wrongName.output)")
 
-        // Unreachable: nothing listens.
+        // Unreachable: nothing listens. A port of its own that refuses connections: the stopped nginx's port was
+        // taken by another test's TLS server once, which then answered with a handshake failure.
         await nginx.stop()
-        let unreachable = try await probe([nginx.address, "--servername", "web.probe.test"])
+        let refusing = try ClosedPort()
+        let unreachable = try await probe([refusing.address, "--servername", "web.probe.test"])
         #expect(unreachable.status == 2, "\(unreachable.output)")
-        #expect(unreachable.output.contains("unreachable: \(nginx.address)"), "\(unreachable.output)")
+        #expect(unreachable.output.contains("unreachable: \(refusing.address)"), "\(unreachable.output)")
 
         // Bad options are usage errors, not probe results.
         let bad = try await probe(["web.probe.test", "--expect-cert", "a", "--expect-secret", "b/c"])
