@@ -17,9 +17,9 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// here; going through `JSONDecoder` and `Decodable` (a failed `try?` per type guess per value) cost several times the
 /// parse itself. It accepts what that path accepted, so stored data reads the same: RFC 8259 plus a leading byte-order
 /// mark and a trailing comma in arrays and objects; a repeated object key keeps its first value; a number becomes
-/// `.int` exactly where `JSONDecoder` decoded an Int64 (`1.0`, `1e2`), `.double` otherwise, and one too large for a Double is
-/// refused. Strings must be valid UTF-8 with paired surrogate escapes. Nesting deeper than ``maxDepth`` is refused,
-/// so hostile input cannot exhaust the stack.
+/// `.int` exactly where `JSONDecoder` decoded an Int64 (`1.0`, `1e2`), `.double` otherwise, and one too large for a
+/// Double is refused. Strings must be valid UTF-8 with paired surrogate escapes. Nesting deeper than ``maxDepth`` is
+/// refused, so hostile input cannot exhaust the stack.
 struct JSONParser {
     static let maxDepth = 512
 

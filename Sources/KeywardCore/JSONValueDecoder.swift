@@ -138,7 +138,7 @@ private final class ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     func bool(_ value: JSONValue, _ key: (any CodingKey)?) throws -> Bool {
         // JSONDecoder calls a null where a Bool belongs a type mismatch, not a missing value (unlike strings and numbers).
-        guard case .bool(let bool) = value else { throw mismatch(Bool.self, value == .null ? .bool(false) : value, path(key), found: value) }
+        guard case .bool(let bool) = value else { throw mismatch(Bool.self, value, path(key), nullIsMissing: false) }
         return bool
     }
 
@@ -210,15 +210,16 @@ private final class ValueDecoder: Decoder, SingleValueDecodingContainer {
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try unwrap(value, as: type, key: nil) }
 }
 
-/// `JSONDecoder`'s errors for a value of the wrong JSON type: `valueNotFound` for null, `typeMismatch` otherwise.
+/// `JSONDecoder`'s errors for a value of the wrong JSON type: `valueNotFound` for null (where `nullIsMissing`),
+/// `typeMismatch` otherwise.
 private func mismatch(_ type: Any.Type, _ value: JSONValue, _ path: [any CodingKey], container: String? = nil,
-                      found: JSONValue? = nil) -> DecodingError {
-    if value == .null {
+                      nullIsMissing: Bool = true) -> DecodingError {
+    if nullIsMissing, value == .null {
         let what = container.map { "Cannot get \($0) decoding container -- found null value instead" }
             ?? "Cannot get value of type \(type) -- found null value instead"
         return DecodingError.valueNotFound(type, DecodingError.Context(codingPath: path, debugDescription: what))
     }
-    let found: String = switch found ?? value {
+    let found: String = switch value {
     case .null: "null"
     case .bool: "bool"
     case .int, .double: "number"
@@ -266,26 +267,18 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decoder.unwrap(value(key), as: type, key: key) }
 
     // One lookup for the optional fields most of an object is made of (the defaults look the key up three times).
+    private func present(_ key: Key) -> JSONValue? {
+        // `.none`, not `nil`: JSONValue is itself ExpressibleByNilLiteral.
+        guard let value = object[key.stringValue], value != .null else { return .none }
+        return value
+    }
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        guard let value = object[key.stringValue], value != .null else { return nil }
-        return try decoder.unwrap(value, as: type, key: key)
+        try present(key).map { try decoder.unwrap($0, as: type, key: key) }
     }
-    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
-        guard let value = object[key.stringValue], value != .null else { return nil }
-        return try decoder.string(value, key)
-    }
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
-        guard let value = object[key.stringValue], value != .null else { return nil }
-        return try decoder.bool(value, key)
-    }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
-        guard let value = object[key.stringValue], value != .null else { return nil }
-        return try decoder.integer(value, key)
-    }
-    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
-        guard let value = object[key.stringValue], value != .null else { return nil }
-        return try decoder.integer(value, key)
-    }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(key).map { try decoder.string($0, key) } }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key).map { try decoder.bool($0, key) } }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key).map { try decoder.integer($0, key) } }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try present(key).map { try decoder.integer($0, key) } }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         try decoder.child(value(key), at: key).container(keyedBy: type)
