@@ -109,8 +109,6 @@ public actor Informer<T: KubernetesResource> {
     public nonisolated var pendingEchoes: Int { echoes.count }
     /// The newest resourceVersion the watch (or list) of the first scope has reached (tests).
     public var lastSeenVersion: String? { lastResourceVersions[0] }
-    /// Echoes of this process's writes passed over undecoded so far.
-    public nonisolated var passedOverEchoes: Int { echoes.passedOver }
     public var count: Int { cache.count }
 
     /// Suspends until the first list has been applied, or until the informer stopped without one (cancelled, or

@@ -13,7 +13,6 @@ import Synchronization
 public final class WatchEchoFilter: Sendable {
     public static let capacity = 65_536
     private let versions = Mutex<[String: String]>([:])
-    private let passed = Atomic<Int>(0)
 
     public init() {}
 
@@ -29,15 +28,9 @@ public final class WatchEchoFilter: Sendable {
     /// Whether this event is the echo of an expected write (and forgets the expectation either way).
     func isEcho(namespace: String?, name: String, resourceVersion: String) -> Bool {
         versions.withLock { versions in
-            guard let expected = versions.removeValue(forKey: Self.key(namespace, name)) else { return false }
-            guard expected == resourceVersion else { return false }
-            passed.add(1, ordering: .relaxed)
-            return true
+            versions.removeValue(forKey: Self.key(namespace, name)) == resourceVersion
         }
     }
-
-    /// Echoes passed over so far.
-    public var passedOver: Int { passed.load(ordering: .relaxed) }
 
     /// Expected echoes not seen yet.
     public var count: Int { versions.withLock { $0.count } }

@@ -11,6 +11,8 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
     private var consumed = 0
     /// Bytes of `buffer` already searched for a newline without finding one (at least `consumed`).
     private var scanned = 0
+    /// The longest line held while waiting for its newline. Kubernetes objects are capped near 1.5 MiB by etcd; a
+    /// stream that sends far more without a newline is broken or hostile, and must not grow memory without bound.
     public let maximumLineBytes: Int
     private let echoes: WatchEchoFilter?
 
@@ -21,6 +23,9 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
 
     public mutating func append(_ chunk: Data) { buffer.append(chunk) }
 
+    /// The next complete event, or nil when no whole line is buffered yet. Blank lines are skipped. Throws
+    /// ``KubernetesError/decoding(type:detail:)`` once a line outgrows ``maximumLineBytes`` (the buffer is dropped;
+    /// the caller resumes the watch from its last resourceVersion).
     public mutating func next() throws -> WatchEvent<Object>? {
         while let newline = nextNewline() {
             let line = buffer[(buffer.startIndex + consumed)..<newline]
@@ -42,6 +47,7 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
         return nil
     }
 
+    /// At the end of the body: a final line without a newline is still a complete event if it decodes.
     public mutating func finish() throws -> WatchEvent<Object>? {
         if let event = try next() { return event }
         let rest = Data(buffer[(buffer.startIndex + consumed)...])
