@@ -20,6 +20,10 @@ let invalidSpecCases: [InvalidSpecCase] = [
     .init(name: "secretName not a DNS label", field: "spec.secretName") { $0.secretName = "Web_TLS" },
     .init(name: "dnsName with an empty label", field: "spec.dnsNames[0]") { $0.dnsNames = ["web..example.com"] },
     .init(name: "wildcard over a single label", field: "spec.dnsNames[0]") { $0.dnsNames = ["*.com"] },
+    // Standalone manifests meet no schema: a YAML alias can expand a list to hundreds of thousands of names.
+    .init(name: "more dnsNames than maxItems", field: "spec.dnsNames") {
+        $0.dnsNames = (0...Certificate.Spec.maximumNamesPerList).map { "host\($0).example.com" }
+    },
     .init(name: "invalid IPv4 address", field: "spec.ipAddresses[0]") { $0.ipAddresses = ["10.0.0.300"] },
     .init(name: "URI without a scheme", field: "spec.uris[0]") { $0.uris = ["not a uri"] },
     .init(name: "email without @", field: "spec.emailAddresses[0]") { $0.emailAddresses = ["ops.example.com"] },
