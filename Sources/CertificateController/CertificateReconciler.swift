@@ -456,7 +456,7 @@ public struct CertificateReconciler: Reconciler {
             notBefore: info.notBefore, notAfter: info.notAfter, renewBefore: renewBefore(certificate),
             jitterSeed: certificate.metadata.uid ?? certificate.metadata.key)
         let renewalTime = seconds(min(scheduled, advice?.renewalTime ?? scheduled))
-        let issuerFingerprint = issuer.expectedIssuer.flatMap { try? CertificateInfo($0).sha256Fingerprint }
+        let issuerFingerprint = issuer.expectedIssuer.map(CertificateInfo.sha256Fingerprint)
         try await writeStatus(certificate, event: event) { status in
             status.notBefore = seconds(info.notBefore)
             status.notAfter = seconds(info.notAfter)

@@ -123,7 +123,7 @@ public struct IssuerReconciler<Resource: IssuerObject>: Reconciler {
                                         observedGeneration: issuer.metadata.generation, lastTransitionTime: seconds(now)))
         status.observedGeneration = issuer.metadata.generation
         if let ca = verdict.ca {
-            status.caFingerprintSHA256 = try? CertificateInfo(ca).sha256Fingerprint
+            status.caFingerprintSHA256 = CertificateInfo.sha256Fingerprint(ca)
             status.caNotAfter = seconds(ca.notValidAfter)
         } else if verdict.reason != IssuerReason.invalidKeyPair {
             // No CA to describe (self-signed, Secret gone): the fingerprint goes too, so a returning CA is a change.

@@ -1,4 +1,4 @@
-import ControllerRuntime
+@testable import ControllerRuntime
 import Foundation
 import KeywardTestSupport
 import KubeAPIServer
@@ -69,6 +69,46 @@ import Testing
         #expect(await within(10) { seen.withLock { $0 }.last == "3" })
         #expect(informer.pendingEchoes <= 1)
         #expect(await informer.cached(namespace: "default", name: "state")?.data?["v"] == "3")
+        running.cancel()
+        await running.value
+        client.shutdown()
+        await server.shutdown()
+    }
+
+    /// The echo of a write that outruns the write's response (steered here: the response is handed over only after
+    /// the watch delivered the echo) notifies only the handlers that follow own writes, once; another writer's change
+    /// that lands while a write is in flight is held and then delivered to everyone.
+    @Test func echoOutrunningItsResponseIsNotReconciledAgain() async throws {
+        let (server, client) = try await startCluster()
+        let informer = Informer<ConfigMap>(client: client)
+        let plain = Mutex<[String]>([])
+        let withOwn = Mutex<[String]>([])
+        await informer.addHandler { event in plain.withLock { $0.append(event.object.data?["v"] ?? "") } }
+        await informer.addHandlerIncludingOwnWrites { event in withOwn.withLock { $0.append(event.object.data?["v"] ?? "") } }
+        let running = Task { await informer.run() }
+        await informer.waitForSync()
+        var object = try await client.create(ConfigMap(metadata: ObjectMeta(name: "state", namespace: "default"), data: ["v": "0"]))
+        #expect(await within(10) { plain.withLock { $0 } == ["0"] })
+
+        // Our write: its echo reaches the cache while the write still counts as in flight.
+        await informer.beginWrite(namespace: "default", name: "state")
+        object.data = ["v": "ours"]
+        let ours = try await client.update(object)
+        #expect(await within(10) { await informer.cached(namespace: "default", name: "state")?.data?["v"] == "ours" })
+        await informer.endWrite(ours, namespace: "default", name: "state")
+        #expect(plain.withLock { $0 } == ["0"])
+        #expect(withOwn.withLock { $0 } == ["0", "ours"])
+
+        // Someone else's write lands while ours is in flight, and ours fails: theirs reaches every handler.
+        await informer.beginWrite(namespace: "default", name: "state")
+        var theirs = ours
+        theirs.data = ["v": "theirs"]
+        _ = try await client.update(theirs)
+        #expect(await within(10) { await informer.cached(namespace: "default", name: "state")?.data?["v"] == "theirs" })
+        #expect(plain.withLock { $0 } == ["0"])
+        await informer.endWrite(nil, namespace: "default", name: "state")
+        #expect(plain.withLock { $0 } == ["0", "theirs"])
+        #expect(withOwn.withLock { $0 } == ["0", "ours", "theirs"])
         running.cancel()
         await running.value
         client.shutdown()

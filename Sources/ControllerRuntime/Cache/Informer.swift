@@ -169,6 +169,41 @@ public actor Informer<T: KubernetesResource> {
         configuration.labelSelector.allSatisfy { labels[$0.key] == $0.value }
     }
 
+    // MARK: Own writes
+
+    /// Marks a write of this process to the object as in flight until ``endWrite(_:namespace:name:)``. Its watch
+    /// event may outrun the write's response; until the response tells its version, a watch event for the object
+    /// updates the cache but its notification is held.
+    func beginWrite(namespace: String?, name: String) {
+        writesInFlight[Self.key(namespace, name), default: 0] += 1
+    }
+
+    /// Ends a write begun with ``beginWrite(namespace:name:)``; `written` is the server's answer, nil when the write
+    /// failed. A held notification of exactly the written version is the write's own echo: only the handlers that
+    /// follow own writes get it (a controller's queue would reconcile its own write again). Anything else held is
+    /// someone else's change and goes to every handler.
+    func endWrite(_ written: T?, namespace: String?, name: String) async {
+        let key = Self.key(namespace, name)
+        if let written { await observeWrite(written) }
+        let remaining = (writesInFlight[key] ?? 1) - 1
+        writesInFlight[key] = remaining > 0 ? remaining : nil
+        guard remaining <= 0, let held = heldEvents.removeValue(forKey: key) else { return }
+        if let version = written?.metadata.resourceVersion, held.object.metadata.resourceVersion == version {
+            for handler in writeHandlers { await handler(held) }
+        } else {
+            await dispatch(held)
+        }
+    }
+
+    /// Two changes to one object as one notification: from the first's old state to the second's new one.
+    private static func merge(_ first: InformerEvent<T>, then second: InformerEvent<T>) -> InformerEvent<T> {
+        switch (first, second) {
+        case (.added, _): .added(second.object)
+        case (.updated(let old, _), _): .updated(old: old, new: second.object)
+        default: second
+        }
+    }
+
     /// Records the result of our own write so reads see it before its watch event arrives.
     func observeWrite(_ object: T) async {
         guard labelsMatch(object.metadata.labels, configuration.labelSelector),
@@ -323,23 +358,32 @@ public actor Informer<T: KubernetesResource> {
     }
 
     private var pending: [InformerEvent<T>] = []
+    /// Writes of this process in flight per cache key, and the notification held for each meanwhile.
+    private var writesInFlight: [String: Int] = [:]
+    private var heldEvents: [String: InformerEvent<T>] = [:]
 
     private func apply(_ event: WatchEvent<T>) {
         switch event {
         case .bookmark: return
         case .added(let object), .modified(let object):
             let key = Self.key(object.metadata.namespace, object.metadata.name)
+            let change: InformerEvent<T>
             if let previous = cache[key] {
                 let kept = store(object, at: key)
                 // Our own writes are already cached: the echo of the same version changes nothing.
-                if previous.metadata.resourceVersion != object.metadata.resourceVersion {
-                    pending.append(.updated(old: previous, new: kept))
-                }
+                guard previous.metadata.resourceVersion != object.metadata.resourceVersion else { return }
+                change = .updated(old: previous, new: kept)
             } else {
-                pending.append(.added(store(object, at: key)))
+                change = .added(store(object, at: key))
+            }
+            if writesInFlight[key] != nil {
+                heldEvents[key] = heldEvents[key].map { Self.merge($0, then: change) } ?? change
+            } else {
+                pending.append(change)
             }
         case .deleted(let object):
             let key = Self.key(object.metadata.namespace, object.metadata.name)
+            if let held = heldEvents.removeValue(forKey: key) { pending.append(held) }
             let previous = remove(key)
             pending.append(.deleted(previous ?? policy.map { $0.admit(object).stored } ?? object))
         }

@@ -97,22 +97,32 @@ public final class KubernetesStore: ResourceStore {
     }
 
     public func create<T: KubernetesResource>(_ object: T) async throws -> T {
-        let created = try await translate(object) { try await client.create(object) }
-        await informer(for: T.self)?.observeWrite(created)
-        return created
+        try await write(object) { try await client.create(object) }
     }
 
     public func update<T: KubernetesResource>(_ object: T) async throws -> T {
-        let updated = try await translate(object) { try await client.update(object) }
-        await informer(for: T.self)?.observeWrite(updated)
-        return updated
+        try await write(object) { try await client.update(object) }
     }
 
     public func updateStatus<T: HasStatusSubresource>(_ object: T) async throws -> T {
         let object = SecretScrubber.scrubStatus(object)  // no key material in status, whoever built the message
-        let updated = try await translate(object) { try await client.updateStatus(object) }
-        await informer(for: T.self)?.observeWrite(updated)
-        return updated
+        return try await write(object) { try await client.updateStatus(object) }
+    }
+
+    /// A write the informer knows is in flight: its echo is recognised whether it arrives before or after the
+    /// response, and the response is cached so reads see it at once.
+    private func write<T: KubernetesResource>(_ object: T, _ body: () async throws -> T) async throws -> T {
+        let informer = informer(for: T.self)
+        let (namespace, name) = (object.metadata.namespace, object.metadata.name)
+        await informer?.beginWrite(namespace: namespace, name: name)
+        do {
+            let written = try await translate(object, body)
+            await informer?.endWrite(written, namespace: namespace, name: name)
+            return written
+        } catch {
+            await informer?.endWrite(nil, namespace: namespace, name: name)
+            throw error
+        }
     }
 
     public func delete<T: KubernetesResource>(_ type: T.Type, namespace: String?, name: String) async throws {

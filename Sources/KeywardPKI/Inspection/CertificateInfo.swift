@@ -39,10 +39,7 @@ public struct CertificateInfo: Sendable, Hashable {
         notBefore = certificate.notValidBefore
         notAfter = certificate.notValidAfter
         serialHex = Self.serialHex(certificate.serialNumber)
-        var serializer = DER.Serializer()
-        try? serializer.serialize(certificate)  // re-emits the parsed bytes; cannot fail for a parsed certificate
-        let der = serializer.serializedBytes
-        sha256Fingerprint = Hex.encode(SHA256.hash(data: der))
+        sha256Fingerprint = Self.sha256Fingerprint(certificate)
         subjectDN = certificate.subject.description
         issuerDN = certificate.issuer.description
         let attributes = Self.attributes(of: certificate.subject)
@@ -113,6 +110,14 @@ public struct CertificateInfo: Sendable, Hashable {
         } catch {
             throw .invalidCertificate(index: 0, reason: error.description)
         }
+    }
+
+    /// SHA-256 of the DER encoding, lowercase hex: the one fact status needs of an issuer's CA on every issuance,
+    /// without the rest of the inspection (a self-signed CA's inspection verifies its signature).
+    public static func sha256Fingerprint(_ certificate: Certificate) -> String {
+        var serializer = DER.Serializer()
+        try? serializer.serialize(certificate)  // re-emits the parsed bytes; cannot fail for a parsed certificate
+        return Hex.encode(SHA256.hash(data: serializer.serializedBytes))
     }
 
     public static func serialHex(_ serial: Certificate.SerialNumber) -> String {
