@@ -109,6 +109,20 @@ import Testing
         await informer.endWrite(nil, namespace: "default", name: "state")
         #expect(plain.withLock { $0 } == ["0", "theirs"])
         #expect(withOwn.withLock { $0 } == ["0", "ours", "theirs"])
+
+        // Ours, then theirs on top of it, both watched before our response: the cache stays at theirs (the response
+        // is older than what the watch brought), and theirs reaches every handler.
+        await informer.beginWrite(namespace: "default", name: "state")
+        var second = try await client.get(ConfigMap.self, name: "state", namespace: "default")
+        second.data = ["v": "ours again"]
+        let oursAgain = try await client.update(second)
+        var later = oursAgain
+        later.data = ["v": "theirs later"]
+        _ = try await client.update(later)
+        #expect(await within(10) { await informer.cached(namespace: "default", name: "state")?.data?["v"] == "theirs later" })
+        await informer.endWrite(oursAgain, namespace: "default", name: "state")
+        #expect(await informer.cached(namespace: "default", name: "state")?.data?["v"] == "theirs later")
+        #expect(plain.withLock { $0 } == ["0", "theirs", "theirs later"])
         running.cancel()
         await running.value
         client.shutdown()

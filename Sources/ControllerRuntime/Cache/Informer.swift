@@ -184,9 +184,16 @@ public actor Informer<T: KubernetesResource> {
     /// someone else's change and goes to every handler.
     func endWrite(_ written: T?, namespace: String?, name: String) async {
         let key = Self.key(namespace, name)
-        if let written { await observeWrite(written) }
         let remaining = (writesInFlight[key] ?? 1) - 1
         writesInFlight[key] = remaining > 0 ? remaining : nil
+        let seen = remaining > 0 ? versionsSeenWhileWriting[key] : versionsSeenWhileWriting.removeValue(forKey: key)
+        if let written {
+            // The watch delivers versions in order: once it brought the written one, what the cache holds is that
+            // or newer, and caching the response would put an older version back.
+            if let version = written.metadata.resourceVersion, seen?.contains(version) == true {} else {
+                await observeWrite(written)
+            }
+        }
         guard remaining <= 0, let held = heldEvents.removeValue(forKey: key) else { return }
         if let version = written?.metadata.resourceVersion, held.object.metadata.resourceVersion == version {
             for handler in writeHandlers { await handler(held) }
@@ -361,6 +368,7 @@ public actor Informer<T: KubernetesResource> {
     /// Writes of this process in flight per cache key, and the notification held for each meanwhile.
     private var writesInFlight: [String: Int] = [:]
     private var heldEvents: [String: InformerEvent<T>] = [:]
+    private var versionsSeenWhileWriting: [String: Set<String>] = [:]
 
     private func apply(_ event: WatchEvent<T>) {
         switch event {
@@ -378,6 +386,7 @@ public actor Informer<T: KubernetesResource> {
             }
             if writesInFlight[key] != nil {
                 heldEvents[key] = heldEvents[key].map { Self.merge($0, then: change) } ?? change
+                if let version = object.metadata.resourceVersion { versionsSeenWhileWriting[key, default: []].insert(version) }
             } else {
                 pending.append(change)
             }

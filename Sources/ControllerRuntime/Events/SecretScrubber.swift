@@ -75,6 +75,10 @@ public enum SecretScrubber {
     /// breaks (`\n`, `\r\n`, or a literal `\n` as in JSON), optionally indented, when the line before is at least
     /// 16 characters long: the shape of wrapped base64, and not of prose.
     static func scrubBase64(_ text: String) -> String {
+        // Key material found below starts with the `L` of `LS0tLS1CRUdJTi` or the `M` of a DER SEQUENCE (0x30) (its
+        // rest may be wrapped onto the next line): without either, every word of a status message would be a base64
+        // run checked for nothing.
+        guard contains(text, "M") || contains(text, "L") else { return text }
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -286,7 +290,7 @@ public enum SecretScrubber {
     /// Replaces byte lists as Swift prints `[UInt8]` (`[48, 130, 4, 164, 2, 1, 0, …]`) that hold a private key's DER,
     /// up to the closing bracket (or the end of the text, when it was cut off).
     static func scrubByteLists(_ text: String) -> String {
-        guard text.contains("[48,") else { return text }
+        guard contains(text, "[48,") else { return text }
         var result = ""
         var rest = text[...]
         while let open = rest.range(of: "[48,") {
