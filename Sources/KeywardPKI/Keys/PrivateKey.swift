@@ -25,8 +25,11 @@ public struct PrivateKey: Sendable {
     /// A fresh key from the system's cryptographic RNG. RSA 4096 takes around a second.
     public static func generate(_ algorithm: KeyAlgorithm = .default) throws(KeyError) -> PrivateKey {
         switch algorithm {
-        case .ecdsaP256: return PrivateKey(backing: .p256(P256.Signing.PrivateKey()))
-        case .ecdsaP384: return PrivateKey(backing: .p384(P384.Signing.PrivateKey()))
+        // Not "compact representable" (a point whose x alone identifies it, draft-jivsov-ecc-compact): X.509 never
+        // uses that form, and asking for it makes swift-crypto generate two keys on average, each with BoringSSL's
+        // pairwise consistency check.
+        case .ecdsaP256: return PrivateKey(backing: .p256(P256.Signing.PrivateKey(compactRepresentable: false)))
+        case .ecdsaP384: return PrivateKey(backing: .p384(P384.Signing.PrivateKey(compactRepresentable: false)))
         case .ed25519: return PrivateKey(backing: .ed25519(Curve25519.Signing.PrivateKey()))
         case .rsa2048, .rsa3072, .rsa4096:
             do {
