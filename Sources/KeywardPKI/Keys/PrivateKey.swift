@@ -25,11 +25,12 @@ public struct PrivateKey: Sendable {
     /// A fresh key from the system's cryptographic RNG. RSA 4096 takes around a second.
     public static func generate(_ algorithm: KeyAlgorithm = .default) throws(KeyError) -> PrivateKey {
         switch algorithm {
-        // Not "compact representable" (a point whose x alone identifies it, draft-jivsov-ecc-compact): X.509 never
-        // uses that form, and asking for it makes swift-crypto generate two keys on average, each with BoringSSL's
-        // pairwise consistency check.
-        case .ecdsaP256: return PrivateKey(backing: .p256(P256.Signing.PrivateKey(compactRepresentable: false)))
-        case .ecdsaP384: return PrivateKey(backing: .p384(P384.Signing.PrivateKey(compactRepresentable: false)))
+        case .ecdsaP256:
+            let key = randomScalarKey(byteCount: 32) { try P256.Signing.PrivateKey(rawRepresentation: $0) }
+            return PrivateKey(backing: .p256(key ?? P256.Signing.PrivateKey(compactRepresentable: false)))
+        case .ecdsaP384:
+            let key = randomScalarKey(byteCount: 48) { try P384.Signing.PrivateKey(rawRepresentation: $0) }
+            return PrivateKey(backing: .p384(key ?? P384.Signing.PrivateKey(compactRepresentable: false)))
         case .ed25519: return PrivateKey(backing: .ed25519(Curve25519.Signing.PrivateKey()))
         case .rsa2048, .rsa3072, .rsa4096:
             do {
@@ -39,6 +40,26 @@ public struct PrivateKey: Sendable {
                 throw .generationFailed(algorithm: algorithm)
             }
         }
+    }
+
+    /// A NIST-curve key whose scalar is drawn from the system's cryptographic RNG. BoringSSL refuses 0 and anything
+    /// not below the group order, so drawing again until it accepts is rejection sampling, uniform over [1, n−1]
+    /// (a redraw happens about once in 2³² keys): what `EC_KEY_generate_key` does inside. swift-crypto's own
+    /// generation adds FIPS 140's pairwise sign-and-verify test, two thirds of a key's cost, and by default retries
+    /// until the point is "compact representable" (x alone identifies it), a form X.509 never uses.
+    static func randomScalarKey<Key>(byteCount: Int, _ make: ([UInt8]) throws -> Key) -> Key? {
+        var generator = SystemRandomNumberGenerator()
+        var scalar = [UInt8](repeating: 0, count: byteCount)
+        defer { scalar.withUnsafeMutableBytes { raw in raw.initializeMemory(as: UInt8.self, repeating: 0) } }
+        for _ in 0..<8 {
+            scalar.withUnsafeMutableBytes { raw in
+                for offset in stride(from: 0, to: byteCount, by: 8) {
+                    raw.storeBytes(of: generator.next() as UInt64, toByteOffset: offset, as: UInt64.self)
+                }
+            }
+            if let key = try? make(scalar) { return key }
+        }
+        return nil
     }
 
     /// The algorithm (and for RSA the size) of this key.
