@@ -15,9 +15,12 @@ public struct CertificateInfo: Sendable, Hashable {
     public let sha256Fingerprint: String
     public let commonName: String?
     public let subject: CertificateSubject
-    /// RFC 4514 text of the subject and issuer names.
-    public let subjectDN: String
-    public let issuerDN: String
+    /// RFC 4514 text of the subject and issuer names, rendered when asked for: the CLI shows them, while the
+    /// controller inspects every certificate it issues and never does.
+    public var subjectDN: String { subjectName.description }
+    public var issuerDN: String { issuerName.description }
+    let subjectName: DistinguishedName
+    let issuerName: DistinguishedName
     public let dnsNames: [String]
     /// Canonical text (RFC 5952 for IPv6).
     public let ipAddresses: [String]
@@ -40,8 +43,8 @@ public struct CertificateInfo: Sendable, Hashable {
         notAfter = certificate.notValidAfter
         serialHex = Self.serialHex(certificate.serialNumber)
         sha256Fingerprint = Self.sha256Fingerprint(certificate)
-        subjectDN = certificate.subject.description
-        issuerDN = certificate.issuer.description
+        subjectName = certificate.subject
+        issuerName = certificate.issuer
         let attributes = Self.attributes(of: certificate.subject)
         commonName = attributes[.RDNAttributeType.commonName]?.last
         subject = CertificateSubject(

@@ -8,8 +8,9 @@ import X509
 /// CA/Browser Forum's 64-bit minimum, and makes zero impossible.
 enum SerialNumberGenerator {
     static func next() -> Certificate.SerialNumber {
+        // Two draws of eight bytes: a draw per byte cost a getrandom(2) call each.
         var rng = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+        var bytes = [rng.next() as UInt64, rng.next() as UInt64].flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
         bytes[0] = (bytes[0] & 0x7F) | 0x40
         return Certificate.SerialNumber(bytes: bytes)
     }
