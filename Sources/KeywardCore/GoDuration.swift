@@ -21,11 +21,19 @@ public struct GoDuration: Sendable, Hashable, Comparable, Codable, CustomStringC
 
     /// Parses `text`; throws ``GoDuration/ParseError`` naming what was wrong.
     public init(parsing text: String) throws(ParseError) {
+        if let whole = Self.wholeUnits(text) {
+            nanoseconds = whole
+        } else {
+            nanoseconds = try Self.parsedGenerally(text)
+        }
+    }
+
+    static func parsedGenerally(_ text: String) throws(ParseError) -> Int64 {
         var s = Substring(text.trimmingCharacters(in: .whitespaces))
         guard !s.isEmpty else { throw ParseError(input: text, reason: "empty duration") }
         var negative = false
         if s.first == "-" || s.first == "+" { negative = s.first == "-"; s = s.dropFirst() }
-        if s == "0" { self.nanoseconds = 0; return }
+        if s == "0" { return 0 }
         var total: Double = 0
         while !s.isEmpty {
             let numberEnd = s.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == ".")) }) ?? s.endIndex
@@ -45,7 +53,31 @@ public struct GoDuration: Sendable, Hashable, Comparable, Codable, CustomStringC
             total += value * scale
         }
         guard total < Double(Int64.max) else { throw ParseError(input: text, reason: "duration too large") }
-        self.nanoseconds = Int64(total.rounded()) * (negative ? -1 : 1)
+        return Int64(total.rounded()) * (negative ? -1 : 1)
+    }
+
+    /// The form nearly every manifest uses, digits and one of `h`, `m`, `s` (`2160h`), read from the bytes; nil for
+    /// anything else, and for a result of 2⁵³ ns (104 days) or more, where the general parse's Double arithmetic
+    /// could round differently. Reconciles read durations on every pass; the general parse goes through
+    /// `trimmingCharacters` and Characters.
+    static func wholeUnits(_ text: String) -> Int64? {
+        let bytes = text.utf8
+        guard bytes.count >= 2, bytes.count <= 17, let unit = bytes.last else { return nil }
+        let scale: Int64
+        switch unit {
+        case UInt8(ascii: "h"): scale = 3_600_000_000_000
+        case UInt8(ascii: "m"): scale = 60_000_000_000
+        case UInt8(ascii: "s"): scale = 1_000_000_000
+        default: return nil
+        }
+        var value: Int64 = 0
+        for byte in bytes.dropLast() {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        let (product, overflow) = value.multipliedReportingOverflow(by: scale)
+        guard !overflow, product < 1 << 53 else { return nil }
+        return product
     }
 
     private static let units: [String: Double] = [

@@ -1,5 +1,5 @@
 import Foundation
-import KeywardCore
+@testable import KeywardCore
 import Testing
 
 @Suite struct GoDurationTests {
@@ -14,6 +14,27 @@ import Testing
     @Test(arguments: ["", "h", "5", "5d", "1h30", "abc", "1.2.3s", "5 m"])
     func rejects(text: String) {
         #expect(throws: GoDuration.ParseError.self) { try GoDuration(parsing: text) }
+    }
+
+    /// The byte-level reading of `2160h`-style text gives exactly what the general parse gives, and leaves
+    /// everything else (signs, spaces, fractions, several units, results past 2⁵³ ns) to it.
+    @Test func wholeUnitsAgreeWithTheGeneralParse() throws {
+        var generator = SystemRandomNumberGenerator()
+        var inputs = ["0h", "1h", "05m", "2160h", "720h", "30s", "2501h", "2502h", "150119m", "9007199s", "9007200s",
+                      " 5h", "5h ", "+5h", "-5h", "1.5h", "1h30m", "5ms", "5", "h", "", "99999999999999999h"]
+        for _ in 0..<2_000 {
+            let digits = String(Int.random(in: 0..<Int(1e12), using: &generator)).prefix(Int.random(in: 1...12, using: &generator))
+            inputs.append(digits + ["h", "m", "s"].randomElement(using: &generator)!)
+        }
+        for input in inputs {
+            let general = Result { () throws(GoDuration.ParseError) in try GoDuration.parsedGenerally(input) }
+            if let fast = GoDuration.wholeUnits(input) {
+                #expect(try general.get() == fast, "\(input)")
+            }
+            #expect(Result { () throws(GoDuration.ParseError) in try GoDuration(parsing: input).nanoseconds } == general, "\(input)")
+        }
+        #expect(GoDuration.wholeUnits("2160h") == Int64(2160) * 3_600_000_000_000)
+        #expect(GoDuration.wholeUnits("2502h") == nil)  // past 2⁵³ ns: the general parse decides
     }
 
     @Test func formatsLikeGo() throws {
