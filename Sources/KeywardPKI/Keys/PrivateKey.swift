@@ -50,7 +50,7 @@ public struct PrivateKey: Sendable {
     static func randomScalarKey<Key>(byteCount: Int, _ make: ([UInt8]) throws -> Key) -> Key? {
         var generator = SystemRandomNumberGenerator()
         var scalar = [UInt8](repeating: 0, count: byteCount)
-        defer { scalar.withUnsafeMutableBytes { raw in raw.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { scalar.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
         for _ in 0..<8 {
             scalar.withUnsafeMutableBytes { raw in
                 for offset in stride(from: 0, to: byteCount, by: 8) {
