@@ -340,7 +340,10 @@ let package = Package(
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore", "KeywardTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KeywardPKITests",
-            dependencies: ["KeywardPKI", "KeywardTestSupport", .product(name: "X509", package: "swift-certificates")],
+            dependencies: [
+                "KeywardPKI", "KeywardTestSupport", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AtomicDirectoryTests", dependencies: ["AtomicDirectory", "KeywardCore"], swiftSettings: swiftSettings),
