@@ -1,3 +1,4 @@
+import Foundation
 import SwiftASN1
 import X509
 
@@ -66,50 +67,13 @@ public enum PEMBundle {
         return pemBlock(type: certificateBlockType, der: serializer.serializedBytes)
     }
 
-    /// One newline-terminated PEM block: base64 in lines of 64 characters between the BEGIN and END lines, as
-    /// SwiftASN1's `PEMDocument.pemString` writes it (tested byte for byte), in one pass over a byte buffer.
-    /// Every issuance writes three of these, and the Foundation base64 and line splitting under `pemString` cost
-    /// as much as a signature.
+    /// One newline-terminated PEM block, exactly as SwiftASN1's `PEMDocument.pemString` writes it (tested byte for
+    /// byte), with Foundation's own 64-column wrapping: `pemString` splits its base64 into lines by Characters,
+    /// which cost as much as a signature on every issuance's three blocks.
     static func pemBlock(type: String, der: [UInt8]) -> String {
-        let begin = Array("-----BEGIN \(type)-----\n".utf8)
-        let end = Array("-----END \(type)-----\n".utf8)
-        let encodedCount = (der.count + 2) / 3 * 4
-        let lines = (encodedCount + 63) / 64
-        var out: [UInt8] = []
-        out.reserveCapacity(begin.count + encodedCount + lines + end.count)
-        out += begin
-        var column = 0
-        func emit(_ byte: UInt8) {
-            out.append(byte)
-            column += 1
-            if column == 64 {
-                out.append(0x0A)
-                column = 0
-            }
-        }
-        var index = 0
-        while index + 3 <= der.count {
-            let chunk = UInt32(der[index]) << 16 | UInt32(der[index + 1]) << 8 | UInt32(der[index + 2])
-            emit(base64Alphabet[Int(chunk >> 18 & 63)])
-            emit(base64Alphabet[Int(chunk >> 12 & 63)])
-            emit(base64Alphabet[Int(chunk >> 6 & 63)])
-            emit(base64Alphabet[Int(chunk & 63)])
-            index += 3
-        }
-        let rest = der.count - index
-        if rest > 0 {
-            let chunk = UInt32(der[index]) << 16 | (rest == 2 ? UInt32(der[index + 1]) << 8 : 0)
-            emit(base64Alphabet[Int(chunk >> 18 & 63)])
-            emit(base64Alphabet[Int(chunk >> 12 & 63)])
-            emit(rest == 2 ? base64Alphabet[Int(chunk >> 6 & 63)] : UInt8(ascii: "="))
-            emit(UInt8(ascii: "="))
-        }
-        if column != 0 { out.append(0x0A) }
-        out += end
-        return String(decoding: out, as: UTF8.self)
+        let body = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return "-----BEGIN \(type)-----\n" + (body.isEmpty ? "" : body + "\n") + "-----END \(type)-----\n"
     }
-
-    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Splits `pem` into decoded blocks, mapping SwiftASN1's errors to ``PEMError``.
     static func documents(from pem: String) throws(PEMError) -> [PEMDocument] {
