@@ -179,23 +179,21 @@ public actor Informer<T: KubernetesResource> {
     }
 
     /// Ends a write begun with ``beginWrite(namespace:name:)``; `written` is the server's answer, nil when the write
-    /// failed. A held notification of exactly the written version is the write's own echo: only the handlers that
-    /// follow own writes get it (a controller's queue would reconcile its own write again). Anything else held is
-    /// someone else's change and goes to every handler.
+    /// failed. When the written version is the only one the watch brought meanwhile, the held notification is the
+    /// write's own echo: only the handlers that follow own writes get it (a controller's queue would reconcile its
+    /// own write again). Anything else held includes someone else's change and goes to every handler.
     func endWrite(_ written: T?, namespace: String?, name: String) async {
         let key = Self.key(namespace, name)
         let remaining = (writesInFlight[key] ?? 1) - 1
         writesInFlight[key] = remaining > 0 ? remaining : nil
-        let seen = remaining > 0 ? versionsSeenWhileWriting[key] : versionsSeenWhileWriting.removeValue(forKey: key)
-        if let written {
-            // The watch delivers versions in order: once it brought the written one, what the cache holds is that
-            // or newer, and caching the response would put an older version back.
-            if let version = written.metadata.resourceVersion, seen?.contains(version) == true {} else {
-                await observeWrite(written)
-            }
-        }
+        let seen = (remaining > 0 ? versionsSeenWhileWriting[key] : versionsSeenWhileWriting.removeValue(forKey: key)) ?? []
+        let version = written?.metadata.resourceVersion
+        // The watch delivers versions in order: once it brought the written one, the cache holds that or newer, and
+        // caching the response would put an older version back.
+        let watchedAlready = version.map(seen.contains) ?? false
+        if let written, !watchedAlready { await observeWrite(written) }
         guard remaining <= 0, let held = heldEvents.removeValue(forKey: key) else { return }
-        if let version = written?.metadata.resourceVersion, held.object.metadata.resourceVersion == version {
+        if let version, seen == [version] {
             for handler in writeHandlers { await handler(held) }
         } else {
             await dispatch(held)
@@ -212,7 +210,7 @@ public actor Informer<T: KubernetesResource> {
     }
 
     /// Records the result of our own write so reads see it before its watch event arrives.
-    func observeWrite(_ object: T) async {
+    private func observeWrite(_ object: T) async {
         guard labelsMatch(object.metadata.labels, configuration.labelSelector),
               watches(namespace: object.metadata.namespace) else { return }
         let key = Self.key(object.metadata.namespace, object.metadata.name)
