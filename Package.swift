@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "SecretGenerators",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
+                "KeywardCore", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

@@ -1,3 +1,5 @@
+import KeywardCore
+
 /// bcrypt (Provos & Mazières, 1999) as OpenBSD defines it, producing `$2y$`/`$2b$`/`$2a$` hashes that Apache
 /// htpasswd, nginx and every bcrypt library accept. swift-crypto has no bcrypt, hence this implementation.
 ///

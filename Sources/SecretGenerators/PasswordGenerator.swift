@@ -1,4 +1,5 @@
 import Foundation
+import KeywardCore
 
 /// Random passwords with exact character-class counts, with external-secrets' `Password` generator fields.
 ///

@@ -1,3 +1,5 @@
+import KeywardCore
+
 /// An opaque random token: `byteCount` CSPRNG bytes, text-encoded.
 public struct TokenGenerator: SecretGenerator, Hashable {
     public static let maximumByteCount = 4096

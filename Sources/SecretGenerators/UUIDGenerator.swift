@@ -1,3 +1,5 @@
+import KeywardCore
+
 /// A random (version 4) UUID in lowercase, from the system CSPRNG rather than whatever `Foundation.UUID` uses.
 public struct UUIDGenerator: SecretGenerator, Hashable {
     public init() {}

@@ -1,3 +1,4 @@
+import KeywardCore
 import X509
 
 /// Random certificate serial numbers.
@@ -8,9 +9,7 @@ import X509
 /// CA/Browser Forum's 64-bit minimum, and makes zero impossible.
 enum SerialNumberGenerator {
     static func next() -> Certificate.SerialNumber {
-        // Two draws of eight bytes: a draw per byte cost a getrandom(2) call each.
-        var rng = SystemRandomNumberGenerator()
-        var bytes = [rng.next() as UInt64, rng.next() as UInt64].flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
+        var bytes = SecureRandom.bytes(16)
         bytes[0] = (bytes[0] & 0x7F) | 0x40
         return Certificate.SerialNumber(bytes: bytes)
     }

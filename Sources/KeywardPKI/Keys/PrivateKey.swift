@@ -1,4 +1,5 @@
 import Crypto
+import KeywardCore
 import X509
 import _CryptoExtras
 
@@ -48,15 +49,9 @@ public struct PrivateKey: Sendable {
     /// generation adds FIPS 140's pairwise sign-and-verify test, two thirds of a key's cost, and by default retries
     /// until the point is "compact representable" (x alone identifies it), a form X.509 never uses.
     static func randomScalarKey<Key>(byteCount: Int, _ make: ([UInt8]) throws -> Key) -> Key? {
-        var generator = SystemRandomNumberGenerator()
-        var scalar = [UInt8](repeating: 0, count: byteCount)
-        defer { scalar.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
         for _ in 0..<8 {
-            scalar.withUnsafeMutableBytes { raw in
-                for offset in stride(from: 0, to: byteCount, by: 8) {
-                    raw.storeBytes(of: generator.next() as UInt64, toByteOffset: offset, as: UInt64.self)
-                }
-            }
+            var scalar = SecureRandom.bytes(byteCount)
+            defer { scalar.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
             if let key = try? make(scalar) { return key }
         }
         return nil
