@@ -100,6 +100,46 @@ import Testing
         #expect(stripped.data == secret.data)
     }
 
+    /// The storage address of a value, to tell a shared copy from an equal one.
+    private static func address(_ data: Data?) -> UnsafeRawPointer? { data?.withUnsafeBytes { $0.baseAddress } }
+
+    @Test func aCACertificateManySecretsHoldIsCachedOnce() {
+        let policy = CachePolicy<Secret>.secrets(maxObjectBytes: nil)
+        let ca = Data(repeating: 0x43, count: 700)
+        var first = Self.secret("a", bytes: 40)
+        first.data["ca.crt"] = ca
+        var second = Self.secret("b", bytes: 40)
+        second.data["ca.crt"] = Data(ca)  // equal bytes, separate storage
+        second.data["blob"] = first.data["blob"].map { Data($0) }
+        #expect(Self.address(first.data["ca.crt"]) != Self.address(second.data["ca.crt"]))
+
+        let (a, b) = (policy.strip(first), policy.strip(second))
+        #expect(a.data == first.data && b.data == second.data, "interning changes no value")
+        #expect(Self.address(a.data["ca.crt"]) == Self.address(b.data["ca.crt"]), "one copy of the CA certificate")
+        #expect(Self.address(a.data["blob"]) != Self.address(b.data["blob"]), "other keys (private keys) are never pooled")
+    }
+
+    @Test func theSharedValuePoolStopsGrowingAtItsCapacity() {
+        let policy = CachePolicy<Secret>.secrets(maxObjectBytes: nil)
+        // Over 14 bytes, so each value has storage of its own (shorter ones are stored inline).
+        func value(_ index: Int) -> Data { Data("ca-\(index)-".utf8) + Data(repeating: 0x2E, count: 32) }
+        var kept: [Secret] = []
+        for index in 0..<300 {
+            var secret = Self.secret("s\(index)", bytes: 1)
+            secret.data["ca.crt"] = value(index)
+            kept.append(policy.strip(secret))
+        }
+        // Past the pool's 256 values, a new value is cached as it came: equal copies are no longer shared.
+        var late = Self.secret("late", bytes: 1)
+        late.data["ca.crt"] = value(299)
+        let lateCopy = policy.strip(late)
+        #expect(lateCopy.data["ca.crt"] == value(299))
+        #expect(Self.address(lateCopy.data["ca.crt"]) != Self.address(kept[299].data["ca.crt"]))
+        var early = Self.secret("early", bytes: 1)
+        early.data["ca.crt"] = value(0)
+        #expect(Self.address(policy.strip(early).data["ca.crt"]) == Self.address(kept[0].data["ca.crt"]))
+    }
+
     @Test func namespacesModeWatchesOnlyTheNamespacesGiven() async throws {
         let (server, client) = try await startCluster()
         for namespace in ["team-a", "team-b", "team-c"] {

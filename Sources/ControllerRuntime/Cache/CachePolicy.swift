@@ -69,13 +69,22 @@ public struct CachePolicy<T: KubernetesResource>: Sendable {
 
 extension CachePolicy where T == Secret {
     /// Keyward-labelled Secrets: data, metadata and unmodelled fields counted; over the bound, data dropped.
-    public static func secrets(maxObjectBytes: Int?) -> CachePolicy<Secret> {
-        CachePolicy(
+    ///
+    /// Values under `sharedKeys` are public and the same in many Secrets (the `ca.crt` of every Secret one CA
+    /// signed): the cache keeps one copy of each (``SharedValuePool``).
+    public static func secrets(maxObjectBytes: Int?, sharedKeys: Set<String> = ["ca.crt"]) -> CachePolicy<Secret> {
+        let pool = SharedValuePool()
+        return CachePolicy(
             maxObjectBytes: maxObjectBytes,
             size: { secret in
                 secret.data.reduce(metadataBytes(secret.metadata) + jsonBytes(secret.unknownFields)) {
                     $0 + $1.key.utf8.count + $1.value.count
                 }
+            },
+            strip: { secret in
+                var copy = withoutManagedFields(secret)
+                for key in sharedKeys { if let value = copy.data[key] { copy.data[key] = pool.shared(value) } }
+                return copy
             },
             metadataOnly: { secret in
                 var copy = Secret(metadata: secret.metadata, type: secret.type)
