@@ -15,7 +15,7 @@ struct CertificateMetricsTests {
     }
 
     @Test func certificateGaugesAndCountersCarryNameNamespaceIssuer() throws {
-        let metrics = CertificateMetrics(metrics: keyward)
+        let metrics = keyward.family(CertificateMetrics.self)
         let web = CertificateMetricLabels(name: "web", namespace: "prod", issuer: "ClusterIssuer/root-ca")
         let notBefore = Date(timeIntervalSince1970: 1_800_000_000)
         let notAfter = notBefore.addingTimeInterval(90 * 86_400)
@@ -52,7 +52,7 @@ struct CertificateMetricsTests {
     }
 
     @Test func removingACertificateRemovesOnlyItsSeries() throws {
-        let metrics = CertificateMetrics(metrics: keyward)
+        let metrics = keyward.family(CertificateMetrics.self)
         let gone = CertificateMetricLabels(name: "gone", namespace: "prod", issuer: "ca")
         let kept = CertificateMetricLabels(name: "kept", namespace: "prod", issuer: "ca")
         for labels in [gone, kept] {
@@ -73,7 +73,7 @@ struct CertificateMetricsTests {
     }
 
     @Test func aChangedIssuerReplacesTheOldSeries() throws {
-        let metrics = CertificateMetrics(metrics: keyward)
+        let metrics = keyward.family(CertificateMetrics.self)
         metrics.setStatus(CertificateMetricLabels(name: "web", namespace: "a", issuer: "old"),
                           .init(notAfter: Date(timeIntervalSince1970: 100), ready: .true))
         metrics.setStatus(CertificateMetricLabels(name: "web", namespace: "a", issuer: "new"),

@@ -100,7 +100,7 @@ struct RenewalSLAMetricsTests {
     @Test("warning and breach follow the RenewalSLA condition; no condition or a deleted Certificate has no series")
     func gauges() throws {
         let keyward = KeywardMetrics()
-        let metrics = RenewalSLAMetrics(metrics: keyward)
+        let metrics = keyward.family(RenewalSLAMetrics.self)
         let labels = CertificateMetricLabels(name: "web", namespace: "shop", issuer: "ClusterIssuer/root-ca")
         func scrape() throws -> [String: Double] {
             let exposition = try MetricsExposition(parsing: String(decoding: keyward.exposition(), as: UTF8.self))

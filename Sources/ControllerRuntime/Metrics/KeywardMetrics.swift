@@ -17,6 +17,7 @@ public final class KeywardMetrics: Sendable {
     struct State {
         var families: [ObjectIdentifier: any MetricFamily] = [:]
         var objectSeries: [String: ObjectSeries] = [:]
+        var sources: [any ObjectFamilySource] = []
         var reconcileDurations: [String: ValueHistogram] = [:]
         var reconcileErrors: [String: Counter] = [:]
         var deferredTriggers: [String: Counter] = [:]
@@ -57,8 +58,9 @@ public final class KeywardMetrics: Sendable {
     /// The Prometheus text exposition of every registered series: the registry's, then the per-object families.
     public func exposition() -> [UInt8] {
         var buffer = registry.emitToBuffer()
-        let families = state.withLock { $0.objectSeries.values.sorted { $0.name < $1.name } }
-        for family in families { family.render(into: &buffer) }
+        let (series, sources) = state.withLock { (Array($0.objectSeries.values), $0.sources) }
+        let families = series.map { $0.snapshot() } + sources.flatMap { $0.snapshot() }
+        for family in families.sorted(by: { $0.name < $1.name }) { family.render(into: &buffer) }
         return buffer
     }
 
@@ -88,6 +90,7 @@ public final class KeywardMetrics: Sendable {
         return state.withLock { state in
             if let existing = state.families[ObjectIdentifier(F.self)] as? F { return existing }
             state.families[ObjectIdentifier(F.self)] = made
+            if let source = made as? any ObjectFamilySource { state.sources.append(source) }
             return made
         }
     }

@@ -46,42 +46,10 @@ public final class ObjectSeries: Sendable {
 
     public var count: Int { values.withLock { $0.count } }
 
-    /// The Prometheus text format, as swift-prometheus writes its own: HELP, TYPE, one line per series; nothing
-    /// while the family has no series.
-    func render(into buffer: inout [UInt8]) {
+    /// The family and its series as they are now.
+    func snapshot() -> ObjectFamilySnapshot {
         let series = values.withLock { $0 }
-        guard !series.isEmpty else { return }
-        buffer.append(contentsOf: "# HELP \(name) ".utf8)
-        for byte in help.utf8 {
-            if byte == UInt8(ascii: "\\") { buffer.append(contentsOf: #"\\"#.utf8) } else if byte != 0x0A { buffer.append(byte) }
-        }
-        buffer.append(contentsOf: "\n# TYPE \(name) \(kind.rawValue)\n".utf8)
-        for labelValues in series.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            buffer.append(contentsOf: name.utf8)
-            buffer.append(UInt8(ascii: "{"))
-            for (index, label) in labelNames.enumerated() {
-                if index > 0 { buffer.append(UInt8(ascii: ",")) }
-                buffer.append(contentsOf: label.utf8)
-                buffer.append(contentsOf: #"=""#.utf8)
-                for byte in labelValues[index].utf8 {
-                    switch byte {
-                    case UInt8(ascii: "\\"): buffer.append(contentsOf: #"\\"#.utf8)
-                    case UInt8(ascii: "\""): buffer.append(contentsOf: #"\""#.utf8)
-                    case 0x0A: buffer.append(contentsOf: #"\n"#.utf8)
-                    default: buffer.append(byte)
-                    }
-                }
-                buffer.append(UInt8(ascii: "\""))
-            }
-            buffer.append(contentsOf: "} ".utf8)
-            buffer.append(contentsOf: Self.format(series[labelValues]!, kind).utf8)
-            buffer.append(UInt8(ascii: "\n"))
-        }
-    }
-
-    /// Counters as whole numbers while they are whole, gauges as Swift prints a Double (what swift-prometheus does).
-    static func format(_ value: Double, _ kind: Kind) -> String {
-        if kind == .counter, value == value.rounded(), abs(value) < 9.0e15 { return String(Int64(value)) }
-        return "\(value)"
+        return ObjectFamilySnapshot(name: name, help: help, kind: kind, labelNames: labelNames,
+                                    series: series.map { (labels: $0.key, value: $0.value) })
     }
 }
