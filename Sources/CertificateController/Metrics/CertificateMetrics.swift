@@ -27,6 +27,8 @@ public final class CertificateMetrics: ObjectFamilySource {
 
     private static let objectLabels = ["name", "namespace", "issuer"]
     private let rows = Mutex<[ObjectKey: CertificateSeries]>([:])
+    /// The issuer label, the same for every Certificate of one issuer: one copy each.
+    private let issuers = SharedValuePool<String>()
 
     public init(metrics: KeywardMetrics) {}
 
@@ -69,7 +71,9 @@ public final class CertificateMetrics: ObjectFamilySource {
     private func update(_ labels: CertificateMetricLabels, _ change: (inout CertificateSeries) -> Void) {
         rows.withLock { rows in
             let key = ObjectKey(namespace: labels.namespace, name: labels.name)
-            var row = rows[key].flatMap { $0.labels == labels ? $0 : nil } ?? CertificateSeries(labels: labels)
+            var row = rows[key].flatMap { $0.labels == labels ? $0 : nil }
+                ?? CertificateSeries(labels: CertificateMetricLabels(name: labels.name, namespace: labels.namespace,
+                                                                     issuer: issuers.sharedIfLong(labels.issuer)))
             change(&row)
             rows[key] = row
         }
