@@ -119,6 +119,31 @@ import Testing
         #expect(Self.address(a.data["blob"]) != Self.address(b.data["blob"]), "other keys (private keys) are never pooled")
     }
 
+    @Test func labelAndAnnotationKeysEveryObjectRepeatsAreCachedOnce() async throws {
+        let (server, client) = try await startCluster()
+        let key = "example.com/a-rather-long-annotation-key"
+        for name in ["a", "b"] {
+            var secret = Self.secret(name, bytes: 10)
+            secret.metadata.annotations[key] = name
+            _ = try await client.create(secret)
+        }
+        let informer = Informer<Secret>(client: client, configuration: InformerConfiguration(labelSelector: Self.owned),
+                                        cachePolicy: .secrets(maxObjectBytes: nil))
+        let task = Task { await informer.run() }
+        await informer.waitForSync()
+        func keyStorage(_ name: String) async -> UnsafeRawPointer? {
+            let annotations = await informer.cached(namespace: "default", name: name)?.metadata.annotations ?? [:]
+            return annotations.keys.first { $0 == key }?.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+        }
+        let (a, b) = (await keyStorage("a"), await keyStorage("b"))
+        #expect(a != nil && a == b, "both cached Secrets hold the one copy of the key")
+        #expect(await informer.cached(namespace: "default", name: "b")?.metadata.annotations[key] == "b", "values stay their own")
+        task.cancel()
+        await task.value
+        client.shutdown()
+        await server.shutdown()
+    }
+
     @Test func theSharedValuePoolStopsGrowingAtItsCapacity() {
         let policy = CachePolicy<Secret>.secrets(maxObjectBytes: nil)
         // Over 14 bytes, so each value has storage of its own (shorter ones are stored inline).

@@ -13,7 +13,7 @@ extension Certificate {
         public var ipAddresses: [String]
         public var uris: [String]
         public var emailAddresses: [String]
-        public var subject: Subject?
+        @OutOfLine public var subject: Subject?
         /// Requested lifetime; default 2160h (90 days), minimum 1h.
         public var duration: DurationString
         /// How long before expiry to renew; default one third of ``duration``. Read ``effectiveRenewBefore``.
@@ -39,7 +39,7 @@ extension Certificate {
         /// `keyward.dev/allow-adoption` names `Certificate/<name>` (``AdoptionConsent``).
         public var adoptExistingSecret: Bool
         /// Also write the certificate as files under the controller's `--volume-root` (or standalone `--out`).
-        public var files: Files?
+        @OutOfLine public var files: Files?
         /// TLS endpoints that should serve this certificate; probed, reported in `status.endpoints` and `Served`.
         public var endpoints: [Endpoint]
 

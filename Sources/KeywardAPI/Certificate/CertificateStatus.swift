@@ -1,4 +1,5 @@
 import Foundation
+import KeywardCore
 import KubernetesClient
 
 extension Certificate {
@@ -37,7 +38,7 @@ extension Certificate {
         /// Certificates of this resource that were revoked, oldest first.
         public var revokedCertificates: [RevokedCertificate]
         /// An issuance the signer has accepted but not finished.
-        public var pendingRequest: PendingRequest?
+        @OutOfLine public var pendingRequest: PendingRequest?
         /// What each `spec.endpoints` entry served at its last probe.
         public var endpoints: [EndpointStatus] = []
         /// Serials of the certificates issued for this resource, newest last (at most
