@@ -37,7 +37,8 @@ public enum CertificateControllerSetup {
 
     public static func register(with builder: inout ManagerBuilder, options: Options) async {
         let clock = builder.clock
-        let certificates = builder.informer(Certificate.self, configuration: builder.namespacedConfiguration())
+        let certificates = builder.informer(Certificate.self, configuration: builder.namespacedConfiguration(),
+                                            cachePolicy: .certificates())
         // Only Keyward's own Secrets and ConfigMaps are cached; a user's CA Secret is read on demand. Anyone may put
         // the label on their own objects, so those over the size bound are cached as metadata only.
         let secrets = builder.ownedObjects(Secret.self, cachePolicy: .secrets(maxObjectBytes: builder.options.maxCachedObjectBytes))
