@@ -76,13 +76,19 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
     }
 
     /// A bookmark for an ADDED or MODIFIED event whose version the echo filter expects: this process wrote it.
-    private func echo(_ line: JSONValue) -> WatchEvent<Object>? {
-        guard let echoes, let type = line["type"]?.stringValue, type == "ADDED" || type == "MODIFIED",
-            let metadata = line["object"]?["metadata"], let name = metadata["name"]?.stringValue,
-            let resourceVersion = metadata["resourceVersion"]?.stringValue else { return nil }
-        let namespace = metadata["namespace"]?.stringValue
-        return echoes.isEcho(namespace: namespace, name: name, resourceVersion: resourceVersion)
-            ? .bookmark(resourceVersion: resourceVersion) : nil
+    private func echo(_ identity: WatchLineIdentity) -> WatchEvent<Object>? {
+        guard let echoes, identity.type == "ADDED" || identity.type == "MODIFIED" else { return nil }
+        return echoes.isEcho(namespace: identity.namespace, name: identity.name, resourceVersion: identity.resourceVersion)
+            ? .bookmark(resourceVersion: identity.resourceVersion) : nil
+    }
+
+    /// The identity of a parsed line, as ``WatchLineIdentity/scan(_:)`` reads it from the bytes.
+    private static func identity(of line: JSONValue) -> WatchLineIdentity? {
+        guard let type = line["type"]?.stringValue, let metadata = line["object"]?["metadata"],
+              let name = metadata["name"]?.stringValue, let resourceVersion = metadata["resourceVersion"]?.stringValue
+        else { return nil }
+        return WatchLineIdentity(type: type, namespace: metadata["namespace"]?.stringValue, name: name,
+                                 resourceVersion: resourceVersion)
     }
 
     /// Drops the consumed prefix once it is at least half the buffer (amortised: each byte is moved at most once more).
@@ -98,8 +104,12 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
     private func decode(_ line: Data) throws -> WatchEvent<Object> {
         let parsed: WatchLine<Object>
         do {
+            // Most lines a filtered watch sees are echoes: those are told from their bytes, unparsed. A line the scan
+            // cannot read is parsed first and checked the same way.
+            let scanned = echoes == nil ? nil : WatchLineIdentity.scan(line)
+            if let scanned, let echo = echo(scanned) { return echo }
             let value = try KubeJSON.decoder.parse(line)
-            if let echo = echo(value) { return echo }
+            if echoes != nil, scanned == nil, let identity = Self.identity(of: value), let echo = echo(identity) { return echo }
             parsed = try KubeJSON.decode(WatchLine<Object>.self, from: value)
         } catch {
             throw KubernetesError.decoding(type: "watch event of \(Object.kind)", detail: "\(error)")
