@@ -44,7 +44,14 @@ struct ChildControllerRun {
         ]
         if let resyncInterval { arguments += ["--resync-interval", String(Int(resyncInterval))] }
         let watch = Stopwatch()
-        let child = try Subprocess.Child(Paths.selfExecutable.path, arguments, logDirectory: scratch)
+        var executable = Paths.selfExecutable.path
+        // A profiler to run the child under (docs/benchmarks.md, "Profiling the controller child").
+        if let wrapper = ProcessInfo.processInfo.environment["KEYWARD_BENCH_CHILD_WRAPPER"],
+           let command = wrapper.split(separator: " ").first {
+            arguments = wrapper.split(separator: " ").dropFirst().map(String.init) + [executable] + arguments
+            executable = String(command)
+        }
+        let child = try Subprocess.Child(executable, arguments, logDirectory: scratch)
         let expected = certificates == 0 ? 0 : certificates + 1
         let ready = try await tracker.wait(timeout: Double(certificates) * 0.05 + 300) { $0.readyCount == expected }
         let readySeconds = watch.seconds
