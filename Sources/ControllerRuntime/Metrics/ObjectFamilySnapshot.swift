@@ -26,7 +26,11 @@ public struct ObjectFamilySnapshot: Sendable {
         }
         buffer.append(contentsOf: "\n# TYPE \(name) \(kind.rawValue)\n".utf8)
         for (labelValues, value) in series.sorted(by: { $0.labels.lexicographicallyPrecedes($1.labels) }) {
-            precondition(labelValues.count == labelNames.count, "\(name): \(labelNames.count) label values expected")
+            // A scrape never ends the process: a series with the wrong number of values (a bug) is left out.
+            guard labelValues.count == labelNames.count else {
+                assertionFailure("\(name): \(labelNames.count) label values expected")
+                continue
+            }
             buffer.append(contentsOf: name.utf8)
             buffer.append(UInt8(ascii: "{"))
             for (index, label) in labelNames.enumerated() {
