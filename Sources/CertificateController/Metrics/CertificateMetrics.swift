@@ -73,7 +73,7 @@ public final class CertificateMetrics: ObjectFamilySource {
             let key = ObjectKey(namespace: labels.namespace, name: labels.name)
             var row = rows[key].flatMap { $0.labels == labels ? $0 : nil }
                 ?? CertificateSeries(labels: CertificateMetricLabels(name: labels.name, namespace: labels.namespace,
-                                                                     issuer: issuers.sharedIfLong(labels.issuer)))
+                                                                     issuer: issuers.shared(labels.issuer)))
             change(&row)
             rows[key] = row
         }

@@ -11,9 +11,9 @@ extension CachePolicy where T == Certificate {
             maxObjectBytes: nil, size: { _ in 0 },
             strip: { certificate in
                 var copy = CachePolicy.withoutManagedFields(certificate)
-                if let name = copy.status?.issuerName { copy.status?.issuerName = issuerStrings.sharedIfLong(name) }
+                if let name = copy.status?.issuerName { copy.status?.issuerName = issuerStrings.shared(name) }
                 if let fingerprint = copy.status?.issuerFingerprintSHA256 {
-                    copy.status?.issuerFingerprintSHA256 = issuerStrings.sharedIfLong(fingerprint)
+                    copy.status?.issuerFingerprintSHA256 = issuerStrings.shared(fingerprint)
                 }
                 return copy
             },

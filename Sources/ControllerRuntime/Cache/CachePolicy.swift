@@ -58,13 +58,13 @@ public struct CachePolicy<T: KubernetesResource>: Sendable {
     /// `meta` with its repeated strings taken from `pool` (equal values, shared storage).
     static func share(_ meta: inout ObjectMeta, through pool: SharedValuePool<String>) {
         if !meta.labels.isEmpty {
-            meta.labels = Dictionary(uniqueKeysWithValues: meta.labels.map { (pool.sharedIfLong($0.key), $0.value) })
+            meta.labels = Dictionary(uniqueKeysWithValues: meta.labels.map { (pool.shared($0.key), $0.value) })
         }
         if !meta.annotations.isEmpty {
-            meta.annotations = Dictionary(uniqueKeysWithValues: meta.annotations.map { (pool.sharedIfLong($0.key), $0.value) })
+            meta.annotations = Dictionary(uniqueKeysWithValues: meta.annotations.map { (pool.shared($0.key), $0.value) })
         }
         for index in meta.ownerReferences.indices {
-            meta.ownerReferences[index].apiVersion = pool.sharedIfLong(meta.ownerReferences[index].apiVersion)
+            meta.ownerReferences[index].apiVersion = pool.shared(meta.ownerReferences[index].apiVersion)
         }
     }
 

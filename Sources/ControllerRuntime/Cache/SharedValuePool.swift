@@ -6,23 +6,24 @@ import Synchronization
 ///
 /// Only for public values: the pool keeps what it has seen until it is full, after the objects that held it are gone.
 /// Full, it hands values back as they are, so a tenant who writes many distinct values grows it by at most
-/// ``capacity`` values of at most ``maxValueBytes`` each.
+/// ``capacity`` values of at most the top of ``pooledSizes`` each.
 public final class SharedValuePool<Value: Hashable & Sendable>: Sendable {
     public let capacity: Int
-    /// Values larger than this (by ``size``) are never pooled.
-    public let maxValueBytes: Int
+    /// Sizes (by ``size``) that are pooled. Strings of up to 15 bytes and `Data` of up to 14 are stored inline and have
+    /// no storage to share; large values are passed through.
+    public let pooledSizes: ClosedRange<Int>
     private let size: @Sendable (Value) -> Int
     private let values = Mutex<Set<Value>>([])
 
-    public init(capacity: Int = 256, maxValueBytes: Int, size: @escaping @Sendable (Value) -> Int) {
+    public init(capacity: Int = 256, pooledSizes: ClosedRange<Int>, size: @escaping @Sendable (Value) -> Int) {
         self.capacity = capacity
-        self.maxValueBytes = maxValueBytes
+        self.pooledSizes = pooledSizes
         self.size = size
     }
 
     /// `value`, or an equal value already in the pool (sharing its storage).
     public func shared(_ value: Value) -> Value {
-        guard size(value) <= maxValueBytes else { return value }
+        guard pooledSizes.contains(size(value)) else { return value }
         return values.withLock { pool in
             if let existing = pool.firstIndex(of: value) { return pool[existing] }
             if pool.count < capacity { pool.insert(value) }
@@ -34,14 +35,11 @@ public final class SharedValuePool<Value: Hashable & Sendable>: Sendable {
 }
 
 extension SharedValuePool where Value == Data {
-    /// Byte strings of up to 64 KiB.
-    public convenience init(capacity: Int = 256) { self.init(capacity: capacity, maxValueBytes: 64 * 1024, size: \.count) }
+    /// Byte strings such as CA certificates, up to 16 KiB (a bundle of a few certificates): a full pool holds 4 MiB.
+    public convenience init(capacity: Int = 256) { self.init(capacity: capacity, pooledSizes: 15...(16 * 1024), size: \.count) }
 }
 
 extension SharedValuePool where Value == String {
-    /// Short strings such as label keys. Up to 15 UTF-8 bytes a Swift string is stored inline and has nothing to
-    /// share, so those are passed through without a lookup.
-    public convenience init(capacity: Int = 256) { self.init(capacity: capacity, maxValueBytes: 253, size: \.utf8.count) }
-
-    public func sharedIfLong(_ value: String) -> String { value.utf8.count > 15 ? shared(value) : value }
+    /// Short strings such as label keys, up to 253 bytes (the longest label key).
+    public convenience init(capacity: Int = 256) { self.init(capacity: capacity, pooledSizes: 16...253, size: \.utf8.count) }
 }
