@@ -35,10 +35,7 @@ enum WatchTarget {
 
     private static func checkScan(_ line: ArraySlice<UInt8>) {
         guard let scanned = WatchLineIdentity.scan(line), let value = try? JSONValue.parse(Array(line)) else { return }
-        let metadata = value["object"]?["metadata"]
-        guard scanned.type == value["type"]?.stringValue, scanned.name == metadata?["name"]?.stringValue,
-              scanned.namespace == metadata?["namespace"]?.stringValue,
-              scanned.resourceVersion == metadata?["resourceVersion"]?.stringValue else {
+        guard scanned == WatchLineIdentity(parsed: value) else {
             fatalError("the echo scan read a watch line differently from the parser")
         }
     }

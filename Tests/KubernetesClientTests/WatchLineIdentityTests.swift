@@ -8,10 +8,7 @@ import Testing
 @Suite struct WatchLineIdentityTests {
     /// What the parsed tree says (the decoder's own reading when the scan gives up).
     private static func parsed(_ line: String) -> WatchLineIdentity? {
-        guard let value = try? JSONValue.parse(Array(line.utf8)), let type = value["type"]?.stringValue,
-              let metadata = value["object"]?["metadata"], let name = metadata["name"]?.stringValue,
-              let version = metadata["resourceVersion"]?.stringValue else { return nil }
-        return WatchLineIdentity(type: type, namespace: metadata["namespace"]?.stringValue, name: name, resourceVersion: version)
+        (try? JSONValue.parse(Array(line.utf8))).flatMap { WatchLineIdentity(parsed: $0) }
     }
 
     private static func event(_ type: String, _ object: some Encodable) throws -> String {

@@ -82,15 +82,6 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
             ? .bookmark(resourceVersion: identity.resourceVersion) : nil
     }
 
-    /// The identity of a parsed line, as ``WatchLineIdentity/scan(_:)`` reads it from the bytes.
-    private static func identity(of line: JSONValue) -> WatchLineIdentity? {
-        guard let type = line["type"]?.stringValue, let metadata = line["object"]?["metadata"],
-              let name = metadata["name"]?.stringValue, let resourceVersion = metadata["resourceVersion"]?.stringValue
-        else { return nil }
-        return WatchLineIdentity(type: type, namespace: metadata["namespace"]?.stringValue, name: name,
-                                 resourceVersion: resourceVersion)
-    }
-
     /// Drops the consumed prefix once it is at least half the buffer (amortised: each byte is moved at most once more).
     private mutating func compact() {
         guard consumed > 0, consumed * 2 >= buffer.count else { return }
@@ -109,7 +100,7 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
             let scanned = echoes == nil ? nil : WatchLineIdentity.scan(line)
             if let scanned, let echo = echo(scanned) { return echo }
             let value = try KubeJSON.decoder.parse(line)
-            if echoes != nil, scanned == nil, let identity = Self.identity(of: value), let echo = echo(identity) { return echo }
+            if echoes != nil, scanned == nil, let identity = WatchLineIdentity(parsed: value), let echo = echo(identity) { return echo }
             parsed = try KubeJSON.decode(WatchLine<Object>.self, from: value)
         } catch {
             throw KubernetesError.decoding(type: "watch event of \(Object.kind)", detail: "\(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import KeywardCore
 
 /// The event type and object identity (namespace, name, resourceVersion) of one watch line, read without building the
 /// line's tree.
@@ -22,6 +23,14 @@ public struct WatchLineIdentity: Hashable, Sendable {
         self.namespace = namespace
         self.name = name
         self.resourceVersion = resourceVersion
+    }
+
+    /// The identity a parsed line gives: what the scan must agree with (and the check for lines it gives up on).
+    public init?(parsed line: JSONValue) {
+        guard let type = line["type"]?.stringValue, let metadata = line["object"]?["metadata"],
+              let name = metadata["name"]?.stringValue, let resourceVersion = metadata["resourceVersion"]?.stringValue
+        else { return nil }
+        self.init(type: type, namespace: metadata["namespace"]?.stringValue, name: name, resourceVersion: resourceVersion)
     }
 
     public static func scan(_ line: some DataProtocol) -> WatchLineIdentity? {
