@@ -46,10 +46,10 @@ struct ChildControllerRun {
         let watch = Stopwatch()
         var executable = Paths.selfExecutable.path
         // A profiler to run the child under (docs/benchmarks.md, "Profiling the controller child").
-        if let wrapper = ProcessInfo.processInfo.environment["KEYWARD_BENCH_CHILD_WRAPPER"],
-           let command = wrapper.split(separator: " ").first {
-            arguments = wrapper.split(separator: " ").dropFirst().map(String.init) + [executable] + arguments
-            executable = String(command)
+        let wrapper = ProcessInfo.processInfo.environment["KEYWARD_BENCH_CHILD_WRAPPER"]?.split(separator: " ").map(String.init) ?? []
+        if let command = wrapper.first {
+            arguments = wrapper.dropFirst() + [executable] + arguments
+            executable = command
         }
         let child = try Subprocess.Child(executable, arguments, logDirectory: scratch)
         let expected = certificates == 0 ? 0 : certificates + 1
