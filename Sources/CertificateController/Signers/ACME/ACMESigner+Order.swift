@@ -116,6 +116,13 @@ extension ACMESigner {
         case .valid:
             return try await download(order, request: request, state: state)
         case .invalid:
+            // The CA may have failed a submitted challenge between two passes: its authorization says why, which
+            // is what the user needs (the order's own error is often generic).
+            if let refused = try await refusedAuthorization(in: state) {
+                state.authorizations[refused.index].step = .invalid
+                await cleanupAll(state, request: request)
+                return await challengeInvalid(state.authorizations[refused.index], refused.authorization)
+            }
             await cleanupAll(state, request: request)
             let detail = order.error.map(ACMEServerText.bounded) ?? "no problem document"
             let message = "ACME order \(orderURL.absoluteString) is invalid: \(detail)"
@@ -216,10 +223,7 @@ extension ACMESigner {
                 records[index].step = .invalid
                 state.authorizations = records
                 await cleanupAll(state, request: request)
-                let detail = authorization.failure.map(ACMEServerText.bounded) ?? "authorization \(authorization.status.rawValue)"
-                let message = "the ACME CA refused the \(records[index].type.rawValue) challenge for \(records[index].dnsName): \(detail)"
-                await record(.warning, reason: ACMEEventReason.challengeInvalid, message: message)
-                return .failed(.retryable(message, reason: "ACMEChallengeInvalid"))
+                return await challengeInvalid(records[index], authorization)
             }
         }
         state.authorizations = records
@@ -228,6 +232,25 @@ extension ACMESigner {
             return pending(state, "the ACME CA is validating " + open.map(\.dnsName).joined(separator: ", "), until: retryAfter, now: request.now)
         }
         return nil
+    }
+
+    /// The first submitted authorization the CA has finished without success, if any.
+    private func refusedAuthorization(in state: ACMEPendingState) async throws
+        -> (index: Int, authorization: ACMEAuthorization)? {
+        for index in state.authorizations.indices where state.authorizations[index].step == .submitted {
+            guard let url = URL(string: state.authorizations[index].url) else { continue }
+            let authorization = try await client.authorization(at: url)
+            if authorization.status != .valid && authorization.status != .pending { return (index, authorization) }
+        }
+        return nil
+    }
+
+    /// The failure for a challenge the CA refused, with the CA's problem detail (Event and condition).
+    private func challengeInvalid(_ record: ACMEPendingState.Authorization, _ authorization: ACMEAuthorization) async -> SigningOutcome {
+        let detail = authorization.failure.map(ACMEServerText.bounded) ?? "authorization \(authorization.status.rawValue)"
+        let message = "the ACME CA refused the \(record.type.rawValue) challenge for \(record.dnsName): \(detail)"
+        await self.record(.warning, reason: ACMEEventReason.challengeInvalid, message: message)
+        return .failed(.retryable(message, reason: "ACMEChallengeInvalid"))
     }
 
     private func solver(for record: ACMEPendingState.Authorization) throws(ACMESolverError) -> any ACMEChallengeSolver {
