@@ -64,7 +64,7 @@ struct APIRequestHandler: HTTPResponder {
         var facts = RequestFacts()
         guard let identity = await authenticator.authenticate(request.headers, channel: context.channel) else {
             let response = HTTPResponses.failure(.unauthorized)
-            await record(request, user: nil, facts: facts, code: 401)
+            await record(request, context: context, user: nil, facts: facts, code: 401)
             return response
         }
         var request = request
@@ -73,7 +73,7 @@ struct APIRequestHandler: HTTPResponder {
             let buffer = try await request.collectBody(upTo: Self.maximumBodyBytes)
             body = Data(buffer.readableBytesView)
         } catch {
-            await record(request, user: identity.user, facts: facts, code: 413)
+            await record(request, context: context, user: identity.user, facts: facts, code: 413)
             return HTTPResponses.failure(.requestEntityTooLarge(Self.maximumBodyBytes))
         }
         let call = APICall(method: request.method, path: request.uri.path, query: QueryParameters(request.uri.query),
@@ -85,14 +85,15 @@ struct APIRequestHandler: HTTPResponder {
         } catch {
             response = HTTPResponses.failure(error)
         }
-        await record(request, user: identity.user, facts: facts, code: Int(response.status.code))
+        await record(request, context: context, user: identity.user, facts: facts, code: Int(response.status.code))
         return response
     }
 
-    private func record(_ request: Request, user: String?, facts: RequestFacts, code: Int) async {
+    private func record(_ request: Request, context: APIRequestContext, user: String?, facts: RequestFacts, code: Int) async {
         await journal.record(RequestRecord(
             time: clock.now, user: user, verb: facts.verb, resource: facts.resource, group: facts.group,
-            namespace: facts.namespace, name: facts.name, method: request.method.rawValue, path: request.uri.path, code: code))
+            namespace: facts.namespace, name: facts.name, method: request.method.rawValue, path: request.uri.path, code: code,
+            httpVersion: context.channel.isHTTP2Stream ? 2 : 1, connection: ObjectIdentifier(context.channel.connection).hashValue))
     }
 
     // MARK: Routing

@@ -28,6 +28,9 @@ public struct APIServerConfiguration: Sendable {
     /// The server's own log level (startup, skipped CEL rules, HTTP errors). Quiet by default so test output stays
     /// readable.
     public var logLevel: Logger.Level = .warning
+    /// Offer HTTP/2 through ALPN (with HTTP/1.1 for clients that do not ask for it), as kube-apiserver does: clients
+    /// that multiplex send many requests over one connection. Off serves HTTP/1.1 only, for comparing the two.
+    public var http2: Bool = true
 
     public init() {}
 }

@@ -15,6 +15,11 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var path: String
     /// The HTTP status code sent (200 for a watch that streamed).
     public var code: Int
+    /// 2 for a request on an HTTP/2 stream, 1 otherwise.
+    public var httpVersion: Int = 1
+    /// Tells the request's TCP connection apart from others open at the same time (not across the server's life:
+    /// a closed connection's number may be reused).
+    public var connection: Int = 0
 }
 
 /// One successful mutating request: what changed, by whom, and the resourceVersion it produced.

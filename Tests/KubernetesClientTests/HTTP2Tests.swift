@@ -1,0 +1,64 @@
+import Foundation
+import KeywardCore
+import KubeAPIServer
+import KubernetesClient
+import KubernetesResources
+import Testing
+
+/// The client speaks HTTP/2 to a server that offers it (as kube-apiserver does) and multiplexes concurrent requests
+/// over one connection; against an HTTP/1.1-only server it falls back.
+@Suite struct HTTP2Tests {
+    @Test func concurrentRequestsShareOneHTTP2Connection() async throws {
+        try await withCluster { cluster in
+            _ = try await cluster.client.create(ConfigMap(metadata: ObjectMeta(name: "shared", namespace: "default")))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<32 {
+                    group.addTask { _ = try await cluster.client.get(ConfigMap.self, name: "shared", namespace: "default") }
+                }
+                try await group.waitForAll()
+            }
+            // A watch is one more stream on the same connection.
+            let watch = try await cluster.client.watch(ConfigMap.self, in: .namespace("default"),
+                                                       options: WatchOptions(resourceVersion: "0", timeoutSeconds: 30))
+            _ = try await cluster.client.create(ConfigMap(metadata: ObjectMeta(name: "second", namespace: "default")))
+            var sawSecond = false
+            for try await event in watch {
+                if case .added(let object) = event, object.metadata.name == "second" { sawSecond = true; break }
+            }
+            #expect(sawSecond)
+            let requests = await cluster.server.requestLog()
+            #expect(requests.count >= 35)
+            #expect(requests.allSatisfy { $0.httpVersion == 2 }, "\(requests.map(\.httpVersion))")
+            #expect(Set(requests.map(\.connection)).count == 1, "\(Set(requests.map(\.connection)).count) connections")
+        }
+    }
+
+    @Test func anHTTP1OnlyServerIsServedOverHTTP1() async throws {
+        try await withCluster(configure: { $0.http2 = false }) { cluster in
+            let created = try await cluster.client.create(ConfigMap(metadata: ObjectMeta(name: "plain", namespace: "default")))
+            #expect(try await cluster.client.get(ConfigMap.self, name: "plain", namespace: "default").metadata.uid == created.metadata.uid)
+            let requests = await cluster.server.requestLog()
+            #expect(requests.count == 2)
+            #expect(requests.allSatisfy { $0.httpVersion == 1 }, "\(requests.map(\.httpVersion))")
+        }
+    }
+
+    @Test(arguments: [true, false])
+    func clientCertificatesAuthenticateOverEitherVersion(http2: Bool) async throws {
+        try await withCluster(configure: { $0.clientCA = .serverCA; $0.http2 = http2 }) { cluster in
+            let certificate = try cluster.server.issueClientCertificate(user: "dana", groups: ["ops"])
+            let configuration = ClientConfiguration(
+                server: cluster.server.url,
+                tls: TLSSettings(caPEM: Data(cluster.server.caCertificatePEM.utf8),
+                                 clientCertificatePEM: Data(certificate.certificatePEM.utf8),
+                                 clientKeyPEM: Data(certificate.privateKeyPEM.utf8)),
+                credentials: .none, namespace: "default")
+            let client = KubernetesClient(configuration: configuration)
+            defer { client.shutdown() }
+            _ = try await client.list(ConfigMap.self, in: .namespace("default"))
+            let last = try #require(await cluster.server.requestLog().last)
+            #expect(last.user == "dana")
+            #expect(last.httpVersion == (http2 ? 2 : 1))
+        }
+    }
+}
