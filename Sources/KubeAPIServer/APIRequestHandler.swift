@@ -45,6 +45,7 @@ struct APIRequestHandler: HTTPResponder {
 
     let store: ObjectStore
     let journal: RequestJournal
+    let connections: TrackedConnections
     let faults: FaultInjector
     let authenticator: Authenticator
     let clock: any WallClock
@@ -54,6 +55,10 @@ struct APIRequestHandler: HTTPResponder {
     let logger: Logger
 
     func respond(to request: Request, context: APIRequestContext) async throws -> Response {
+        try await connections.answering { try await answer(request, context: context) }
+    }
+
+    private func answer(_ request: Request, context: APIRequestContext) async throws -> Response {
         let routed = RequestPath(request.uri.path)
         // What kube-apiserver's system:public-info-viewer role grants to everyone.
         switch routed {

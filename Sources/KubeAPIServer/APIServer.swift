@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdHTTP2
 import HummingbirdTLS
 import KeywardCore
@@ -36,11 +37,13 @@ public final class APIServer: Sendable {
     private let tokens: [String: String]
     private let run: Task<Void, Never>
     private let group: ServiceGroup
+    private let connections: TrackedConnections
     private let stopped = Mutex(false)
 
     private init(url: URL, port: Int, identity: ServerIdentity, token: String, tokens: [String: String],
                  store: ObjectStore, journal: RequestJournal, faults: FaultInjector, clock: any WallClock,
-                 group: ServiceGroup, run: Task<Void, Never>) {
+                 group: ServiceGroup, run: Task<Void, Never>, connections: TrackedConnections) {
+        self.connections = connections
         self.url = url
         self.port = port
         self.identity = identity
@@ -88,10 +91,11 @@ public final class APIServer: Sendable {
         await store.start(bookmarkInterval: configuration.bookmarkInterval)
 
         let journal = RequestJournal()
+        let connections = TrackedConnections()
         let faults = FaultInjector(store: store)
         let token = configuration.tokens.first { $0.value == "admin" }?.key ?? configuration.tokens.keys.sorted().first ?? ""
         let handler = APIRequestHandler(
-            store: store, journal: journal, faults: faults,
+            store: store, journal: journal, connections: connections, faults: faults,
             authenticator: Authenticator(tokens: configuration.tokens, acceptsClientCertificates: configuration.clientCA != nil),
             clock: configuration.clock, aggregatedDiscovery: configuration.aggregatedDiscovery,
             adminUsers: ["admin", configuration.tokens[token] ?? "admin"], logger: logger)
@@ -102,7 +106,12 @@ public final class APIServer: Sendable {
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
             responder: handler,
-            server: configuration.http2 ? try .http2Upgrade(tlsConfiguration: tls) : try .tls(.http1(), tlsConfiguration: tls),
+            server: configuration.http2
+                ? HTTPServerBuilder { responder in
+                    TrackedChildChannel(inner: try HTTP2UpgradeChannel(tlsConfiguration: tls, responder: responder),
+                                        connections: connections)
+                }
+                : try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: nil),
             onServerRunning: { channel in
@@ -131,7 +140,7 @@ public final class APIServer: Sendable {
         logger.info("serving", metadata: ["url": "https://\(host):\(port)"])
         return APIServer(url: URL(string: "https://\(host):\(port)")!, port: port, identity: identity, token: token,
                          tokens: configuration.tokens, store: store, journal: journal, faults: faults,
-                         clock: configuration.clock, group: group, run: run)
+                         clock: configuration.clock, group: group, run: run, connections: connections)
     }
 
     /// Closes every watch, stops background work and the listener. Safe to call more than once.
@@ -143,6 +152,14 @@ public final class APIServer: Sendable {
         if first {
             await store.shutdown()
             await group.triggerGracefulShutdown()
+            // Requests in flight may finish (for at most a second); then the connections still open are closed: an
+            // idle HTTP/2 one would wait for a PING answer its client may never send.
+            var waited = 0
+            while connections.requestsInFlight > 0, waited < 100 {
+                try? await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            connections.closeAll()
         }
         await run.value
     }

@@ -46,7 +46,9 @@ struct GeneratorPropertyTests {
             if !g.allowRepeat { #expect(Set(scalars).count == scalars.count) }
             seen.insert(value)
         }
-        #expect(seen.count == 500, "draws repeat")
+        // Ten distinct digits allow only 10! = 3,628,800 values: 500 draws repeat one with probability 3.4 %, three
+        // repeats have odds of about 6 in a million. A broken random source repeats far more.
+        #expect(500 - seen.count <= 2, "draws repeat: \(500 - seen.count)")
     }
 
     @Test("every generator's values differ across draws and cover all value keys")
