@@ -3,13 +3,14 @@ import KeywardCore
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
+import Synchronization
 import Testing
 
 /// The client speaks HTTP/2 to a server that offers it (as kube-apiserver does) and multiplexes concurrent requests
 /// over one connection; against an HTTP/1.1-only server it falls back.
 @Suite struct HTTP2Tests {
     @Test func concurrentRequestsShareOneHTTP2Connection() async throws {
-        try await withCluster { cluster in
+        try await withCluster(configure: { $0.http2 = true }) { cluster in
             _ = try await cluster.client.create(ConfigMap(metadata: ObjectMeta(name: "shared", namespace: "default")))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<32 {
@@ -60,5 +61,19 @@ import Testing
             #expect(last.user == "dana")
             #expect(last.httpVersion == (http2 ? 2 : 1))
         }
+    }
+
+    /// An HTTP/2 graceful close waits for the client to answer a PING; libcurl does not read idle pooled
+    /// connections, so the server closes them itself once no request is in flight.
+    @Test func aServerWithAnIdleHTTP2ClientStillShutsDown() async throws {
+        let cluster = try await TestCluster.start(configure: { $0.http2 = true })
+        _ = try await cluster.client.list(ConfigMap.self, in: .namespace("default"))
+        #expect(await cluster.server.requestLog().last?.httpVersion == 2)
+        // A shutdown cannot be cancelled, so it runs apart and the test waits for it a bounded time.
+        let stopped = Mutex(false)
+        Task { await cluster.server.shutdown(); stopped.withLock { $0 = true } }
+        for _ in 0..<600 where !stopped.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(stopped.withLock { $0 }, "the server did not stop while a client held an idle HTTP/2 connection")
+        cluster.client.shutdown()
     }
 }
