@@ -162,7 +162,8 @@ def controller_flags(rendered: pathlib.Path | None) -> None:
     for flag in sorted(used):
         name = flag[2:]
         camel = re.sub(r"-([a-z])", lambda m: m.group(1).upper(), name)
-        check(f'"{name}"' in source or re.search(rf"\bvar {camel}\b", source) is not None,
+        # Case aside: ArgumentParser derives --alertmanager-url from alertmanagerURL.
+        check(f'"{name}"' in source or re.search(rf"\bvar {camel}\b", source, re.I) is not None,
               f"{flag} is declared in Sources/KeywardCommands")
 
 
