@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
-import HummingbirdHTTP2
 import HummingbirdTLS
 import KeywardCore
 import Logging
@@ -108,8 +107,7 @@ public final class APIServer: Sendable {
             responder: handler,
             server: configuration.http2
                 ? HTTPServerBuilder { responder in
-                    TrackedChildChannel(inner: try HTTP2UpgradeChannel(tlsConfiguration: tls, responder: responder),
-                                        connections: connections)
+                    try APIServerChannel(tlsConfiguration: tls, connections: connections, responder: responder)
                 }
                 : try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),

@@ -29,13 +29,9 @@ public struct APIServerConfiguration: Sendable {
     /// readable.
     public var logLevel: Logger.Level = .warning
     /// Offer HTTP/2 through ALPN (with HTTP/1.1 for clients that do not ask for it), as kube-apiserver does: clients
-    /// that multiplex send many requests over one connection.
-    ///
-    /// Off by default: every request libcurl 7.88 (Debian bookworm) sends counts once towards one of
-    /// swift-nio-http2's denial-of-service limits (200 resets, stream errors or glitches per connection), so the
-    /// server closes the connection after every 200th request, and libcurl replays requests that were in flight
-    /// (a create then answers 409). Measured: the connection changes at exactly request 201, for GET and PUT alike.
-    public var http2: Bool = false
+    /// that multiplex send many requests over one connection (``APIServerChannel``). Off serves HTTP/1.1 only, to
+    /// compare the two.
+    public var http2: Bool = true
 
     public init() {}
 }

@@ -1,13 +1,10 @@
-import HummingbirdCore
-import Logging
 import NIOCore
 import Synchronization
 
 /// The server's open TCP connections, so a shutdown can close the ones a graceful close would wait on forever.
 ///
-/// An HTTP/2 graceful close sends GOAWAY and a PING, and closes only once the client acknowledges the PING. A
-/// client that keeps an idle pooled connection without reading it (libcurl's connection cache) never does, so
-/// the listener would never stop; kube-apiserver (Go's net/http) closes such idle connections itself.
+/// A graceful shutdown waits for every connection to end, and an idle HTTP/2 connection in a client's pool (libcurl
+/// does not read idle ones) would never end by itself; kube-apiserver (Go's net/http) closes idle connections too.
 final class TrackedConnections: Sendable {
     private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
     /// Requests being answered (a watch counts until its stream starts).
@@ -31,20 +28,5 @@ final class TrackedConnections: Sendable {
     /// Closes every connection still open.
     func closeAll() {
         for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
-    }
-}
-
-/// A child channel that records each accepted connection in ``TrackedConnections`` and otherwise is `inner`.
-struct TrackedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
-    let inner: Inner
-    let connections: TrackedConnections
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Inner.Value> {
-        connections.add(channel)
-        return inner.setup(channel: channel, logger: logger)
-    }
-
-    func handle(value: Inner.Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
     }
 }

@@ -46,8 +46,8 @@ struct KeywardAPIServerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also accept TLS client certificates signed by the server's CA.")
     var clientCertificates = false
 
-    @Flag(name: .long, help: "Also offer HTTP/2 through ALPN, as kube-apiserver does (a busy libcurl client loses its connection every 200 requests: see docs/benchmarks.md).")
-    var http2 = false
+    @Flag(name: .long, help: "Serve HTTP/1.1 only (HTTP/2 is offered through ALPN by default, as kube-apiserver does).")
+    var http1Only = false
 
     @Option(name: .long, help: "Seconds a shutdown (SIGTERM, SIGINT) may take before the process exits regardless.")
     var gracefulShutdownTimeout: Double = 10
@@ -68,7 +68,7 @@ struct KeywardAPIServerCommand: AsyncParsableCommand {
         configuration.rollout = try Self.rollout(rollout)
         configuration.bookmarkInterval = try Self.duration(bookmarkInterval, option: "--bookmark-interval")
         configuration.clientCA = clientCertificates ? .serverCA : nil
-        configuration.http2 = http2
+        configuration.http2 = !http1Only
 
         // Signals from here on: the first starts the shutdown below and arms the hard deadline.
         let (stops, stop) = AsyncStream.makeStream(of: Int32.self)

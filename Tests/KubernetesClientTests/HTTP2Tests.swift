@@ -76,4 +76,25 @@ import Testing
         #expect(stopped.withLock { $0 }, "the server did not stop while a client held an idle HTTP/2 connection")
         cluster.client.shutdown()
     }
+
+    /// swift-nio-http2's reset limit (200 per 30 s) would close a libcurl 7.88 connection every 200 requests and
+    /// libcurl would replay creates in flight; the test server lifts it, as kube-apiserver has none.
+    @Test func fiveHundredCreatesStayOnOneConnectionAndNoneIsReplayed() async throws {
+        try await withCluster(configure: { $0.http2 = true }) { cluster in
+            let client = cluster.client
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<500 {
+                    if i >= 16 { try await group.next() }
+                    group.addTask {
+                        _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "c\(i)", namespace: "default")))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let requests = await cluster.server.requestLog()
+            #expect(requests.count == 500)
+            #expect(requests.allSatisfy { $0.code == 201 && $0.httpVersion == 2 })
+            #expect(Set(requests.map(\.connection)).count == 1)
+        }
+    }
 }
