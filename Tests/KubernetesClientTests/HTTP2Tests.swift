@@ -63,8 +63,8 @@ import Testing
         }
     }
 
-    /// An HTTP/2 graceful close waits for the client to answer a PING; libcurl does not read idle pooled
-    /// connections, so the server closes them itself once no request is in flight.
+    /// A graceful shutdown waits for every connection to end, and libcurl never ends an idle pooled HTTP/2
+    /// connection (it does not read idle ones): the server closes them itself once no request is in flight.
     @Test func aServerWithAnIdleHTTP2ClientStillShutsDown() async throws {
         let cluster = try await TestCluster.start(configure: { $0.http2 = true })
         _ = try await cluster.client.list(ConfigMap.self, in: .namespace("default"))
@@ -77,8 +77,9 @@ import Testing
         cluster.client.shutdown()
     }
 
-    /// swift-nio-http2's reset limit (200 per 30 s) would close a libcurl 7.88 connection every 200 requests and
-    /// libcurl would replay creates in flight; the test server lifts it, as kube-apiserver has none.
+    /// swift-nio-http2's default limits (200 resets or stream errors per 30 s) would close a libcurl 7.88
+    /// connection every 200 requests and libcurl would replay creates in flight; the test server lifts them, as
+    /// kube-apiserver has none.
     @Test func fiveHundredCreatesStayOnOneConnectionAndNoneIsReplayed() async throws {
         try await withCluster(configure: { $0.http2 = true }) { cluster in
             let client = cluster.client
