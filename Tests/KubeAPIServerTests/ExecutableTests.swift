@@ -21,7 +21,7 @@ import Testing
         let result = try await ExternalTool.run(try binary(), ["--help"], in: directory)
         let help = String(decoding: result.stdout, as: UTF8.self)
         #expect(result.exitCode == 0)
-        for flag in ["--port", "--listen", "--crds", "--kubeconfig", "--token", "--rollout"] {
+        for flag in ["--port", "--listen", "--crds", "--kubeconfig", "--token", "--rollout", "--http1-only"] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
     }
@@ -37,7 +37,9 @@ import Testing
         #expect(process.stderr.split(separator: "\n").count == 1, "one line: \(process.stderr)")
     }
 
-    @Test func servesUntilSIGTERM() async throws {
+    /// HTTP/2 through ALPN by default, as kube-apiserver; `--http1-only` turns it off.
+    @Test(arguments: [false, true])
+    func servesUntilSIGTERM(http1Only: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kas-exe-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -45,7 +47,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try binary())
         process.arguments = ["--port", "0", "--crds", repositoryRoot().appendingPathComponent("crds").path,
-                             "--kubeconfig", kubeconfig.path, "--token", "exe-token"]
+                             "--kubeconfig", kubeconfig.path, "--token", "exe-token"] + (http1Only ? ["--http1-only"] : [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.runSerialized()
@@ -70,6 +72,9 @@ import Testing
                                           in: directory)
         #expect(response.exitCode == 0)
         #expect((try? JSONValue.parse(response.stdout))?["kind"] == "CertificateList")
+        let version = try await Curl.run(["-sS", "--cacert", caFile.path, "-o", "/dev/null", "-w", "%{http_version}",
+                                          (server ?? "") + "/version"], in: directory)
+        #expect(String(decoding: version.stdout, as: UTF8.self) == (http1Only ? "1.1" : "2"))
 
         process.terminate()  // SIGTERM
         let stopDeadline = Date().addingTimeInterval(30)
