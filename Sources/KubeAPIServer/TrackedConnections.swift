@@ -8,16 +8,16 @@ import Synchronization
 final class TrackedConnections: Sendable {
     private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
     /// Requests being answered (a watch counts until its stream starts).
-    private let answering = Atomic<Int>(0)
+    private let inFlight = Atomic<Int>(0)
 
     /// Runs `body` as one request in flight.
     func answering<T>(_ body: () async throws -> T) async rethrows -> T {
-        answering.add(1, ordering: .relaxed)
-        defer { answering.subtract(1, ordering: .relaxed) }
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         return try await body()
     }
 
-    var requestsInFlight: Int { answering.load(ordering: .relaxed) }
+    var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
 
     func add(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)

@@ -1,5 +1,6 @@
 import Foundation
 import KeywardCore
+import KeywardTestSupport
 import KubeAPIServer
 import KubernetesClient
 import KubernetesResources
@@ -72,8 +73,8 @@ import Testing
         // A shutdown cannot be cancelled, so it runs apart and the test waits for it a bounded time.
         let stopped = Mutex(false)
         Task { await cluster.server.shutdown(); stopped.withLock { $0 = true } }
-        for _ in 0..<600 where !stopped.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(stopped.withLock { $0 }, "the server did not stop while a client held an idle HTTP/2 connection")
+        #expect(await within(60, every: .milliseconds(50)) { stopped.withLock { $0 } },
+                "the server did not stop while a client held an idle HTTP/2 connection")
         cluster.client.shutdown()
     }
 
