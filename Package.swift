@@ -320,7 +320,7 @@ let package = Package(
         .executableTarget(
             name: "keyward-bench",
             dependencies: [
-                "ACME", "KeywardTestSupport", "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
+                "ACME", "CCurl", "KeywardTestSupport", "KeywardCommands", "ControllerRuntime", "CertificateController", "KeywardAPI", "KubernetesResources",
                 "KeywardCore", "KeywardPKI", "KubernetesClient", "KubeAPIServer", "RotationStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,6 +14,8 @@ struct ChildControllerRun {
         /// From the child's start until every Certificate is Ready; nil if they did not all become Ready in time.
         var readySeconds: Double?
         var peakMiB: Double?
+        /// File-backed RSS when the peak was read: the executable's and libraries' pages, not the controller's heap.
+        var fileMiB: Double?
         /// Requests per resync once idle (nil without `resyncInterval`), and what they were.
         var requestsPerResync: Double?
         var resyncRequests: String = ""
@@ -76,6 +78,7 @@ struct ChildControllerRun {
         await tracker.stop()
         await cluster.stop()
         return Result(readySeconds: ready ? readySeconds : nil, peakMiB: settled ? memory?.peakMiB : nil,
+                      fileMiB: settled ? memory?.fileMiB : nil,
                       requestsPerResync: requestsPerResync, resyncRequests: resyncRequests)
     }
 }

@@ -36,6 +36,8 @@ struct ResidentMemory {
     var peakMiB: Double
     /// Current resident set size (VmRSS).
     var currentMiB: Double
+    /// Of the current RSS, pages mapped from files (the executable's and libraries' text and data), nil if not reported.
+    var fileMiB: Double?
 
     /// `pid` nil reads this process (`/proc/self/status`).
     static func read(pid: Int32? = nil) -> ResidentMemory? {
@@ -46,6 +48,6 @@ struct ResidentMemory {
             return line.split(separator: " ").compactMap { Double($0) }.first
         }
         guard let peak = kib("VmHWM"), let current = kib("VmRSS") else { return nil }
-        return ResidentMemory(peakMiB: peak / 1024, currentMiB: current / 1024)
+        return ResidentMemory(peakMiB: peak / 1024, currentMiB: current / 1024, fileMiB: kib("RssFile").map { $0 / 1024 })
     }
 }

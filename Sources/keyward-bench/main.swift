@@ -18,9 +18,12 @@ func runCommand<Root: AsyncParsableCommand>(_ root: Root.Type, _ arguments: [Str
 
 // `keyward-bench keyward …` runs the `keyward` command line itself: the memory and standalone suites start this
 // executable again that way, so they measure the real controller and `keyward run` without a second build.
+// `keyward-bench runtime-floor …` is the memory suite's floor: the same binary doing one HTTPS GET (RuntimeFloor).
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "keyward" {
     await runCommand(KeywardCommand.self, Array(arguments.dropFirst()))
+} else if arguments.first == RuntimeFloor.command {
+    exit(RuntimeFloor.main(Array(arguments.dropFirst())))
 } else {
     await runCommand(BenchCommand.self, arguments)
 }
