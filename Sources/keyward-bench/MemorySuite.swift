@@ -11,17 +11,21 @@ enum MemorySuite {
     static func run(report: Report, quick: Bool) async throws {
         let unrelated = quick ? 2_000 : 50_000
         let floorCluster = try await BenchCluster.start()
-        let floor = try await RuntimeFloor.measure(floorCluster)
-        await floorCluster.stop()
-        if let floor {
-            report.add(Figure(name, "runtime floor (Swift, Foundation, libcurl: one HTTPS GET): peak RSS", floor.peakMiB, "MiB",
-                              note: "\(Self.format(floor.fileMiB)) MiB file-backed"))
+        let floor: (peakMiB: Double, fileMiB: Double)
+        do {
+            floor = try await RuntimeFloor.measure(floorCluster)
+        } catch {
+            await floorCluster.stop()
+            throw error
         }
+        await floorCluster.stop()
+        report.add(Figure(name, "runtime floor (Swift, Foundation, libcurl: one HTTPS GET): peak RSS", floor.peakMiB, "MiB",
+                          note: "\(Self.format(floor.fileMiB)) MiB file-backed"))
         let idleRun = try await ChildControllerRun(certificates: 0).run()
         let idle = idleRun.peakMiB
         if let idle {
             report.add(Figure(name, "idle controller, empty cluster: peak RSS", idle, "MiB",
-                              baseline: floor.map { ("runtime floor", $0.peakMiB) },
+                              baseline: ("runtime floor", floor.peakMiB),
                               note: idleRun.fileMiB.map { "\(Self.format($0)) MiB file-backed" }))
         }
         for count in quick ? [100] : [1_000, 10_000] {

@@ -65,8 +65,9 @@ enum RuntimeFloor {
         var bytes: [UInt8] = []
     }
 
-    /// Runs the floor against `cluster` and returns its peak RSS and file-backed RSS in MiB, or nil if it failed.
-    static func measure(_ cluster: BenchCluster) async throws -> (peakMiB: Double, fileMiB: Double)? {
+    /// Runs the floor against `cluster` and returns its peak RSS and file-backed RSS in MiB. A floor that fails is a
+    /// broken suite, not a missing figure: the smoke run in CI must notice.
+    static func measure(_ cluster: BenchCluster) async throws -> (peakMiB: Double, fileMiB: Double) {
         let scratch = try Paths.scratchDirectory("runtime-floor")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let ca = scratch.appendingPathComponent("ca.crt")
@@ -76,8 +77,7 @@ enum RuntimeFloor {
                                               timeout: 60)
         let words = output.stdout.split(separator: "\n").first(where: { $0.hasPrefix("peak-rss-kib ") })?.split(separator: " ") ?? []
         guard output.status == 0, words.count >= 4, let peak = Double(words[1]), let file = Double(words[3]) else {
-            emit("  [runtime floor] exited with \(output.status): \(output.stderr.suffix(1_000))")
-            return nil
+            throw Subprocess.Failure(description: "\(command) exited with \(output.status): \(output.stderr.suffix(1_000))")
         }
         return (peak / 1024, file / 1024)
     }
