@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates what users apply: the CRDs, the kubectl manifests (and their kustomize builds), the Helm chart rendered
 # with the real Helm engine for every values set in charts/keyward/ci, the alert rules, and every example resource;
-# and that Package.swift declares exactly what each target imports (scripts/check-imports.sh).
+# that Package.swift declares exactly what each target imports (scripts/check-imports.sh), and that the Dockerfile's
+# link flags work with this toolchain (scripts/check-link-flags.sh).
 #
 #   bash scripts/check-packaging.sh        # after scripts/install-tools.sh
 #
@@ -54,8 +55,9 @@ checkov() {
   .venv-checkov/bin/checkov -d "$1" --framework kubernetes --compact --quiet --skip-download
 }
 
-# 0. Package.swift declares exactly what each target imports.
+# 0. Package.swift declares exactly what each target imports; the Dockerfile's link flags build a program that runs.
 run bash scripts/check-imports.sh
+run bash scripts/check-link-flags.sh
 
 # 1. CRDs and example custom resources.
 shopt -s nullglob
