@@ -6,7 +6,8 @@ import KubeAPIServer
 /// else. It loads the same binary and libraries (Swift runtime, Foundation, libcurl and OpenSSL), makes one GET to
 /// the API server over verified TLS with a bearer token, parses the JSON answer and formats a timestamp, then prints
 /// its own peak RSS. The idle controller is compared with it: what lies above it is the controller's own cost, what
-/// lies below it no controller written on this runtime can avoid.
+/// lies below it is this binary and its libraries before any controller work (how it is linked moves that part:
+/// docs/benchmarks.md).
 ///
 /// It calls libcurl directly rather than through `KubernetesClient`, so none of Keyward's own code is in the figure.
 enum RuntimeFloor {
