@@ -6,6 +6,7 @@
 // prints every edge. Left out here: KeywardCore (imported almost everywhere) and KubernetesClient beside
 // KubernetesResources; every reconciler module also imports KubernetesResources. External packages in parentheses.
 //
+//   Foundation        KeywardCore → CDirectoryEntry (a whole-entry readdir: Foundation's Process.run over-reads glibc's)
 //   Kubernetes-free   KeywardPKI (swift-certificates, swift-crypto)   SecretGenerators (swift-crypto)
 //                     RotationStrategies → SecretGenerators   AtomicDirectory   CertificateGate → KeywardPKI
 //                     DNSUpdate (RFC 2136 updates + TSIG, DNS queries; swift-nio, swift-crypto)
@@ -29,7 +30,7 @@
 //                     Notifications, StandaloneStore, SecretSync, CertificateGate, TLSProbe, ControllerRuntime,
 //                     KeywardAPI, KeywardPKI, RotationStrategies; keyward → KeywardCommands
 //   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport → KeywardCore; keyward-bench →
-//                     CertificateController, KeywardCommands, KubeAPIServer, ...; keyward-fuzz → CFuzzDriver,
+//                     CertificateController, KeywardCommands, KubeAPIServer, CCurl (the runtime floor), ...; keyward-fuzz → CFuzzDriver,
 //                     DNSUpdate, KeywardAPI, KeywardPKI, StandaloneStore
 import PackageDescription
 
@@ -65,8 +66,10 @@ let package = Package(
     targets: [
         // MARK: Kubernetes-free building blocks
 
-        /// Durations, clocks and small shared value types; depends on nothing.
-        .target(name: "KeywardCore", swiftSettings: swiftSettings),
+        /// Durations, clocks and small shared value types; depends only on the readdir fix below.
+        .target(name: "KeywardCore", dependencies: ["CDirectoryEntry"], swiftSettings: swiftSettings),
+        /// A `readdir` that returns whole `struct dirent`s: Foundation's Process.run() over-reads glibc's entries.
+        .target(name: "CDirectoryEntry", linkerSettings: [.linkedLibrary("dl")]),
 
         /// Keys, certificate issuance, CRLs, chain verification. No Kubernetes knowledge.
         .target(
