@@ -45,7 +45,7 @@ enum StandaloneSuite {
                 return
             }
         }
-        let keywardSeconds = keywardRuns.sorted()[1]
+        let keywardSeconds = Sample(keywardRuns).percentile(50)
         let spread = "three runs: " + keywardRuns.map { Report.format($0) + " s" }.joined(separator: ", ")
 
         report.add(Figure(name, "keyward run --once, CA + \(count) leaves (median)", keywardSeconds, "s",
