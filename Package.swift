@@ -85,7 +85,9 @@ let package = Package(
         ),
 
         /// Atomic multi-file directory output (the kubelet's `..data` symlink swap).
-        .target(name: "AtomicDirectory", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
+        .target(name: "AtomicDirectory", dependencies: ["KeywardCore", "CFilesystemSync"], swiftSettings: swiftSettings),
+        /// `syncfs(2)`, which Swift's Glibc module does not declare: the group commit's one flush per round.
+        .target(name: "CFilesystemSync"),
 
         /// Password, token, UUID, key and basic-auth generators from a cryptographic RNG.
         .target(
@@ -255,7 +257,7 @@ let package = Package(
             name: "StandaloneStore",
             dependencies: [
                 "ControllerRuntime", "KeywardAPI", "KubernetesResources", "KubernetesClient", "KeywardCore",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "AtomicDirectory", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -265,7 +267,7 @@ let package = Package(
             name: "KeywardCommands",
             dependencies: [
                 "NotificationController", "Notifications", "CertificateController", "SecretRotationController", "SecretSync",
-                "StandaloneStore", "CertificateGate",
+                "StandaloneStore", "CertificateGate", "AtomicDirectory",
                 "ControllerRuntime", "KeywardAPI", "KeywardPKI", "KubernetesClient", "KubernetesResources", "KeywardCore",
                 "RotationStrategies", "TLSProbe", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -420,7 +422,7 @@ let package = Package(
         .testTarget(
             name: "KeywardCommandsTests",
             dependencies: ["KeywardTestSupport", "KeywardCommands", "StandaloneStore", "CertificateController", "KeywardPKI", "KeywardAPI",
-                           "Notifications", "NotificationController",
+                           "Notifications", "NotificationController", "AtomicDirectory",
                            "KeywardCore", "KubeAPIServer", "KubernetesClient", "KubernetesResources", "ControllerRuntime",
                            "RotationStrategies", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log"),

@@ -20,7 +20,8 @@ import KeywardCore
 ///
 /// A write fills a fresh version directory, fsyncs it, then `rename(2)`s a temporary symlink over `..data`: that
 /// rename is the single atomic step. Durability costs one fsync per file, one for the version directory and one
-/// for the target directory after the swap (claim, links and swap together). A crash anywhere leaves `..data` on a complete version; whatever hidden
+/// for the target directory after the swap (claim, links and swap together); with ``Durability/grouped(_:)`` two
+/// shared `syncfs` rounds stand for them. A crash anywhere leaves `..data` on a complete version; whatever hidden
 /// debris the crash left is removed by the next write. Entries starting with `..` belong to the writer.
 ///
 /// Everything inside the target directory is done relative to one open descriptor of it (``DirectoryHandle``), so
@@ -51,12 +52,16 @@ public struct AtomicDirectoryWriter: Sendable {
     public struct Configuration: Sendable {
         /// Names version directories; inject a `ManualClock` for predictable names in tests.
         public var clock: any WallClock
+        /// How the version and the swap are made durable; the order of the steps is the same either way.
+        public var durability: Durability
         /// Test-only: called at each ``FaultPoint``; throwing aborts the write there as a crash would
         /// (no cleanup runs), surfacing as ``AtomicDirectoryError/injectedFault(_:)``.
         public var faultHook: (@Sendable (FaultPoint) throws -> Void)?
 
-        public init(clock: any WallClock = SystemClock(), faultHook: (@Sendable (FaultPoint) throws -> Void)? = nil) {
+        public init(clock: any WallClock = SystemClock(), durability: Durability = .eachFile,
+                    faultHook: (@Sendable (FaultPoint) throws -> Void)? = nil) {
             self.clock = clock
+            self.durability = durability
             self.faultHook = faultHook
         }
     }
@@ -143,15 +148,18 @@ public struct AtomicDirectoryWriter: Sendable {
                 // Still reconcile links: an earlier write may have crashed between the swap and this step.
                 let linked = try linkVisibleNames(dir, names)
                 try removeStaleLinks(dir, keeping: names)
-                if claimed || linked { try dir.sync() }
+                if claimed || linked { try dir.sync(configuration.durability) }
                 return .unchanged
             }
+            let durability = configuration.durability
             let version = try makeVersionDirectory(dir)
             let versionDir = try dir.openChild(version, create: false)
             for file in files {
-                try versionDir.createFile(file.name, contents: file.contents, mode: file.mode, groupID: file.groupID)
+                try versionDir.createFile(file.name, contents: file.contents, mode: file.mode, groupID: file.groupID,
+                                          sync: durability.syncsEachFile)
             }
-            try versionDir.sync()
+            // Grouped: one round covers the files, the version directory and its entry in the target directory.
+            try versionDir.sync(durability)
             try fault(.afterVersionWritten)
 
             try dir.makeSymlink(version, at: Self.dataTempName)
@@ -160,7 +168,7 @@ public struct AtomicDirectoryWriter: Sendable {
             try linkVisibleNames(dir, names)
             try fault(.beforeSwap)
             try dir.rename(Self.dataTempName, to: Self.dataLinkName)
-            try dir.sync()
+            try dir.sync(durability)
             try fault(.afterSwap)
 
             // Removals are not synced: whatever a crash brings back is debris the next write removes.
@@ -188,6 +196,8 @@ public struct AtomicDirectoryWriter: Sendable {
         if existing == owner { return false }
         if let existing, existing != stale { throw .claimedByOther(path: directory, owner: existing) }
         try dir.removeTree(Self.ownerTempName)
+        // Fsynced whatever the durability: the claim is renamed into place before any group round, and one that
+        // survived a crash empty would lock the folder against its own owner. Claims are once per folder.
         try dir.createFile(Self.ownerTempName, contents: Data(owner.utf8), mode: 0o644, groupID: nil)
         try dir.rename(Self.ownerTempName, to: Self.ownerFileName)
         return true

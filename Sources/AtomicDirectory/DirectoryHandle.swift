@@ -134,13 +134,15 @@ final class DirectoryHandle {
         return true
     }
 
-    /// Writes a new file (`O_EXCL`, never following symlinks), sets group then exact mode, and fsyncs it.
-    func createFile(_ name: String, contents: Data, mode: UInt32, groupID: UInt32?) throws(AtomicDirectoryError) {
+    /// Writes a new file (`O_EXCL`, never following symlinks), sets group then exact mode, and fsyncs it unless
+    /// `sync` is false (a later group-commit round covers it).
+    func createFile(_ name: String, contents: Data, mode: UInt32, groupID: UInt32?,
+                    sync: Bool = true) throws(AtomicDirectoryError) {
         let path = child(name)
         let fd = POSIX.retrying { openat(self.fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(0o600)) }
         if fd < 0 { throw POSIX.failure("open", path) }
         defer { close(fd) }
-        try POSIX.fill(fd, path: path, contents: contents, mode: mode, groupID: groupID)
+        try POSIX.fill(fd, path: path, contents: contents, mode: mode, groupID: groupID, sync: sync)
     }
 
     /// A regular file's bytes, refusing a symlink.
@@ -151,9 +153,10 @@ final class DirectoryHandle {
         return try POSIX.readAll(fd, path: child(name))
     }
 
-    /// Makes a rename/symlink/unlink in this directory durable.
-    func sync() throws(AtomicDirectoryError) {
-        if POSIX.retrying({ fsync(fd) }) != 0 { throw POSIX.failure("fsync", path) }
+    /// Makes a rename/symlink/unlink in this directory durable (with ``Durability/grouped(_:)``, everything written
+    /// on its filesystem so far).
+    func sync(_ durability: Durability = .eachFile) throws(AtomicDirectoryError) {
+        try durability.sync(fd, path: path)
     }
 
     func makeSymlink(_ target: String, at name: String) throws(AtomicDirectoryError) {

@@ -87,8 +87,9 @@ enum POSIX {
         if chmod(path, mode_t(mode)) != 0 { throw failure("chmod", path) }
     }
 
-    /// Sets group then exact mode on a freshly created file, writes `contents` and fsyncs it.
-    static func fill(_ fd: Int32, path: String, contents: Data, mode: UInt32, groupID: UInt32?) throws(AtomicDirectoryError) {
+    /// Sets group then exact mode on a freshly created file, writes `contents` and, with `sync`, fsyncs it.
+    static func fill(_ fd: Int32, path: String, contents: Data, mode: UInt32, groupID: UInt32?,
+                     sync: Bool = true) throws(AtomicDirectoryError) {
         // chown before chmod: a non-root chown clears set-id bits.
         if let groupID, fchown(fd, uid_t.max, gid_t(groupID)) != 0 { throw failure("chown", path) }
         if fchmod(fd, mode_t(mode)) != 0 { throw failure("chmod", path) }
@@ -105,7 +106,7 @@ enum POSIX {
             return nil
         }
         if let code { throw failure("write", path, code) }
-        if retrying({ fsync(fd) }) != 0 { throw failure("fsync", path) }
+        if sync, retrying({ fsync(fd) }) != 0 { throw failure("fsync", path) }
     }
 
     /// Everything left to read from `fd`.

@@ -34,6 +34,7 @@ struct CertificateFileOutput {
     let store: any ResourceStore
     let root: String
     let layout: CertificateFilesLayout
+    let durability: Durability
 
     /// The folder's path components below the root. `files.subPath` has passed validation (plain components, no
     /// `..`, nothing absolute or empty); the writer checks each component again.
@@ -59,7 +60,8 @@ struct CertificateFileOutput {
         guard let files = certificate.spec.files, let specs = Self.fileSpecs(files, secret: secret) else { return nil }
         let namespace = certificate.metadata.namespace ?? "default"
         let components = Self.components(namespace: namespace, name: certificate.metadata.name, files: files, layout: layout)
-        let writer = AtomicDirectoryWriter(root: root, confinedComponents: components)
+        let writer = AtomicDirectoryWriter(root: root, confinedComponents: components,
+                                           configuration: .init(durability: durability))
         let me = Self.owner(namespace: namespace, name: certificate.metadata.name)
         do {
             try await Self.write(writer, specs, owner: me)

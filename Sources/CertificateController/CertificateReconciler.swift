@@ -27,6 +27,9 @@ public struct CertificateReconciler: Reconciler {
         public var foreignSecretRetry: TimeInterval = 300
         /// Where below `volumeRoot` each Certificate's folder is: per namespace (controller) or as in standalone mode.
         public var filesLayout: CertificateFilesLayout
+        /// How the files are made durable: fsync each (controller) or a group commit shared with the state
+        /// (`keyward run`).
+        public var filesDurability: Durability = .eachFile
         /// Where a `ca` ClusterIssuer's Secret (and its CRL) lives (`--cluster-resource-namespace`).
         public var clusterResourceNamespace = IssuerOptions.defaultClusterResourceNamespace
         /// Egress policy, challenge solvers and shared clients for `acme` issuers.
@@ -619,7 +622,8 @@ public struct CertificateReconciler: Reconciler {
     /// Writes the files when the spec asks for them and a root is configured; why not, when refused.
     private func writeFiles(_ certificate: Certificate, secret: Secret) async throws -> CertificateFileOutput.Problem? {
         guard let root = options.volumeRoot, certificate.spec.files != nil else { return nil }
-        return try await CertificateFileOutput(store: store, root: root, layout: options.filesLayout)
+        return try await CertificateFileOutput(store: store, root: root, layout: options.filesLayout,
+                                               durability: options.filesDurability)
             .write(certificate, secret: secret)
     }
 }

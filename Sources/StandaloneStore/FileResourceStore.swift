@@ -1,3 +1,4 @@
+import AtomicDirectory
 import ControllerRuntime
 import Crypto
 import Foundation
@@ -18,6 +19,7 @@ import KubernetesClient
 public actor FileResourceStore: ResourceStore {
     public let stateDirectory: String
     private let clock: any WallClock
+    private let durability: Durability
     private var objects: [StoredObjectKey: JSONValue] = [:]
     /// Objects as last decoded, dropped whenever the stored JSON changes.
     private var decoded: [StoredObjectKey: any Sendable] = [:]
@@ -35,9 +37,14 @@ public actor FileResourceStore: ResourceStore {
     private var writing: [StoredObjectKey: [CheckedContinuation<Void, Never>]] = [:]
 
     /// Opens (or creates) a state folder and loads every object in it.
-    public init(stateDirectory: String, clock: any WallClock = SystemClock()) throws(StandaloneStoreError) {
+    ///
+    /// `durability` decides how each state file is made durable before it is renamed into place: `keyward run` passes
+    /// the group commit it shares with the file output.
+    public init(stateDirectory: String, clock: any WallClock = SystemClock(),
+                durability: Durability = .eachFile) throws(StandaloneStoreError) {
         self.stateDirectory = stateDirectory
         self.clock = clock
+        self.durability = durability
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -83,7 +90,7 @@ public actor FileResourceStore: ResourceStore {
                 changed.insert(key)
             }
         }
-        if index != before { try index.save(stateDirectory: stateDirectory) }
+        if index != before { try index.save(stateDirectory: stateDirectory, durability: durability) }
         return changed
     }
 
@@ -329,9 +336,11 @@ public actor FileResourceStore: ResourceStore {
         var value = value
         lastResourceVersion += 1
         value[metadata: "resourceVersion"] = .string(String(lastResourceVersion))
-        let stored = value, path = StateFiles.path(key, stateDirectory: stateDirectory)
+        let stored = value, path = StateFiles.path(key, stateDirectory: stateDirectory), durability = durability
         try await HeavyWorkPool.fileIO.run {
-            Result { () throws(StandaloneStoreError) in try StateFiles.writeAtomically(stored.serialized(), to: path) }
+            Result { () throws(StandaloneStoreError) in
+                try StateFiles.writeAtomically(stored.serialized(), to: path, durability: durability)
+            }
         }.get()
         objects[key] = value
         decoded[key] = nil

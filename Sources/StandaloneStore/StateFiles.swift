@@ -1,3 +1,4 @@
+import AtomicDirectory
 import Foundation
 import KeywardCore
 
@@ -45,8 +46,8 @@ enum StateFiles {
         }
     }
 
-    /// Writes to a temporary sibling (0600, fsynced) and renames it over the target.
-    static func writeAtomically(_ data: Data, to path: String) throws(StandaloneStoreError) {
+    /// Writes to a temporary sibling (0600, made durable as `durability` says) and renames it over the target.
+    static func writeAtomically(_ data: Data, to path: String, durability: Durability) throws(StandaloneStoreError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = "\(directory)/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
         do {
@@ -66,7 +67,7 @@ enum StateFiles {
                     offset += n
                 }
             }
-            guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            try durability.sync(fd, path: temporary)
             guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         } catch {
             unlink(temporary)
@@ -94,12 +95,13 @@ struct ManifestIndex: Equatable {
         return index
     }
 
-    func save(stateDirectory: String) throws(StandaloneStoreError) {
+    func save(stateDirectory: String, durability: Durability) throws(StandaloneStoreError) {
         let entries: [JSONValue] = hashes.keys.sorted().map { key in
             var entry: JSONObject = ["resource": .string(key.resource), "name": .string(key.name), "hash": .string(hashes[key]!)]
             if let namespace = key.namespace { entry["namespace"] = .string(namespace) }
             return .object(entry)
         }
-        try StateFiles.writeAtomically(JSONValue.array(entries).serialized(), to: Self.file(stateDirectory))
+        try StateFiles.writeAtomically(JSONValue.array(entries).serialized(), to: Self.file(stateDirectory),
+                                       durability: durability)
     }
 }

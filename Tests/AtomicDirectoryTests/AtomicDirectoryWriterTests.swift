@@ -201,11 +201,15 @@ private struct Crash: Error {}
         }
     }
 
-    @Test(arguments: AtomicDirectoryWriter.FaultPoint.allCases)
-    func crashLeavesACompleteVersionVisibleAndNextWriteRecovers(at point: AtomicDirectoryWriter.FaultPoint) throws {
+    /// With each durability: the group commit changes how the steps reach the disk, not their order.
+    @Test(arguments: AtomicDirectoryWriter.FaultPoint.allCases, [false, true])
+    func crashLeavesACompleteVersionVisibleAndNextWriteRecovers(at point: AtomicDirectoryWriter.FaultPoint,
+                                                                grouped: Bool) throws {
         let dir = try TestDirectory()
         defer { dir.remove() }
-        let writer = AtomicDirectoryWriter(directory: dir.target)
+        let commit = GroupCommit()
+        let durability: Durability = grouped ? .grouped(commit) : .eachFile
+        let writer = AtomicDirectoryWriter(directory: dir.target, configuration: .init(durability: durability))
         let ca = FileSpec(name: "ca.crt", contents: Data("ca v2\n".utf8))
         let old = pair("v1")
         let new = pair("v2", extra: [ca])
@@ -216,7 +220,7 @@ private struct Crash: Error {}
 
         let crashing = AtomicDirectoryWriter(
             directory: dir.target,
-            configuration: .init(faultHook: { if $0 == point { throw Crash() } }))
+            configuration: .init(durability: durability, faultHook: { if $0 == point { throw Crash() } }))
         #expect(throws: AtomicDirectoryError.injectedFault(point)) { try crashing.write(new) }
 
         // Whatever the crash point, consumers see one complete version.
@@ -244,6 +248,10 @@ private struct Crash: Error {}
         #expect(dir.contents("ca.crt") == "ca v2\n")
         #expect(dir.contents("cert.pem") == "certificate v2\n")
         #expect(dir.contents("privkey.pem") == "key v2\n")
+        // Grouped writes went through the commit: two rounds asked per completed write, one before the version
+        // is published and one after the swap (fewer for the crashed one, none for the unchanged recovery).
+        #expect(commit.statistics.requests >= (grouped ? 4 : 0))
+        #expect(grouped || commit.statistics.requests == 0)
     }
 
     @Test func strayTempLinkAndOrphanVersionsAreCleanedByTheNextWrite() throws {

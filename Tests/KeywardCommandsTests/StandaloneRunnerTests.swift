@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicDirectory
 import CertificateController
 import ControllerRuntime
 import Foundation
@@ -30,6 +31,39 @@ struct StandaloneRunnerTests {
 
     func runner(clock: any WallClock = SystemClock()) throws -> StandaloneRunner {
         try Standalone.makeRunner(manifests: manifests, state: directory.path("state"), out: directory.path("out"), clock: clock)
+    }
+
+    @Test("--durability: both modes issue the example into files openssl verifies; grouped, every state file and files folder asks the run's group commit, each-file never does",
+          arguments: [false, true])
+    func durabilityModes(grouped: Bool) async throws {
+        let commit = GroupCommit()
+        let runner = try Standalone.makeRunner(manifests: manifests, state: directory.path("state"), out: directory.path("out"),
+                                               clock: SystemClock(), durability: grouped ? .grouped(commit) : .eachFile)
+        let outcomes = try await runner.runOnce()
+        #expect(outcomes.allSatisfy { $0.error == nil }, "\(outcomes)")
+        let verify = try await ExternalTool.openssl("verify", "-CAfile", directory.path("out/web/ca.pem"), directory.path("out/web/cert.pem"))
+        #expect(verify.status == 0, "\(verify)")
+        // Each state write asks once before its rename, as does the manifest index; each folder write twice
+        // (version, swap): web's folder once, the root CA's once or twice (again when its CRL lands in the Secret).
+        let writes = await runner.store.writeCount
+        #expect(writes > 0)
+        let folderRequests = commit.statistics.requests - writes - 1
+        #expect(grouped ? [4, 6].contains(folderRequests) : commit.statistics.requests == 0,
+                "\(commit.statistics), \(writes) writes")
+        #expect(commit.statistics.rounds <= commit.statistics.requests)
+
+        let parsed = try #require(try KeywardCommand.parseAsRoot(
+            ["run", "--manifests", "m", "--state", "s", "--out", "o"] + (grouped ? [] : ["--durability", "each-file"])) as? RunCommand)
+        #expect(parsed.durability == (grouped ? .grouped : .eachFile))
+    }
+
+    @Test("--durability refuses a mode it does not know, naming the option")
+    func unknownDurability() {
+        #expect {
+            try KeywardCommand.parseAsRoot(["run", "--manifests", "m", "--state", "s", "--out", "o", "--durability", "never"])
+        } throws: { error in
+            KeywardCommand.message(for: error).contains("--durability")
+        }
     }
 
     @Test("--once issues the example CA and leaf into files that openssl verifies; a second run writes nothing")

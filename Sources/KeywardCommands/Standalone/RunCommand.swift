@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicDirectory
 import CertificateController
 import ControllerRuntime
 import Foundation
@@ -55,6 +56,13 @@ struct RunCommand: AsyncParsableCommand {
     /// Renewal SLA and notifications, as in the controller; cooldowns and dead letters live in --state.
     @OptionGroup var alerting: AlertingOptions
 
+    /// Grouped by default: a batch of certificates shares its flushes. `each-file` for state on a disk other
+    /// programs keep busy, where a filesystem-wide flush would also wait for their writes.
+    @Option(help: ArgumentHelp(
+        "How writes reach the disk before they are published: grouped (one syncfs shared by the writes in flight) "
+            + "or each-file (fsync per file, as the controller does).", valueName: "mode"))
+    var durability: DurabilityMode = .grouped
+
     @OptionGroup var logging: LoggingOptions
 
     @OptionGroup var shutdown: ShutdownOptions
@@ -70,7 +78,8 @@ struct RunCommand: AsyncParsableCommand {
                                                egress: try egress.policy(environment: ProcessInfo.processInfo.environment),
                                                alerting: alerting,
                                                acmeHTTP01: HTTP01Solver(environment: .standalone(http01Listeners),
-                                                                        selfCheck: try acmeHTTP01SelfCheck.selfCheck()))
+                                                                        selfCheck: try acmeHTTP01SelfCheck.selfCheck()),
+                                               durability: durability.durability())
         if once {
             let writesBefore = await runner.store.writeCount
             let outcomes = try await runner.runOnce(waitForPending: pendingTimeout)
@@ -93,6 +102,20 @@ struct RunCommand: AsyncParsableCommand {
                 Logger(label: "keyward.standalone").error("cannot start: --manifests \(manifests): \(error)")
                 throw ExitCode.failure
             }
+        }
+    }
+}
+
+/// `keyward run --durability`.
+enum DurabilityMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case grouped
+    case eachFile = "each-file"
+
+    /// A fresh group commit per run: its rounds serve this process's writers.
+    func durability() -> Durability {
+        switch self {
+        case .grouped: .grouped(GroupCommit())
+        case .eachFile: .eachFile
         }
     }
 }
@@ -138,11 +161,13 @@ struct StatusCommand: AsyncParsableCommand {
 enum Standalone {
     static func makeRunner(manifests: String, state: String, out: String, clock: any WallClock,
                            egress: EgressPolicy = EgressPolicy(), alerting: AlertingOptions? = nil,
-                           acmeHTTP01: HTTP01Solver = HTTP01Solver(environment: .standalone(HTTP01StandaloneListeners())))
+                           acmeHTTP01: HTTP01Solver = HTTP01Solver(environment: .standalone(HTTP01StandaloneListeners())),
+                           durability: Durability = .grouped(GroupCommit()))
         throws -> StandaloneRunner {
-        let store = try FileResourceStore(stateDirectory: state, clock: clock)
+        let store = try FileResourceStore(stateDirectory: state, clock: clock, durability: durability)
         let events = EventRecorder(sink: FileEventSink(path: "\(state)/events.log"), component: "keyward-standalone")
         var certificateOptions = CertificateReconciler.Options(volumeRoot: out, filesLayout: .sharedRoot)
+        certificateOptions.filesDurability = durability
         certificateOptions.clusterResourceNamespace = clusterResourceNamespace
         certificateOptions.renewalSLA = try alerting?.renewalSLA() ?? RenewalSLA()
         // ACME servers and the names self-checked are the manifests' author's choice, fenced like verify.http.

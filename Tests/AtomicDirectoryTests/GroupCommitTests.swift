@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Synchronization
+import Testing
+@testable import AtomicDirectory
+
+/// A flush stand-in that records each round and can hold a round open until the test releases it.
+private final class ScriptedFlush: Sendable {
+    /// Rounds started so far; the n-th call sees n.
+    let started = Atomic<Int>(0)
+    let finished = Atomic<Int>(0)
+    /// Rounds that block until ``release(_:)``.
+    private let held: Set<Int>
+    /// Rounds that fail with EIO.
+    private let failing: Set<Int>
+    private let released = Mutex<Set<Int>>([])
+
+    init(holding held: Set<Int> = [], failing: Set<Int> = []) {
+        self.held = held
+        self.failing = failing
+    }
+
+    /// Rounds started so far (read outside `#expect`: atomics cannot be captured by the macro).
+    var rounds: Int { started.load(ordering: .sequentiallyConsistent) }
+
+    func release(_ round: Int) { released.withLock { _ = $0.insert(round) } }
+
+    func callAsFunction(_ fd: Int32) -> Int32 {
+        let round = started.add(1, ordering: .sequentiallyConsistent).newValue
+        if held.contains(round) {
+            // Bounded: a test that forgets to release fails by its expectations instead of hanging.
+            var waited = 0
+            while waited < 2_000 && !released.withLock({ $0.contains(round) }) {
+                usleep(5_000)
+                waited += 1
+            }
+        }
+        finished.add(1, ordering: .sequentiallyConsistent)
+        if failing.contains(round) {
+            errno = EIO
+            return -1
+        }
+        return 0
+    }
+}
+
+/// Runs `body` on a thread of its own (the commit blocks, as file I/O threads may); `done` is set after it returns.
+private final class Writer: Sendable {
+    let done = Atomic<Bool>(false)
+    let failure = Mutex<AtomicDirectoryError?>(nil)
+
+    var isDone: Bool { done.load(ordering: .sequentiallyConsistent) }
+    var error: AtomicDirectoryError? { failure.withLock { $0 } }
+
+    init(_ commit: GroupCommit, fd: Int32) {
+        Thread.detachNewThread { [self] in
+            do throws(AtomicDirectoryError) { try commit.sync(fd, path: "/scratch") } catch {
+                failure.withLock { $0 = error }
+            }
+            done.store(true, ordering: .sequentiallyConsistent)
+        }
+    }
+}
+
+/// Polls `condition` for up to ten seconds; true once it holds.
+private func eventually(_ condition: () -> Bool) -> Bool {
+    for _ in 0..<2_000 {
+        if condition() { return true }
+        usleep(5_000)
+    }
+    return condition()
+}
+
+@Suite struct GroupCommitTests {
+    private let directory = FileManager.default.temporaryDirectory.path
+
+    private func withDescriptor(_ body: (Int32) throws -> Void) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        try body(fd)
+    }
+
+    @Test func aLoneWriterRunsItsOwnRound() throws {
+        let flush = ScriptedFlush()
+        let commit = GroupCommit(flush: { flush($0) })
+        try withDescriptor { fd in
+            try commit.sync(fd, path: directory)
+            try commit.sync(fd, path: directory)
+        }
+        #expect(flush.rounds == 2)
+        #expect(commit.statistics.rounds == 2)
+        #expect(commit.statistics.requests == 2)
+    }
+
+    /// The round that was running when a writer asked may have started before its writes: it must not count.
+    @Test func aWriterArrivingDuringARoundWaitsForTheNextOne() throws {
+        let flush = ScriptedFlush(holding: [1])
+        let commit = GroupCommit(flush: { flush($0) })
+        try withDescriptor { fd in
+            let first = Writer(commit, fd: fd)
+            #expect(eventually { flush.rounds == 1 })
+            let second = Writer(commit, fd: fd)
+            #expect(eventually { commit.statistics.requests == 2 })
+            // Round 1 is still held: neither writer may be answered yet, and no second round may start.
+            usleep(50_000)
+            #expect(!first.isDone)
+            #expect(!second.isDone)
+            #expect(flush.rounds == 1)
+
+            flush.release(1)
+            #expect(eventually { first.isDone && second.isDone })
+            // The second writer was answered by a round that started after it asked.
+            #expect(flush.rounds == 2)
+            #expect(commit.statistics.rounds == 2)
+        }
+    }
+
+    @Test func writersThatWaitTogetherShareOneRound() throws {
+        let flush = ScriptedFlush(holding: [1])
+        let commit = GroupCommit(flush: { flush($0) })
+        try withDescriptor { fd in
+            let leader = Writer(commit, fd: fd)
+            #expect(eventually { flush.rounds == 1 })
+            let waiting = (0..<6).map { _ in Writer(commit, fd: fd) }
+            #expect(eventually { commit.statistics.requests == 7 })
+            flush.release(1)
+            #expect(eventually { ([leader] + waiting).allSatisfy { $0.isDone } })
+        }
+        // Seven requests, two flushes: the six that queued behind the first round share the second.
+        #expect(flush.rounds == 2)
+        #expect(commit.statistics.rounds == 2)
+        #expect(commit.statistics.requests == 7)
+    }
+
+    @Test func aFailedRoundFailsEveryWriterItServedAndTheNextRoundIsFresh() throws {
+        let flush = ScriptedFlush(holding: [1], failing: [2])
+        let commit = GroupCommit(flush: { flush($0) })
+        try withDescriptor { fd in
+            let leader = Writer(commit, fd: fd)
+            #expect(eventually { flush.rounds == 1 })
+            let served = (0..<3).map { _ in Writer(commit, fd: fd) }
+            #expect(eventually { commit.statistics.requests == 4 })
+            flush.release(1)
+            #expect(eventually { ([leader] + served).allSatisfy { $0.isDone } })
+            #expect(leader.error == nil)
+            for writer in served {
+                #expect(writer.error == .systemCall(operation: "syncfs", path: "/scratch", errno: EIO))
+            }
+            // Round 3 succeeds: a failure is not remembered past the writers it served.
+            try commit.sync(fd, path: directory)
+        }
+        #expect(flush.rounds == 3)
+    }
+
+    /// The real syncfs, through the writer: sixteen folders written from eight threads at once all end complete,
+    /// each write asked the commit twice (version, then swap), and no write ran more rounds than it asked for.
+    @Test func groupedWritesFromManyThreadsAreCompleteAndShareRealRounds() throws {
+        let dir = try TestDirectory()
+        defer { dir.remove() }
+        let commit = GroupCommit()
+        let failures = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for thread in 0..<8 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                for index in [thread, thread + 8] {
+                    let writer = AtomicDirectoryWriter(directory: dir.root + "/out/\(index)",
+                                                       configuration: .init(durability: .grouped(commit)))
+                    let files = [FileSpec(name: "cert.pem", contents: Data("certificate \(index)\n".utf8), mode: 0o644),
+                                 FileSpec(name: "privkey.pem", contents: Data("key \(index)\n".utf8), mode: 0o640)]
+                    do {
+                        guard case .updated = try writer.write(files) else { throw AtomicDirectoryError.injectedFault(.afterSwap) }
+                        guard try writer.read().map(\.contents) == files.map(\.contents) else {
+                            throw AtomicDirectoryError.unstableVersion(path: writer.directory)
+                        }
+                    } catch {
+                        failures.withLock { $0.append("\(index): \(error)") }
+                    }
+                }
+            }
+        }
+        #expect(group.wait(timeout: .now() + 60) == .success)
+        #expect(failures.withLock { $0 } == [])
+        let statistics = commit.statistics
+        #expect(statistics.requests == 32)
+        #expect(statistics.rounds >= 1 && statistics.rounds <= statistics.requests)
+        for index in 0..<16 {
+            let contents = FileManager.default.contents(atPath: dir.root + "/out/\(index)/cert.pem")
+            #expect(contents.map { String(decoding: $0, as: UTF8.self) } == "certificate \(index)\n")
+        }
+    }
+}
