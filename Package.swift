@@ -8,7 +8,8 @@
 //
 //   Foundation        KeywardCore → CDirectoryEntry (a whole-entry readdir: Foundation's Process.run over-reads glibc's)
 //   Kubernetes-free   KeywardPKI (swift-certificates, swift-crypto)   SecretGenerators (swift-crypto)
-//                     RotationStrategies → SecretGenerators   AtomicDirectory   CertificateGate → KeywardPKI
+//                     RotationStrategies → SecretGenerators   AtomicDirectory → CFilesystemSync (syncfs)
+//                     CertificateGate → KeywardPKI
 //                     DNSUpdate (RFC 2136 updates + TSIG, DNS queries; swift-nio, swift-crypto)
 //                     TLSProbe → KeywardPKI, CCurl (served-chain probes)
 //                     ACME (RFC 8555 client; swift-crypto, swift-certificates) → KubernetesClient for its libcurl
@@ -24,10 +25,10 @@
 //                     ACME (swift-certificates, swift-crypto, swift-prometheus; hummingbird for the HTTP-01 listener)
 //                     SecretRotationController → ControllerRuntime, KeywardAPI, RotationStrategies, SecretGenerators
 //                     NotificationController → ControllerRuntime, KeywardAPI, RotationStrategies, Notifications
-//                     StandaloneStore → ControllerRuntime, KeywardAPI
+//                     StandaloneStore → ControllerRuntime, KeywardAPI, AtomicDirectory
 //                     SecretSync → KubernetesResources, AtomicDirectory
 //   Commands          KeywardCommands → CertificateController, SecretRotationController, NotificationController,
-//                     Notifications, StandaloneStore, SecretSync, CertificateGate, TLSProbe, ControllerRuntime,
+//                     Notifications, StandaloneStore, SecretSync, CertificateGate, TLSProbe, AtomicDirectory, ControllerRuntime,
 //                     KeywardAPI, KeywardPKI, RotationStrategies; keyward → KeywardCommands
 //   Test and tools    KubeAPIServer (Yams, Hummingbird) ← keyward-apiserver; KeywardTestSupport → KeywardCore; keyward-bench →
 //                     CertificateController, KeywardCommands, KubeAPIServer, CCurl (the runtime floor), ...; keyward-fuzz → CFuzzDriver,
