@@ -143,12 +143,14 @@ public struct AtomicDirectoryWriter: Sendable {
             if let owner { claimed = try claim(dir, for: owner, replacing: stale) }
             let current = try currentVersion(in: dir)
             // Recovery: anything hidden besides ..data and its target is debris of an interrupted write.
-            try removeHiddenEntries(dir, keeping: current)
+            let recovered = try removeHiddenEntries(dir, keeping: current)
             if let current, try version(current, in: dir, alreadyHolds: files) {
                 // Still reconcile links: an earlier write may have crashed between the swap and this step.
                 let linked = try linkVisibleNames(dir, names)
                 try removeStaleLinks(dir, keeping: names)
-                if claimed || linked { try dir.sync(configuration.durability) }
+                // Debris means a write was interrupted, perhaps between its swap and the sync after it: sync now, so
+                // the version this call reports as current is durably so.
+                if claimed || linked || recovered { try dir.sync(configuration.durability) }
                 return .unchanged
             }
             let durability = configuration.durability
@@ -173,7 +175,7 @@ public struct AtomicDirectoryWriter: Sendable {
 
             // Removals are not synced: whatever a crash brings back is debris the next write removes.
             try removeStaleLinks(dir, keeping: names)
-            try removeHiddenEntries(dir, keeping: version)
+            _ = try removeHiddenEntries(dir, keeping: version)
             return .updated(version: version)
         }
     }
@@ -298,11 +300,15 @@ public struct AtomicDirectoryWriter: Sendable {
 
     /// Removes every `..`-prefixed entry except `..data`, the owner claim and `version`: stale temp links, orphaned
     /// versions from interrupted writes, and the version that was current before a swap.
-    private func removeHiddenEntries(_ dir: DirectoryHandle, keeping version: String?) throws(AtomicDirectoryError) {
+    /// True when there was anything to remove.
+    private func removeHiddenEntries(_ dir: DirectoryHandle, keeping version: String?) throws(AtomicDirectoryError) -> Bool {
+        var removed = false
         for entry in try dir.list()
         where entry.hasPrefix("..") && entry != Self.dataLinkName && entry != Self.ownerFileName && entry != version {
             try dir.removeTree(entry)
+            removed = true
         }
+        return removed
     }
 
     // MARK: Reading

@@ -9,7 +9,8 @@ import Darwin
 /// How a writer makes what it wrote durable before the step that publishes it (a rename, a `..data` swap).
 ///
 /// Both give the same crash guarantee: nothing is published before the data it names is on disk, and a write does
-/// not return before its publishing step is. They differ in what the disk is asked to do.
+/// not return before its publishing step is. They differ in what the disk is asked to do, and in what a failed
+/// flush means for later writes (see ``GroupCommit``).
 public enum Durability: Sendable {
     /// `fsync(2)` on each file and directory the write touched: one device flush each, and nothing outside the write
     /// is flushed. Right for a controller writing now and then to a volume other programs also write to.

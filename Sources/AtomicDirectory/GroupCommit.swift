@@ -16,6 +16,13 @@ import Foundation
 /// ends and serves everyone who joined meanwhile. With W writers at a time a round serves up to W of them, so the
 /// flushes per write fall as the batch grows, and a lone writer pays one flush per call, as with fsync.
 ///
+/// A failed round fails every later request on that filesystem too, for the life of the commit. A round flushes
+/// whatever is dirty, so its failure may have lost the data of writers already queued for the next round, and
+/// `syncfs` reports an error only on descriptors opened before it: a later round can succeed over lost pages.
+/// Failing from then on is the safe reading (PostgreSQL stops on a failed fsync for the same reason); a new run
+/// starts with a new commit. Writeback errors reach `syncfs` on Linux 5.8 and later; on earlier kernels it
+/// reports none, so use ``Durability/eachFile`` there.
+///
 /// Callers block: they are meant for file I/O threads (`HeavyWorkPool.fileIO`), never the cooperative pool.
 public final class GroupCommit: @unchecked Sendable {
     /// One syncfs call and the writers waiting on it.
@@ -32,6 +39,8 @@ public final class GroupCommit: @unchecked Sendable {
     /// Guards every stored property below it; waiters sleep on it.
     private let condition = NSCondition()
     private var filesystems: [UInt64: Filesystem] = [:]
+    /// The errno of the first failed round, per filesystem: every later request fails with it.
+    private var failed: [UInt64: Int32] = [:]
     private var roundCount = 0
     private var requestCount = 0
     private let flush: @Sendable (Int32) -> Int32
@@ -57,6 +66,10 @@ public final class GroupCommit: @unchecked Sendable {
 
         condition.lock()
         requestCount += 1
+        if let code = failed[device] {
+            condition.unlock()
+            throw POSIX.failure("syncfs (an earlier round on this filesystem failed)", path, code)
+        }
         let round = filesystems[device, default: Filesystem()].next ?? Round()
         filesystems[device, default: Filesystem()].next = round
         while !round.done {
@@ -70,6 +83,7 @@ public final class GroupCommit: @unchecked Sendable {
                 condition.lock()
                 round.done = true
                 round.errorCode = code
+                if let code, failed[device] == nil { failed[device] = code }
                 roundCount += 1
                 filesystems[device]?.running = nil
                 if filesystems[device]?.next == nil { filesystems[device] = nil }

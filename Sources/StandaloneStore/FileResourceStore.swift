@@ -90,7 +90,13 @@ public actor FileResourceStore: ResourceStore {
                 changed.insert(key)
             }
         }
-        if index != before { try index.save(stateDirectory: stateDirectory, durability: durability) }
+        if index != before {
+            // On the file I/O threads, as every state write: a grouped flush blocks its caller.
+            let index = index, stateDirectory = stateDirectory, durability = durability
+            try await HeavyWorkPool.fileIO.run {
+                Result { () throws(StandaloneStoreError) in try index.save(stateDirectory: stateDirectory, durability: durability) }
+            }.get()
+        }
         return changed
     }
 

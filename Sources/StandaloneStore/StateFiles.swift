@@ -46,7 +46,9 @@ enum StateFiles {
         }
     }
 
-    /// Writes to a temporary sibling (0600, made durable as `durability` says) and renames it over the target.
+    /// Writes to a temporary sibling (0600), makes it durable as `durability` says, renames it over the target and
+    /// makes the rename durable: a crash at any point leaves the old file or the new one, and once this returns a
+    /// power loss cannot take the new one back.
     static func writeAtomically(_ data: Data, to path: String, durability: Durability) throws(StandaloneStoreError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = "\(directory)/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
@@ -69,6 +71,10 @@ enum StateFiles {
             }
             try durability.sync(fd, path: temporary)
             guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            let parent = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard parent >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            defer { close(parent) }
+            try durability.sync(parent, path: directory)
         } catch {
             unlink(temporary)
             throw .writeFailed(file: path, reason: "\(error)")

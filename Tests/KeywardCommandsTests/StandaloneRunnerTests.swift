@@ -43,14 +43,14 @@ struct StandaloneRunnerTests {
         #expect(outcomes.allSatisfy { $0.error == nil }, "\(outcomes)")
         let verify = try await ExternalTool.openssl("verify", "-CAfile", directory.path("out/web/ca.pem"), directory.path("out/web/cert.pem"))
         #expect(verify.status == 0, "\(verify)")
-        // Each state write asks once before its rename, as does the manifest index; each folder write twice
-        // (version, swap): web's folder once, the root CA's once or twice (again when its CRL lands in the Secret).
+        // Each state write, the manifest index's included, asks twice (before and after its rename); each folder
+        // write twice (version, swap): web's folder once, the root CA's once or twice (again when its CRL lands).
         let writes = await runner.store.writeCount
         #expect(writes > 0)
-        let folderRequests = commit.statistics.requests - writes - 1
+        let folderRequests = commit.statistics.requests - 2 * (writes + 1)
         #expect(grouped ? [4, 6].contains(folderRequests) : commit.statistics.requests == 0,
                 "\(commit.statistics), \(writes) writes")
-        #expect(commit.statistics.rounds <= commit.statistics.requests)
+        #expect(grouped ? commit.statistics.rounds >= 1 : commit.statistics.rounds == 0)
 
         let parsed = try #require(try KeywardCommand.parseAsRoot(
             ["run", "--manifests", "m", "--state", "s", "--out", "o"] + (grouped ? [] : ["--durability", "each-file"])) as? RunCommand)
