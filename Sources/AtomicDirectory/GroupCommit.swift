@@ -50,6 +50,14 @@ public final class GroupCommit: @unchecked Sendable {
         self.flush = flush
     }
 
+    /// The errno of the first failed round on any filesystem: once set, every later request fails (see above), so
+    /// a long-running caller should stop rather than retry.
+    public var failure: Int32? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failed.values.first
+    }
+
     /// Rounds run and sync requests served so far: how many writes shared each flush.
     public var statistics: (rounds: Int, requests: Int) {
         condition.lock()

@@ -57,6 +57,24 @@ struct StandaloneRunnerTests {
         #expect(parsed.durability == (grouped ? .grouped : .eachFile))
     }
 
+    @Test("a failed grouped flush stops the run: --once and the long-running loop end with durabilityLost, naming the cause, instead of retrying writes that can no longer be made durable")
+    func failedFlushStopsTheRun() async throws {
+        let failing: @Sendable (Int32) -> Int32 = { _ in
+            errno = EIO
+            return -1
+        }
+        let once = try Standalone.makeRunner(manifests: manifests, state: directory.path("state"), out: directory.path("out"),
+                                             clock: SystemClock(), durability: .grouped(GroupCommit(flush: failing)))
+        await #expect(throws: StandaloneRunnerError.durabilityLost(errno: EIO)) { try await once.runOnce() }
+
+        let loop = try Standalone.makeRunner(manifests: manifests, state: directory.path("state-loop"), out: directory.path("out-loop"),
+                                             clock: SystemClock(), durability: .grouped(GroupCommit(flush: failing)))
+        await #expect(throws: StandaloneRunnerError.durabilityLost(errno: EIO)) { try await loop.run(pollInterval: 3600) }
+
+        let message = StandaloneRunnerError.durabilityLost(errno: EIO).description
+        #expect(message.contains("Input/output error") && message.contains("--durability each-file"), "\(message)")
+    }
+
     @Test("--durability refuses a mode it does not know, naming the option")
     func unknownDurability() {
         #expect {

@@ -82,7 +82,11 @@ struct RunCommand: AsyncParsableCommand {
                                                durability: durability.durability())
         if once {
             let writesBefore = await runner.store.writeCount
-            let outcomes = try await runner.runOnce(waitForPending: pendingTimeout)
+            let outcomes: [StandaloneRunner.Outcome]
+            do { outcomes = try await runner.runOnce(waitForPending: pendingTimeout) } catch let error as StandaloneRunnerError {
+                Logger(label: "keyward.standalone").error("stopping: \(error)")
+                throw ExitCode.failure
+            }
             await http01Listeners.shutdown()
             for outcome in outcomes where outcome.error != nil {
                 print("error: \(outcome.resource) \(outcome.key): \(outcome.error!)")
@@ -97,7 +101,10 @@ struct RunCommand: AsyncParsableCommand {
             // SIGTERM/SIGINT stop the loop between reconciles.
             let running = Task { try await runner.run(pollInterval: pollInterval) }
             await relay?.onShutdown { running.cancel() }
-            do { try await running.value } catch is CancellationError {} catch {
+            do { try await running.value } catch is CancellationError {} catch let error as StandaloneRunnerError {
+                Logger(label: "keyward.standalone").error("stopping: \(error)")
+                throw ExitCode.failure
+            } catch {
                 // Only a first read of the manifests fails the run: one error line naming the flag, exit 1.
                 Logger(label: "keyward.standalone").error("cannot start: --manifests \(manifests): \(error)")
                 throw ExitCode.failure
@@ -203,7 +210,7 @@ enum Standalone {
                 logger: logger)
         }
         // Issuers first: a pass then finds them Ready before the Certificates that reference them.
-        return StandaloneRunner(store: store, manifestsDirectory: manifests, lanes: [
+        var runner = StandaloneRunner(store: store, manifestsDirectory: manifests, lanes: [
             StandaloneRunner.Lane(resource: ClusterIssuerResource.qualifiedPlural, reconciler: clusterIssuers),
             StandaloneRunner.Lane(resource: IssuerResource.qualifiedPlural, reconciler: issuers),
             StandaloneRunner.Lane(resource: Certificate.qualifiedPlural, reconciler: certificateLane) { key in
@@ -214,6 +221,8 @@ enum Standalone {
             },
             StandaloneRunner.Lane(resource: SecretRotation.qualifiedPlural, reconciler: rotationLane),
         ], clock: clock)
+        if case .grouped(let commit) = durability { runner.groupCommit = commit }
+        return runner
     }
 
     /// Where a `ca` ClusterIssuer's Secret is looked for in standalone mode: manifests without a namespace land in

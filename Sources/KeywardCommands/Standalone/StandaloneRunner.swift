@@ -1,3 +1,4 @@
+import AtomicDirectory
 import ControllerRuntime
 import Foundation
 import KeywardAPI
@@ -36,6 +37,10 @@ public struct StandaloneRunner: Sendable {
     }
 
     public let store: FileResourceStore
+    /// The group commit the store and the file output share, if any. Once one of its flushes failed, nothing
+    /// written since can be counted on being on disk, and every later write fails: the runner stops
+    /// (``StandaloneRunnerError/durabilityLost(errno:)``) instead of retrying forever.
+    public var groupCommit: GroupCommit?
     public let manifestsDirectory: String
     public let lanes: [Lane]
     public let clock: any WallClock
@@ -61,7 +66,10 @@ public struct StandaloneRunner: Sendable {
     /// passed, waits for the soonest requeue (at most ``pendingPollInterval``) and reconciles again, so a cron run
     /// ends with the certificate rather than with the order half done.
     public func runOnce(waitForPending: TimeInterval = 0) async throws -> [Outcome] {
-        try await store.apply(ManifestDirectory.load(manifestsDirectory))
+        do { try await store.apply(ManifestDirectory.load(manifestsDirectory)) } catch {
+            try checkDurability()
+            throw error
+        }
         var outcomes: [StoredObjectKey: Outcome] = [:]
         func settle() async {
             for _ in 0..<maxPasses {
@@ -74,14 +82,21 @@ public struct StandaloneRunner: Sendable {
             }
         }
         await settle()
+        try checkDurability()
         let deadline = clock.now.addingTimeInterval(max(0, waitForPending))
         while try await hasPendingRequests(), clock.now < deadline {
             let soonest = outcomes.values.compactMap(\.requeueAfter).filter { $0 > 0 }.min() ?? Self.pendingPollInterval
             let wake = min(deadline, clock.now.addingTimeInterval(min(max(soonest, 0.2), Self.pendingPollInterval)))
             try await clock.sleep(until: wake)
             await settle()
+            try checkDurability()
         }
         return outcomes.keys.sorted().map { outcomes[$0]! }
+    }
+
+    /// Throws once the group commit has failed a flush.
+    private func checkDurability() throws(StandaloneRunnerError) {
+        if let code = groupCommit?.failure { throw .durabilityLost(errno: code) }
     }
 
     /// The longest ``runOnce(waitForPending:)`` sleeps between passes while a request is pending.
@@ -107,6 +122,7 @@ public struct StandaloneRunner: Sendable {
                     for key in try await store.apply(ManifestDirectory.load(manifestsDirectory)) { due[key] = now }
                     applied = true
                 } catch {
+                    try checkDurability()
                     if !applied { throw error }
                     logger.error("manifests not applied; keeping the last good state", metadata: ["error": "\(error)"])
                 }
@@ -115,7 +131,9 @@ public struct StandaloneRunner: Sendable {
             // Objects never seen before are due at once.
             for lane in lanes { for key in await store.keys(resource: lane.resource) where due[key] == nil { due[key] = now } }
             let ready = Set(due.filter { $0.value <= now }.map(\.key))
-            for (key, outcome) in await reconcileAll(due: ready) {
+            let outcomes = await reconcileAll(due: ready)
+            try checkDurability()
+            for (key, outcome) in outcomes {
                 if outcome.error != nil {
                     failures[key, default: 0] += 1
                     due[key] = now.addingTimeInterval(min(300, 5 * pow(2, Double(failures[key]! - 1))))
@@ -200,5 +218,20 @@ public struct StandaloneRunner: Sendable {
             byDepth[depth].append(key)
         }
         return byDepth.filter { !$0.isEmpty }
+    }
+}
+
+/// Why a standalone run stopped on its own.
+public enum StandaloneRunnerError: Error, Equatable, CustomStringConvertible {
+    /// A grouped flush of the state or output filesystem failed: writes since then may not be on disk.
+    case durabilityLost(errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .durabilityLost(let code):
+            "a flush of the state or output filesystem failed (\(String(cString: strerror(code)))): what was written "
+                + "since may not be on disk, so the run stops; fix the disk and run again (state is redone from the "
+                + "manifests), or use --durability each-file"
+        }
     }
 }
