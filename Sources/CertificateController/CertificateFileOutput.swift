@@ -85,10 +85,9 @@ struct CertificateFileOutput {
     /// The write's fsyncs and directory operations run on the file I/O threads, not a cooperative one.
     private static func write(_ writer: AtomicDirectoryWriter, _ specs: [FileSpec], owner: String,
                               replacing stale: String? = nil) async throws(AtomicDirectoryError) {
-        let result = await HeavyWorkPool.fileIO.run {
-            Result { () throws(AtomicDirectoryError) in _ = try writer.write(specs, owner: owner, replacing: stale) }
+        try await HeavyWorkPool.fileIO.perform { () throws(AtomicDirectoryError) in
+            _ = try writer.write(specs, owner: owner, replacing: stale)
         }
-        try result.get()
     }
 
     /// A symlink on the way is refused as a condition; anything else (disk full, permissions) is an error the

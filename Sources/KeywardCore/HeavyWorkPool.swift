@@ -43,9 +43,9 @@ public final class HeavyWorkPool: @unchecked Sendable {
         }
     }
 
-    /// ``run(_:)`` for throwing work: the error is rethrown to the caller.
-    public func perform<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await run { Result { try body() } }.get()
+    /// ``run(_:)`` for throwing work: the error is rethrown to the caller, with its type when `body` declares one.
+    public func perform<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        try await run { Result { () throws(E) in try body() } }.get()
     }
 
     /// Jobs waiting for a thread, jobs running now, and jobs finished since start.

@@ -93,9 +93,9 @@ public actor FileResourceStore: ResourceStore {
         if index != before {
             // On the file I/O threads, as every state write: a grouped flush blocks its caller.
             let index = index, stateDirectory = stateDirectory, durability = durability
-            try await HeavyWorkPool.fileIO.run {
-                Result { () throws(StandaloneStoreError) in try index.save(stateDirectory: stateDirectory, durability: durability) }
-            }.get()
+            try await HeavyWorkPool.fileIO.perform { () throws(StandaloneStoreError) in
+                try index.save(stateDirectory: stateDirectory, durability: durability)
+            }
         }
         return changed
     }
@@ -343,11 +343,9 @@ public actor FileResourceStore: ResourceStore {
         lastResourceVersion += 1
         value[metadata: "resourceVersion"] = .string(String(lastResourceVersion))
         let stored = value, path = StateFiles.path(key, stateDirectory: stateDirectory), durability = durability
-        try await HeavyWorkPool.fileIO.run {
-            Result { () throws(StandaloneStoreError) in
-                try StateFiles.writeAtomically(stored.serialized(), to: path, durability: durability)
-            }
-        }.get()
+        try await HeavyWorkPool.fileIO.perform { () throws(StandaloneStoreError) in
+            try StateFiles.writeAtomically(stored.serialized(), to: path, durability: durability)
+        }
         objects[key] = value
         decoded[key] = nil
         writeCount += 1

@@ -8,11 +8,12 @@ import Synchronization
 import Testing
 @testable import AtomicDirectory
 
-/// A flush stand-in that records each round and can hold a round open until the test releases it.
+/// A flush stand-in that records each round and can hold a round open until the test releases it. Its timeline
+/// also records when writers return (``Writer``), so tests check the order of events instead of sleeping.
 private final class ScriptedFlush: Sendable {
     /// Rounds started so far; the n-th call sees n.
     let started = Atomic<Int>(0)
-    let finished = Atomic<Int>(0)
+    private let timeline = Mutex<[String]>([])
     /// Rounds that block until ``release(_:)``.
     private let held: Set<Int>
     /// Rounds that fail with EIO.
@@ -29,8 +30,13 @@ private final class ScriptedFlush: Sendable {
 
     func release(_ round: Int) { released.withLock { _ = $0.insert(round) } }
 
+    func record(_ event: String) { timeline.withLock { $0.append(event) } }
+
+    var events: [String] { timeline.withLock { $0 } }
+
     func callAsFunction(_ fd: Int32) -> Int32 {
         let round = started.add(1, ordering: .sequentiallyConsistent).newValue
+        record("round \(round) started")
         if held.contains(round) {
             // Bounded, and far longer than the tests' polls: a test that forgets to release fails by its
             // expectations instead of hanging, and a slow machine never sees a held round end on its own.
@@ -40,7 +46,6 @@ private final class ScriptedFlush: Sendable {
                 waited += 1
             }
         }
-        finished.add(1, ordering: .sequentiallyConsistent)
         if failing.contains(round) {
             errno = EIO
             return -1
@@ -49,7 +54,8 @@ private final class ScriptedFlush: Sendable {
     }
 }
 
-/// Runs `body` on a thread of its own (the commit blocks, as file I/O threads may); `done` is set after it returns.
+/// One sync request on a thread of its own (the commit blocks, as file I/O threads may); `done` is set, and
+/// "<name> returned" recorded in the flush's timeline, after it returns.
 private final class Writer: Sendable {
     let done = Atomic<Bool>(false)
     let failure = Mutex<AtomicDirectoryError?>(nil)
@@ -57,11 +63,12 @@ private final class Writer: Sendable {
     var isDone: Bool { done.load(ordering: .sequentiallyConsistent) }
     var error: AtomicDirectoryError? { failure.withLock { $0 } }
 
-    init(_ commit: GroupCommit, fd: Int32) {
+    init(_ commit: GroupCommit, fd: Int32, name: String, recordingIn flush: ScriptedFlush) {
         Thread.detachNewThread { [self] in
             do throws(AtomicDirectoryError) { try commit.sync(fd, path: "/scratch") } catch {
                 failure.withLock { $0 = error }
             }
+            flush.record("\(name) returned")
             done.store(true, ordering: .sequentiallyConsistent)
         }
     }
@@ -86,6 +93,17 @@ private func eventually(_ condition: () -> Bool) -> Bool {
         try body(fd)
     }
 
+    /// A leader inside the scripted first round (which must be held), and `count` writers that asked after it
+    /// started, each request counted by the commit before this returns.
+    private func queueBehindHeldRound(_ commit: GroupCommit, _ flush: ScriptedFlush, fd: Int32,
+                                      count: Int) -> (leader: Writer, queued: [Writer]) {
+        let leader = Writer(commit, fd: fd, name: "leader", recordingIn: flush)
+        #expect(eventually { flush.rounds == 1 })
+        let queued = (0..<count).map { Writer(commit, fd: fd, name: "queued \($0)", recordingIn: flush) }
+        #expect(eventually { commit.statistics.requests == count + 1 })
+        return (leader, queued)
+    }
+
     @Test func aLoneWriterRunsItsOwnRound() throws {
         let flush = ScriptedFlush()
         let commit = GroupCommit(flush: { flush($0) })
@@ -103,12 +121,9 @@ private func eventually(_ condition: () -> Bool) -> Bool {
         let flush = ScriptedFlush(holding: [1])
         let commit = GroupCommit(flush: { flush($0) })
         try withDescriptor { fd in
-            let first = Writer(commit, fd: fd)
-            #expect(eventually { flush.rounds == 1 })
-            let second = Writer(commit, fd: fd)
-            #expect(eventually { commit.statistics.requests == 2 })
+            let (first, queued) = queueBehindHeldRound(commit, flush, fd: fd, count: 1)
+            let second = queued[0]
             // Round 1 is still held: neither writer may be answered yet, and no second round may start.
-            usleep(50_000)
             #expect(!first.isDone)
             #expect(!second.isDone)
             #expect(flush.rounds == 1)
@@ -118,6 +133,10 @@ private func eventually(_ condition: () -> Bool) -> Bool {
             // The second writer was answered by a round that started after it asked.
             #expect(flush.rounds == 2)
             #expect(commit.statistics.rounds == 2)
+            let events = flush.events
+            let secondReturned = try #require(events.firstIndex(of: "queued 0 returned"), "\(events)")
+            let secondRound = try #require(events.firstIndex(of: "round 2 started"), "\(events)")
+            #expect(secondReturned > secondRound, "\(events)")
         }
     }
 
@@ -125,10 +144,7 @@ private func eventually(_ condition: () -> Bool) -> Bool {
         let flush = ScriptedFlush(holding: [1])
         let commit = GroupCommit(flush: { flush($0) })
         try withDescriptor { fd in
-            let leader = Writer(commit, fd: fd)
-            #expect(eventually { flush.rounds == 1 })
-            let waiting = (0..<6).map { _ in Writer(commit, fd: fd) }
-            #expect(eventually { commit.statistics.requests == 7 })
+            let (leader, waiting) = queueBehindHeldRound(commit, flush, fd: fd, count: 6)
             flush.release(1)
             #expect(eventually { ([leader] + waiting).allSatisfy { $0.isDone } })
         }
@@ -142,10 +158,7 @@ private func eventually(_ condition: () -> Bool) -> Bool {
         let flush = ScriptedFlush(holding: [1], failing: [2])
         let commit = GroupCommit(flush: { flush($0) })
         try withDescriptor { fd in
-            let leader = Writer(commit, fd: fd)
-            #expect(eventually { flush.rounds == 1 })
-            let served = (0..<3).map { _ in Writer(commit, fd: fd) }
-            #expect(eventually { commit.statistics.requests == 4 })
+            let (leader, served) = queueBehindHeldRound(commit, flush, fd: fd, count: 3)
             flush.release(1)
             #expect(eventually { ([leader] + served).allSatisfy { $0.isDone } })
             #expect(leader.error == nil)

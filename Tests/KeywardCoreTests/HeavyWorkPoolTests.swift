@@ -49,6 +49,10 @@ import Testing
         let pool = HeavyWorkPool(threads: 1, name: "test-heavy-throw")
         defer { pool.shutdown() }
         await #expect(throws: Boom.self) { try await pool.perform { () throws -> Int in throw Boom() } }
-        #expect(try await pool.perform { 41 + 1 } == 42)
+        #expect(await pool.perform { 41 + 1 } == 42)
+        // A typed error comes back with its type: the catch below sees a Boom, not `any Error`.
+        do { _ = try await pool.perform { () throws(Boom) -> Int in throw Boom() } } catch {
+            #expect(error == Boom())
+        }
     }
 }

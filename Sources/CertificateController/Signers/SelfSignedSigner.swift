@@ -20,7 +20,7 @@ struct SelfSignedSigner: CertificateSigner {
 enum LocalSigning {
     static func sign(_ request: SigningRequest, with issuer: KeywardPKI.Issuer, displayName: String) async throws -> SigningOutcome {
         let (template, key, now) = (request.template, request.subjectKey, request.now)
-        let result: Result<IssuedCertificate, IssuanceError> = try await HeavyWorkPool.crypto.perform {
+        let result: Result<IssuedCertificate, IssuanceError> = await HeavyWorkPool.crypto.perform {
             do throws(IssuanceError) { return .success(try issuer.issue(template: template, subjectKey: key, now: now)) } catch {
                 return .failure(error)
             }

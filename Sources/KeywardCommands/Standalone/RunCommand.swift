@@ -84,8 +84,7 @@ struct RunCommand: AsyncParsableCommand {
             let writesBefore = await runner.store.writeCount
             let outcomes: [StandaloneRunner.Outcome]
             do { outcomes = try await runner.runOnce(waitForPending: pendingTimeout) } catch let error as StandaloneRunnerError {
-                Logger(label: "keyward.standalone").error("stopping: \(error)")
-                throw ExitCode.failure
+                throw Standalone.stopping(error)
             }
             await http01Listeners.shutdown()
             for outcome in outcomes where outcome.error != nil {
@@ -102,8 +101,7 @@ struct RunCommand: AsyncParsableCommand {
             let running = Task { try await runner.run(pollInterval: pollInterval) }
             await relay?.onShutdown { running.cancel() }
             do { try await running.value } catch is CancellationError {} catch let error as StandaloneRunnerError {
-                Logger(label: "keyward.standalone").error("stopping: \(error)")
-                throw ExitCode.failure
+                throw Standalone.stopping(error)
             } catch {
                 // Only a first read of the manifests fails the run: one error line naming the flag, exit 1.
                 Logger(label: "keyward.standalone").error("cannot start: --manifests \(manifests): \(error)")
@@ -223,6 +221,12 @@ enum Standalone {
         ], clock: clock)
         if case .grouped(let commit) = durability { runner.groupCommit = commit }
         return runner
+    }
+
+    /// A run that stopped on its own (a failed flush): one error line saying why, then exit 1.
+    static func stopping(_ error: StandaloneRunnerError) -> ExitCode {
+        Logger(label: "keyward.standalone").error("stopping: \(error)")
+        return .failure
     }
 
     /// Where a `ca` ClusterIssuer's Secret is looked for in standalone mode: manifests without a namespace land in
