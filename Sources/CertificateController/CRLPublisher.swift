@@ -151,7 +151,8 @@ struct CRLPublisher: Sendable {
     }
 
     /// Makes the ConfigMap show `crl`, whatever it held (or if it was deleted). A ConfigMap of that name made by
-    /// someone else is taken over: the name is the CA's published CRL location.
+    /// someone else still gets the CRL keys (the name is the CA's published CRL location), but its owners stay as
+    /// they are: made the CA's, it would be deleted with the CA, other keys and all.
     private func writeOutput(_ crl: CertificateRevocationList, issuer: CASigner, namespace: String?,
                              owner: String) async throws {
         let name = Self.configMapName(forIssuer: owner)
@@ -159,7 +160,8 @@ struct CRLPublisher: Sendable {
         if let cached = try await store.getOwned(ConfigMap.self, namespace: namespace, name: name) {
             existing = cached
         } else {
-            var meta = ObjectMeta(name: name, namespace: namespace, labels: KeywardLabels.standard)
+            var meta = ObjectMeta(name: name, namespace: namespace, labels: KeywardLabels.standard,
+                                  annotations: [Self.issuerAnnotation: owner])
             if let ca = issuer.caCertificate, ca.metadata.uid != nil { meta.ownerReferences = [OwnerReference(controlledBy: ca)] }
             do {
                 _ = try await store.create(ConfigMap(metadata: meta, data: [Self.pemKey: crl.pemEncoded],
@@ -175,10 +177,16 @@ struct CRLPublisher: Sendable {
         configMap.data = (configMap.data ?? [:]).merging([Self.pemKey: crl.pemEncoded]) { _, new in new }
         configMap.binaryData = (configMap.binaryData ?? [:]).merging([Self.derKey: Data(crl.derEncoded)]) { _, new in new }
         for (key, value) in KeywardLabels.standard { configMap.metadata.labels[key] = value }
-        // Exactly the CA as owner: a controller reference someone else set would make ours invalid, and another
-        // owner's deletion would take the CRL with it.
-        if let ca = issuer.caCertificate, ca.metadata.uid != nil {
-            configMap.metadata.ownerReferences = [OwnerReference(controlledBy: ca)]
+        // On one Keyward made: exactly the CA as owner (a controller reference someone else set would make ours
+        // invalid, and another owner's deletion would take the CRL with it). Made before the annotation existed, it
+        // has the CA as owner already.
+        if let ca = issuer.caCertificate, let uid = ca.metadata.uid {
+            let made = configMap.metadata.annotations[Self.issuerAnnotation] == owner
+                || configMap.metadata.ownerReferences.contains { $0.uid == uid }
+            if made {
+                configMap.metadata.ownerReferences = [OwnerReference(controlledBy: ca)]
+                configMap.metadata.annotations[Self.issuerAnnotation] = owner
+            }
         }
         guard configMap != original else { return }
         _ = try await store.update(configMap)

@@ -509,10 +509,19 @@ public struct CertificateReconciler: Reconciler {
         let serial = stored.serial
         let reasonName = certificate.metadata.annotations[KeywardAnnotations.revoke] ?? ""
         let reason = CRLReason(name: reasonName) ?? .unspecified
-        try await issuer.revoker?.revoke(stored.leaf, reason: reason, now: now)
+        let mayRevoke = Self.mayRevoke(stored.leaf, serial: serial, of: certificate, issuer: issuer)
+        if mayRevoke { try await issuer.revoker?.revoke(stored.leaf, reason: reason, now: now) }
         if certificate.metadata.annotations[RevokeProgress.revokingAnnotation] != serial {
             certificate.metadata.annotations[RevokeProgress.revokingAnnotation] = serial
             certificate = try await store.update(certificate)
+        }
+        guard mayRevoke else {
+            // Still replaced (the request asks for a new key), but nothing is listed: not in the CRL, not in status.
+            await events.record(.warning, reason: Certificate.Reason.revokeRefused,
+                                message: "serial \(serial) in Secret \(certificate.spec.secretName) was not issued to this "
+                                    + "Certificate by \(issuer.displayName), so it is not revoked; issuing a replacement",
+                                regarding: certificate)
+            return certificate
         }
         var status = certificate.status ?? Certificate.Status()
         guard !status.revokedCertificates.contains(where: { $0.serialNumber == serial }) else { return certificate }
@@ -530,6 +539,17 @@ public struct CertificateReconciler: Reconciler {
                             message: "revoked serial \(serial) (\(reason)) in \(issuer.displayName)'s CRL", regarding: certificate)
         await observer?.revoked(certificate)
         return certificate
+    }
+
+    /// Whether the stored leaf may be revoked: it must be a certificate this Certificate was issued (status, which
+    /// only the controller writes, records its serials) and, for a CA, one the CA signed. Whoever may write the
+    /// Secret can put any certificate there, another tenant's from the same issuer included; revoking it would
+    /// revoke theirs.
+    static func mayRevoke(_ leaf: X509Certificate, serial: String, of certificate: Certificate,
+                          issuer: any CertificateSigner) -> Bool {
+        let status = certificate.status
+        let issued = status?.serialNumber == serial || status?.issuedSerials.contains(serial) == true
+        return issued && (issuer.revoker?.mayRevoke(leaf) ?? true)
     }
 
     /// Removes the request annotations once a fresh read shows the replacement stored.
@@ -558,9 +578,10 @@ public struct CertificateReconciler: Reconciler {
         let secret = try await store.get(Secret.self, namespace: certificate.metadata.namespace, name: certificate.spec.secretName)
         if case .ready(let issuer) = try await issuers.resolve(certificate),
             let secret, CertificateSecret.isOwned(secret, by: certificate),
-            let pem = secret.string(CertificateSecret.certificateKey), let leaf = try? PEMBundle.certificates(from: pem).first
+            let stored = Self.storedLeaf(secret),
+            Self.mayRevoke(stored.leaf, serial: stored.serial, of: certificate, issuer: issuer)
         {
-            try await issuer.revoker?.revoke(leaf, reason: .cessationOfOperation, now: clock.now)
+            try await issuer.revoker?.revoke(stored.leaf, reason: .cessationOfOperation, now: clock.now)
             await events.record(.normal, reason: Certificate.Reason.revoked,
                                 message: "revoked on delete (cessationOfOperation)", regarding: certificate)
         } else {

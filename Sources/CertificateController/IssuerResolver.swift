@@ -123,6 +123,11 @@ struct IssuerResolver: Sendable {
             guard let secret = try await store.get(Secret.self, namespace: namespace, name: caCertificate.spec.secretName) else {
                 return .issuing("issuer Certificate \(name) has no Secret \(caCertificate.spec.secretName) yet")
             }
+            // Its Ready condition may predate a change of spec.secretName: sign only with the key Keyward stored
+            // for that CA, never with a Secret someone else made that it now names.
+            guard CertificateSecret.isOwned(secret, by: caCertificate) else {
+                return .notReady("issuer Certificate \(name): Secret \(secret.metadata.name) was not created by it")
+            }
             return signer(for: .ca(secretName: secret.metadata.name), context: SignerContext(
                 displayName: "Certificate/\(name)", caSecret: secret, crlOwnerName: name, crlNamespace: namespace,
                 caCertificate: caCertificate))

@@ -29,8 +29,11 @@ public struct AuthoritativeLookup: Sendable {
                     return soa.name
                 }
             } catch {
-                // A denied address stays denied one label up; other failures (REFUSED: not a zone here) go on.
+                // A denied address stays denied one label up, and servers that never answered will not answer one
+                // label up either: a name of 127 labels would otherwise cost 127 full timeouts. Other failures
+                // (REFUSED: not a zone here) go on.
                 if case .egressDenied = error { throw error }
+                if case .timeout = error, !answered { throw error }
                 failure = error
             }
             candidate = current.parent
@@ -40,7 +43,12 @@ public struct AuthoritativeLookup: Sendable {
         throw .zoneNotFound(name: name.description)
     }
 
-    /// Every address of every NS of `zone`, from glue in the NS answer or A/AAAA lookups.
+    /// At most this many NS names of a zone are used (sorted by name), and at most ``maxServers`` addresses.
+    public static let maxNameservers = 8
+    public static let maxServers = 16
+
+    /// Every address of every NS of `zone` (bounded: ``maxNameservers``, ``maxServers``), from glue in the NS answer
+    /// or A/AAAA lookups.
     public func servers(of zone: DNSName) async throws(DNSUpdateError) -> [AuthoritativeServer] {
         let response = try await ask(zone, .ns)
         let names = response.answers.compactMap { record -> DNSName? in
@@ -49,7 +57,9 @@ public struct AuthoritativeLookup: Sendable {
         }
         guard !names.isEmpty else { throw .noNameservers(zone: zone.description) }
         var servers: [AuthoritativeServer] = []
-        for name in Set(names).sorted(by: { $0.description < $1.description }) {
+        // A zone has a handful of nameservers; a hostile one can list thousands, each costing lookups and a
+        // propagation check.
+        for name in Set(names).sorted(by: { $0.description < $1.description }).prefix(Self.maxNameservers) {
             var addresses = Self.addresses(of: name, in: response.additionals)
             if addresses.isEmpty {
                 for type in [DNSRecordType.a, .aaaa] {
@@ -59,7 +69,7 @@ public struct AuthoritativeLookup: Sendable {
             guard !addresses.isEmpty else { throw .nameserverUnresolvable(name.description) }
             servers += addresses.map { AuthoritativeServer(name: name, address: DNSServerAddress(address: $0, port: authoritativePort)) }
         }
-        return servers
+        return Array(servers.prefix(Self.maxServers))
     }
 
     private static func addresses(of name: DNSName, in records: [DNSResourceRecord]) -> [IPAddress] {

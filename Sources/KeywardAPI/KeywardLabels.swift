@@ -42,6 +42,9 @@ public enum KeywardAnnotations {
     /// namespace allowed to take the Secret over (``AdoptionConsent``). Without it Keyward writes only Secrets it
     /// created.
     public static let allowAdoption = "keyward.dev/allow-adoption"
+    /// On a workload: `SecretRotation/<name>` entries (comma-separated) that may restart it although its pod template
+    /// does not reference their Secret (it reads the Secret some other way).
+    public static let allowRollout = "keyward.dev/allow-rollout"
 
     // MARK: Provenance Keyward writes on the Secrets it manages
 

@@ -24,13 +24,17 @@ struct JSONParser {
     static let maxDepth = 512
 
     private let bytes: UnsafeRawBufferPointer
+    private let maxDepth: Int
     private var index = 0
     private var depth = 0
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = Self.maxDepth) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes, maxDepth: maxDepth)
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { parser.index = 3 }
         parser.skipWhitespace()
         let value = try parser.value()
@@ -77,7 +81,7 @@ struct JSONParser {
 
     private mutating func enter() throws(JSONParseError) {
         depth += 1
-        if depth > Self.maxDepth { throw failure("nested deeper than \(Self.maxDepth) levels") }
+        if depth > maxDepth { throw failure("nested deeper than \(maxDepth) levels") }
     }
 
     private mutating func array() throws(JSONParseError) -> JSONValue {

@@ -104,12 +104,18 @@ extension JSONValue {
 
     /// Parses JSON bytes (``JSONParser``); throws ``JSONParseError``.
     public static func parse(_ data: some DataProtocol) throws -> JSONValue {
+        try parse(data, maxDepth: JSONParser.maxDepth)
+    }
+
+    /// Parses JSON nested at most `maxDepth` levels. The controller keeps the default (512); the test API server
+    /// accepts what kube-apiserver accepts (10,000), so tests can hand the controller what a real cluster would.
+    public static func parse(_ data: some DataProtocol, maxDepth: Int) throws -> JSONValue {
         if let contiguous = try data.withContiguousStorageIfAvailable({ buffer throws(JSONParseError) in
-            try JSONParser.parse(UnsafeRawBufferPointer(buffer))
+            try JSONParser.parse(UnsafeRawBufferPointer(buffer), maxDepth: maxDepth)
         }) {
             return contiguous
         }
-        return try Data(data).withUnsafeBytes { buffer throws(JSONParseError) in try JSONParser.parse(buffer) }
+        return try Data(data).withUnsafeBytes { buffer throws(JSONParseError) in try JSONParser.parse(buffer, maxDepth: maxDepth) }
     }
 
     /// Serialises compactly with sorted keys (stable output for hashing and tests): the bytes JSONEncoder writes

@@ -2,6 +2,7 @@ import Foundation
 
 /// A token bucket on an injected timeline: `reserve(at:)` returns how long the caller must wait for its token.
 /// Reservations are never refused, only delayed, so a burst of failures is spread out instead of dropped.
+/// A wall clock stepped back adds nothing and takes nothing: time that ran backwards is not a debt to wait out.
 public struct TokenBucket: Sendable {
     public let rate: Double
     public let burst: Double
@@ -15,18 +16,21 @@ public struct TokenBucket: Sendable {
     }
 
     public mutating func reserve(at now: Date) -> TimeInterval {
-        if let last { tokens = min(burst, tokens + now.timeIntervalSince(last) * rate) }
-        last = now
+        refill(at: now)
         tokens -= 1
         return tokens >= 0 ? 0 : -tokens / rate
     }
 
     /// Takes a token if one is there now; never goes into debt (for shedding rather than delaying).
     public mutating func take(at now: Date) -> Bool {
-        if let last { tokens = min(burst, tokens + now.timeIntervalSince(last) * rate) }
-        last = now
+        refill(at: now)
         guard tokens >= 1 else { return false }
         tokens -= 1
         return true
+    }
+
+    private mutating func refill(at now: Date) {
+        if let last { tokens = min(burst, tokens + max(0, now.timeIntervalSince(last)) * rate) }
+        last = now
     }
 }

@@ -260,7 +260,8 @@ extension APIRequestHandler {
     }
 
     static func parseJSON(_ data: Data) throws(APIStatusError) -> JSONValue {
-        do { return try JSONValue.parse(data) } catch {
+        // kube-apiserver's limit, not the controller's: a faithful server accepts custom resources nested this deep.
+        do { return try JSONValue.parse(data, maxDepth: 10_000) } catch {
             // The decoder's message names the position, never the value, so nothing secret is echoed.
             throw .badRequest("couldn't get version/kind; json parse error: \(Self.decodingSummary(error))")
         }

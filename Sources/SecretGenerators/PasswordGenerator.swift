@@ -99,7 +99,7 @@ public struct PasswordGenerator: SecretGenerator, Hashable {
         guard symbols >= 0 else {
             throw .invalidOption(field: "symbols", reason: "must not be negative, got \(symbols)")
         }
-        guard digits + symbols <= length else {
+        guard digits <= length, symbols <= length - digits else {
             throw .invalidOption(
                 field: "digits + symbols", reason: "\(digits) + \(symbols) exceeds length \(length)")
         }

@@ -19,16 +19,27 @@ struct ConsumerTracker {
     }
 
     /// Explicit workloads in spec order, then (with `discover`) every other workload in the namespace whose pod
-    /// template references the Secret, by kind and name. Workloads that do not exist are not consumers.
-    func consumers(of rotation: SecretRotation) async throws -> [Consumer] {
+    /// template references the Secret, by kind and name. Workloads that do not exist are not consumers, nor are
+    /// explicit ones that neither reference the Secret nor consent (``KeywardAnnotations/allowRollout``): whoever
+    /// may create a SecretRotation must not be able to restart any workload of the namespace every interval.
+    /// Those are returned in `refused`.
+    func consumers(of rotation: SecretRotation) async throws -> (consumers: [Consumer], refused: [String]) {
         let namespace = rotation.metadata.namespace ?? "default"
         let spec = rotation.spec
         let annotation = KeywardAnnotations.podTemplateRevision(secretName: spec.secretName)
         var found: [String: Consumer] = [:]
         var discovered: [Consumer] = []
+        var refused: [String] = []
+        let rotationName = rotation.metadata.name
 
         func add(_ workload: some Workload, kind: SecretRotation.WorkloadKind, discoveredHere: Bool) {
             let reference = SecretRotation.WorkloadReference(kind: kind, name: workload.metadata.name)
+            guard discoveredHere || workload.template.referencedSecretNames.contains(spec.secretName)
+                || AdoptionConsent.allowsRollout(workload.metadata, byRotation: rotationName)
+            else {
+                if !refused.contains(reference.description) { refused.append(reference.description) }
+                return
+            }
             let consumer = Consumer(reference: reference, stamp: workload.template.metadata?.annotations?[annotation],
                                     rolledOut: workload.isRolledOut, progress: workload.rolloutProgress)
             guard found[reference.description] == nil else { return }
@@ -66,7 +77,7 @@ struct ConsumerTracker {
             }
         }
         let explicit = spec.consumers.workloads.compactMap { found[$0.description] }
-        return explicit + discovered.filter { d in !explicit.contains { $0.reference == d.reference } }
+        return (explicit + discovered.filter { d in !explicit.contains { $0.reference == d.reference } }, refused)
     }
 
     /// Sets the revision stamp on the named consumers (`Kind/name`), which starts their rollouts.

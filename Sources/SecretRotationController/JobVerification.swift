@@ -81,7 +81,7 @@ struct JobVerification {
         }
         // From the keyed hash's stamp: Job names are visible to more people than Secrets.
         let suffix = String(ValuesHash.revisionStamp(valuesHash: hasher.of(candidate)).prefix(10))
-        let base = String(rotation.metadata.name.prefix(40))
+        let base = Self.nameBase(rotation.metadata.name)
         let jobName = "\(base)-verify-\(suffix)"
         let secretName = "\(base)-candidate-\(suffix)"
         let owner = rotation.metadata.uid.map { _ in [OwnerReference(controlledBy: rotation)] } ?? []
@@ -138,6 +138,15 @@ struct JobVerification {
 
     /// The Job the operator runs: one attempt (`backoffLimit: 0`, `restartPolicy: Never`), bounded by the check's
     /// timeout, around the user's containers (only their allowed fields are copied) with the candidate mounted.
+    /// The first 40 characters of the rotation's name, for the Job's and candidate Secret's names. A cut may end at
+    /// a `.` or `-` ("…a.-verify-…" is not a valid name): those are trimmed, and a valid name always starts with a
+    /// letter or digit, so something is left.
+    static func nameBase(_ name: String) -> String {
+        var base = Substring(name.prefix(40))
+        while let last = base.last, last == "." || last == "-" { base = base.dropLast() }
+        return String(base)
+    }
+
     static func jobSpec(containers: [JSONValue], secretName: String, serviceAccount: String,
                         timeout: TimeInterval) -> JSONValue {
         let restricted: JSONValue = [

@@ -25,6 +25,8 @@ final class RotationSession: RotationEnvironment {
     private var rollbackHandled = false
     /// The consumers last observed, for `status.consumers`.
     private var observed: [ConsumerTracker.Consumer] = []
+    /// A refused explicit consumer is reported once per reconcile, not once per observation.
+    private var refusedConsumersReported = false
     private let tracker: ConsumerTracker
 
     init(context: SecretRotationReconciler, machine: RotationMachine, rotation: SecretRotation, secret: Secret?,
@@ -101,7 +103,18 @@ final class RotationSession: RotationEnvironment {
     }
 
     func observeConsumers() async throws -> [ConsumerObservation] {
-        observed = try await tracker.consumers(of: rotation)
+        let (consumers, refused) = try await tracker.consumers(of: rotation)
+        observed = consumers
+        if !refused.isEmpty, !refusedConsumersReported {
+            refusedConsumersReported = true
+            let first = refused[0]
+            await context.events.record(
+                .warning, reason: "ConsumerRefused",
+                message: "spec.consumers.workloads: \(refused.joined(separator: ", ")) not restarted: its pod template does "
+                    + "not reference Secret \(rotation.spec.secretName); whoever may edit \(first) can consent with "
+                    + "\(KeywardAnnotations.allowRollout)=\(SecretRotation.kind)/\(rotation.metadata.name)",
+                regarding: rotation)
+        }
         return observed.map { ConsumerObservation(id: $0.reference.description, stamp: $0.stamp, rolledOut: $0.rolledOut) }
     }
 

@@ -64,6 +64,8 @@ public struct KubernetesSecretSource: SecretSource {
                         continuation.yield(.absent)
                     case .bookmark:
                         break
+                    case .unreadable(let item, _):
+                        continuation.yield(.interrupted(reason: "the Secret could not be read: \(item.reason)"))
                     }
                     if let version = event.resourceVersion, !version.isEmpty { resourceVersion = version }
                 }

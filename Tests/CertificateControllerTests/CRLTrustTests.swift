@@ -157,6 +157,20 @@ struct CRLTrustTests {
             #expect(published.crlNumber == 1 && published.entries.isEmpty)
             let map = try #require(try await h.store.get(ConfigMap.self, namespace: h.namespace, name: "root-ca-crl"))
             #expect(map.metadata.labels[KeywardLabels.owned] == KeywardLabels.ownedValue)
+            // Not made the CA's: deleting the CA must not take the tenant's ConfigMap with it.
+            #expect(map.metadata.ownerReferences.isEmpty, "\(map.metadata.ownerReferences)")
+        }
+    }
+
+    @Test("the CRL ConfigMap Keyward creates is owned by the CA and says whose CRL it is", arguments: Backend.allCases)
+    func createdConfigMapIsTheCAs(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.converge("root-ca")
+            let map = try #require(try await h.store.get(ConfigMap.self, namespace: h.namespace, name: "root-ca-crl"))
+            #expect(map.metadata.annotations[CRLPublisher.issuerAnnotation] == "root-ca")
+            let ca = try await h.certificate("root-ca")
+            if let uid = ca.metadata.uid { #expect(map.metadata.ownerReferences.map(\.uid) == [uid]) }
         }
     }
 

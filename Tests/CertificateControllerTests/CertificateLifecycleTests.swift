@@ -247,6 +247,72 @@ struct CertificateLifecycleTests {
         }
     }
 
+    /// A CA Certificate's Ready condition may be older than a change of its spec.secretName: a leaf naming it through
+    /// certificateRef is signed only with the Secret Keyward stored for that CA, never with one it now points at.
+    @Test("certificateRef signs only with the CA Certificate's own Secret", arguments: Backend.allCases)
+    func certificateRefNeedsTheCAsOwnSecret(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.converge("root-ca")
+            let ca = try #require(try await h.secret("root-ca"))
+            _ = try await h.store.create(Secret(metadata: ObjectMeta(name: "someone-elses-ca", namespace: h.namespace),
+                                                type: Secret.tlsType, data: ca.data))
+            try await h.edit("root-ca") { $0.spec.secretName = "someone-elses-ca" }  // not reconciled: still Ready
+            try await h.create("web", .leaf())
+            try await h.reconcile("web")
+            let ready = try #require(try await h.condition("web"))
+            #expect(ready.status == .false, "\(ready)")
+            #expect(ready.message.contains("someone-elses-ca was not created by it"), "\(ready.message)")
+            #expect(try await h.secret("web-tls") == nil)
+        }
+    }
+
+    /// A tenant adopts a Secret of their own into which they copied another tenant's certificate (public: any TLS
+    /// endpoint serves it) from the same CA, and asks to revoke it. The CA's CRL must not list it.
+    @Test("revoke never lists a certificate this Certificate was not issued, another tenant's from the same CA included",
+          arguments: Backend.allCases)
+    func revokeRefusesAForeignCertificate(_ backend: Backend) async throws {
+        try await Harness.with(backend) { h in
+            try await h.create("root-ca", .rootCA())
+            try await h.create("victim", .leaf("victim-tls", dnsNames: ["victim.example.com"]))
+            try await h.converge("root-ca", "victim")
+            let victim = try #require(try await h.secret("victim-tls"))
+            let victimSerial = try await h.leaf(ofSecret: "victim-tls").serialHex.uppercased()
+
+            _ = try await h.store.create(Secret(
+                metadata: ObjectMeta(name: "att-tls", namespace: h.namespace,
+                                     annotations: [KeywardAnnotations.allowAdoption: "Certificate/att"]),
+                type: Secret.tlsType, data: ["tls.crt": try #require(victim.data["tls.crt"]), "tls.key": Data("no key".utf8)]))
+            var spec = Certificate.Spec.leaf("att-tls", dnsNames: ["att.example.com"])
+            spec.adoptExistingSecret = true
+            _ = try await h.store.create(Certificate(
+                metadata: ObjectMeta(name: "att", namespace: h.namespace, annotations: [KeywardAnnotations.revoke: "keyCompromise"]),
+                spec: spec))
+            try await h.converge("att")
+            func victimListed() async throws -> Bool {
+                guard let crlMap = try await h.store.get(ConfigMap.self, namespace: h.namespace, name: "root-ca-crl") else { return false }
+                let crl = try CertificateRevocationList(pemEncoded: try #require(crlMap.data?["ca.crl"]))
+                return crl.entries.map { $0.serialHex.uppercased() }.contains(victimSerial)
+            }
+            let att = try await h.certificate("att")
+            #expect(att.status?.revokedCertificates.isEmpty == true)
+            #expect(await h.sink.events.contains { $0.type == .warning && $0.reason == Certificate.Reason.revokeRefused })
+            #expect(try await h.leaf(ofSecret: "att-tls").serialHex.uppercased() != victimSerial)  // replaced
+            #expect(try await !victimListed())
+
+            // revokeOnDelete with the victim's certificate put back before the delete: still not revoked.
+            try await h.edit("att") { $0.spec.revokeOnDelete = true }
+            try await h.converge("att")
+            var planted = try #require(try await h.secret("att-tls"))
+            planted.data["tls.crt"] = victim.data["tls.crt"]
+            _ = try await h.store.update(planted)
+            try await h.store.delete(Certificate.self, namespace: h.namespace, name: "att")
+            try await h.reconcile("att")
+            #expect(try await h.store.get(Certificate.self, namespace: h.namespace, name: "att") == nil)
+            #expect(try await !victimListed())
+        }
+    }
+
     @Test("revokeOnDelete: deleting the Certificate revokes its serial, then the finalizer lets go", arguments: Backend.allCases)
     func revokeOnDelete(_ backend: Backend) async throws {
         try await Harness.with(backend) { h in

@@ -31,6 +31,33 @@ struct RenewalAdviceTests {
         func advice(for leaf: X509.Certificate, now: Date) async -> RenewalAdvice? { advice }
     }
 
+    /// A CertID is public (the issuer's key identifier and the serial): a tenant's own ACME server may answer for
+    /// another tenant's certificate, and that answer must stay with that server. A full cache drops expired answers
+    /// first, then the soonest to expire, never everyone's at once.
+    @Test("ARI answers are cached per ACME server, and a full cache evicts one at a time")
+    func renewalInfoIsCachedPerServer() async throws {
+        let clients = ACMEClients(capacity: 1)
+        let key = ACMEAccountKey.generateP256()
+        let real = await clients.client(server: URL(string: "https://127.0.0.1:14000/dir")!, caBundle: nil, accountKey: key,
+                                        accountURL: nil, egress: .unrestricted)
+        let tenants = await clients.client(server: URL(string: "https://127.0.0.1:15000/dir")!, caBundle: nil, accountKey: key,
+                                           accountURL: nil, egress: .unrestricted)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let past = ACMERenewalInfo(windowStart: now.addingTimeInterval(-7200), windowEnd: now.addingTimeInterval(-3600))
+        await clients.storeRenewalInfo(past, certID: "aki.serial", from: tenants, until: now.addingTimeInterval(86_400), now: now)
+        #expect(await clients.cachedRenewalInfo("aki.serial", from: tenants, now: now)?.info == past)
+        #expect(await clients.cachedRenewalInfo("aki.serial", from: real, now: now) == nil)
+
+        // Capacity 1 keeps 4 answers: a fifth evicts exactly one, the soonest to expire.
+        for index in 0..<3 {
+            await clients.storeRenewalInfo(nil, certID: "id\(index)", from: real, until: now.addingTimeInterval(Double(100 + index)), now: now)
+        }
+        await clients.storeRenewalInfo(nil, certID: "new", from: real, until: now.addingTimeInterval(600), now: now)
+        #expect(await clients.cachedRenewalInfo("id0", from: real, now: now) == nil)
+        for id in ["id1", "id2", "new"] { #expect(await clients.cachedRenewalInfo(id, from: real, now: now) != nil) }
+        #expect(await clients.cachedRenewalInfo("aki.serial", from: tenants, now: now) != nil)
+    }
+
     static func spec() -> KeywardAPI.Certificate.Spec {
         KeywardAPI.Certificate.Spec(secretName: "ari-tls", issuer: .init(selfSigned: .init()), commonName: "ari.example.com",
                          dnsNames: ["ari.example.com"], duration: "2160h")

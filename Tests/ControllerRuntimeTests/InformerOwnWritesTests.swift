@@ -1,5 +1,6 @@
 @testable import ControllerRuntime
 import Foundation
+import KeywardCore
 import KeywardTestSupport
 import KubeAPIServer
 import KubernetesClient
@@ -123,6 +124,41 @@ import Testing
         await informer.endWrite(oursAgain, namespace: "default", name: "state")
         #expect(await informer.cached(namespace: "default", name: "state")?.data?["v"] == "theirs later")
         #expect(plain.withLock { $0 } == ["0", "theirs", "theirs later"])
+        running.cancel()
+        await running.value
+        client.shutdown()
+        await server.shutdown()
+    }
+}
+
+extension InformerOwnWritesTests {
+    /// Ours commits, someone else writes on top, a relist caches theirs, then our response arrives: the response is
+    /// older than what the list brought and must not be cached over it (nothing would ever correct it: the watch
+    /// resumes after the listed version).
+    @Test func aRelistDuringOurWriteIsNotUndoneByOurResponse() async throws {
+        let (server, client) = try await startCluster()
+        let clock = ManualClock()
+        var configuration = InformerConfiguration(scope: .namespace("default"), pollInterval: 30)
+        configuration.resyncInterval = 3600
+        let informer = Informer<ConfigMap>(client: client, configuration: configuration, clock: clock)
+        let running = Task { await informer.run() }
+        await informer.waitForSync()
+        var object = try await client.create(ConfigMap(metadata: ObjectMeta(name: "state", namespace: "default"), data: ["v": "0"]))
+        #expect(await eventually { clock.sleeperCount >= 2 })
+        clock.advance(by: 30)
+        #expect(await eventually { await informer.cached(namespace: "default", name: "state")?.data?["v"] == "0" })
+
+        await informer.beginWrite(namespace: "default", name: "state")
+        object.data = ["v": "ours"]
+        let ours = try await client.update(object)
+        var theirs = ours
+        theirs.data = ["v": "theirs"]
+        _ = try await client.update(theirs)
+        #expect(await eventually { clock.sleeperCount >= 2 })
+        clock.advance(by: 30)
+        #expect(await eventually { await informer.cached(namespace: "default", name: "state")?.data?["v"] == "theirs" })
+        await informer.endWrite(ours, namespace: "default", name: "state")
+        #expect(await informer.cached(namespace: "default", name: "state")?.data?["v"] == "theirs")
         running.cancel()
         await running.value
         client.shutdown()

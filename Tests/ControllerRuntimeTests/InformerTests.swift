@@ -106,6 +106,38 @@ func eventually(attempts: Int = 500, _ condition: () async throws -> Bool) async
         await server.shutdown()
     }
 
+    /// Missing RBAC is not a network blip: refused on every list before the first sync, the informer gives up with
+    /// a startup error naming the resource and what to grant (the manager then exits loudly); a few refusals
+    /// followed by an answer (a RoleBinding that arrived late) sync as usual.
+    @Test func refusedListsBeforeTheFirstSyncAreAStartupFailure() async throws {
+        let (server, client) = try await startCluster()
+        var configuration = InformerConfiguration(scope: .namespace("default"))
+        configuration.errorBackoff = Backoff(base: 0.01, cap: 0.05)
+        await server.faults.failNext(1000, verb: .list, resource: "configmaps", code: 403)
+        let denied = Informer<ConfigMap>(client: client, configuration: configuration)
+        let running = Task { await denied.run() }
+        do {
+            try await denied.waitUntilSynced()
+            Issue.record("synced although every list was refused")
+        } catch {
+            guard case .accessDenied(let resource, let scope, _) = error else { Issue.record("\(error)"); return }
+            #expect(resource == "configmaps" && scope == "namespace default")
+            #expect(error.description.contains("list and watch"), "\(error.description)")
+        }
+        await running.value
+
+        await server.faults.reset()
+        await server.faults.failNext(configuration.deniedAttemptsBeforeFailure - 1, verb: .list, resource: "configmaps", code: 401)
+        let late = Informer<ConfigMap>(client: client, configuration: configuration)
+        let lateRun = Task { await late.run() }
+        try await late.waitUntilSynced()
+        #expect(await late.hasSynced)
+        lateRun.cancel()
+        await lateRun.value
+        client.shutdown()
+        await server.shutdown()
+    }
+
     @Test func pollModeListsOnTheClock() async throws {
         let (server, client) = try await startCluster()
         let clock = ManualClock()

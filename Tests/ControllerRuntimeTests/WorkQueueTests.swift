@@ -41,6 +41,16 @@ import Testing
         await loop.value
     }
 
+    /// Shut down (a lost Lease, SIGTERM), the queue hands out nothing more, even keys it still holds.
+    @Test func aShutDownQueueHandsOutNoBacklog() async {
+        let queue = WorkQueue<String>(name: "t", clock: ManualClock())
+        for key in ["a", "b", "c"] { await queue.add(key) }
+        #expect(await queue.next() == "a")
+        await queue.shutDown()
+        #expect(await queue.next() == nil)
+        #expect(await queue.next() == nil)
+    }
+
     @Test func rateLimitedRetriesBackOffExponentially() async throws {
         let clock = ManualClock()
         let queue = WorkQueue<String>(name: "t", clock: clock,
@@ -62,6 +72,21 @@ import Testing
         // Token 101 waits 0.1 s at 10 qps, token 120 waits 2 s.
         #expect(abs(delays[100] - 0.1) < 1e-9)
         #expect(abs(delays[119] - 2.0) < 1e-9)
+    }
+
+    /// A wall clock stepped back five minutes must not put the bucket into five minutes of debt (at 10 qps that
+    /// would hold every request, watch re-opens included, for 300 s).
+    @Test func tokenBucketIgnoresAClockSteppedBack() {
+        var bucket = TokenBucket(rate: 10, burst: 2)
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        #expect(bucket.reserve(at: now) == 0)
+        let earlier = now.addingTimeInterval(-300)
+        #expect(bucket.reserve(at: earlier) == 0)  // the second token of the burst, not a 300 s wait
+        #expect(abs(bucket.reserve(at: earlier) - 0.1) < 1e-9)  // then the normal rate
+        let emptyAfterAnotherStepBack = bucket.take(at: earlier.addingTimeInterval(-60))
+        #expect(!emptyAfterAnotherStepBack)
+        let refilled = bucket.take(at: earlier.addingTimeInterval(-59.7))  // 0.3 s later on the new timeline
+        #expect(refilled)
     }
 
     /// Many workers, many adds of few keys: a key is never processed by two workers at the same time, and every

@@ -60,6 +60,9 @@ struct SecretRotationValidationTests {
         .init(name: "digits + symbols longer than the password", field: "spec.keys[0].generator.password.length") {
             $0.keys = [key("password", .password(.init(length: 8, digits: 5, symbols: 5, allowRepeat: true)))]
         },
+        .init(name: "digits and symbols whose sum overflows", field: "spec.keys[0].generator.password.length") {
+            $0.keys = [key("password", .password(.init(length: 8, digits: Int.max, symbols: Int.max, allowRepeat: true)))]
+        },
         .init(name: "more distinct digits than exist", field: "spec.keys[0].generator.password.digits") {
             $0.keys = [key("password", .password(.init(length: 40, digits: 12, symbols: 2)))]
         },

@@ -47,6 +47,21 @@ import Testing
         }
     }
 
+    /// A proxy or a broken server may send any text: only delay-seconds count, and no value traps or spins.
+    @Test func retryAfterAcceptsOnlyDelaySeconds() {
+        #expect(RetryAfterHeader.seconds("7") == 7)
+        #expect(RetryAfterHeader.seconds(" 3 ") == 3)
+        #expect(RetryAfterHeader.seconds("-5") == 0)
+        for hostile in ["nan", "inf", "1e30", "-1e21", "0x10", "Wed, 21 Oct 2015 07:28:00 GMT", "", "99999999999999999999"] {
+            #expect(RetryAfterHeader.seconds(hostile) == nil, "\(hostile)")
+        }
+        #expect(RetryAfterHeader.boundedWait(.nan, atMost: 60) == 60)
+        #expect(RetryAfterHeader.boundedWait(.infinity, atMost: 60) == 60)
+        #expect(RetryAfterHeader.boundedWait(-1e21, atMost: 60) == 0)
+        #expect(RetryAfterHeader.boundedWait(9e18, atMost: 60) == 60)
+        #expect(RetryAfterHeader.boundedWait(2, atMost: 60) == 2)
+    }
+
     @Test func wrongTokenIsUnauthorized() async throws {
         try await withCluster { cluster in
             let client = KubernetesClient(configuration: TestCluster.clientConfiguration(for: cluster.server, token: "wrong"),

@@ -117,6 +117,7 @@ private func drive<Object: KubernetesResource>(_ type: Object.Type, _ chunks: [D
         case .modified(let o): "MODIFIED \(o.metadata.name)"
         case .deleted(let o): "DELETED \(o.metadata.name)"
         case .bookmark(let rv): "BOOKMARK \(rv)"
+        case .unreadable(let item, let rv): "UNREADABLE \(item.name ?? "?") \(rv)"
         }
     }
     do {
@@ -156,6 +157,33 @@ struct WatchLineCorpusTests {
             #expect(error.code == code, "\(error)")
             if code == 410 { #expect(error.isGone) }
         }
+    }
+
+    /// A well-formed event whose object cannot be decoded (nested past the parser's limit, data that is not base64)
+    /// must not end the watch: the object is reported unreadable, by name and version, and the watch goes on.
+    @Test("an event whose object cannot be decoded is reported unreadable and the lines after it still arrive")
+    func unreadableObjectDoesNotEndTheWatch() throws {
+        let nested = String(repeating: #"{"x":"#, count: 600) + "1" + String(repeating: "}", count: 600)
+        let deep = #"{"type":"MODIFIED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep","namespace":"default","resourceVersion":"7"},"deep":\#(nested)}}"#
+        var decoder = WatchLineDecoder<ConfigMap>()
+        decoder.append(Data((deep + "\n" + configMap("ADDED", "after", rv: 8) + "\n").utf8))
+        guard case .unreadable(let item, let version) = try #require(try decoder.next()) else {
+            Issue.record("expected an unreadable event")
+            return
+        }
+        #expect(item.namespace == "default" && item.name == "deep" && version == "7")
+        #expect(item.reason.contains("nested deeper than 512"), "\(item.reason)")
+        #expect(try decoder.next()?.object?.metadata.name == "after")
+
+        let badSecret = #"{"type":"ADDED","object":{"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"default","resourceVersion":"9"},"data":{"password":"\#(plantedValue)!!"}}}"#
+        var secrets = WatchLineDecoder<Secret>()
+        secrets.append(Data((badSecret + "\n").utf8))
+        guard case .unreadable(let secret, "9") = try #require(try secrets.next()) else {
+            Issue.record("expected an unreadable Secret")
+            return
+        }
+        #expect(secret.reason.contains("password"), "\(secret.reason)")
+        #expect(!secret.description.contains(String(plantedValue.prefix(12))), "the reason echoes the Secret value: \(secret)")
     }
 
     @Test("a garbage line does not poison the lines after it")

@@ -28,6 +28,8 @@ import Testing
                 case .bookmark(let rv):
                     #expect(!rv.isEmpty)
                     bookmarks += 1
+                case .unreadable(let item, _):
+                    Issue.record("unreadable: \(item)")
                 }
                 if seen.count == 3 && bookmarks >= 1 { break }
             }

@@ -151,6 +151,7 @@ private func randomValidOptions(_ rng: inout SplitMix64) -> PasswordGenerator {
         (PasswordGenerator(digits: -1), "digits"),
         (PasswordGenerator(symbols: -2), "symbols"),
         (PasswordGenerator(length: 10, digits: 6, symbols: 6), "digits + symbols"),
+        (PasswordGenerator(length: 10, digits: Int.max, symbols: Int.max), "digits + symbols"),  // the sum overflows
         (PasswordGenerator(symbolCharacters: "!a"), "symbolCharacters"),
         (PasswordGenerator(symbolCharacters: "! "), "symbolCharacters"),
         (PasswordGenerator(symbolCharacters: "!é"), "symbolCharacters"),

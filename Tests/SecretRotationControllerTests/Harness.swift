@@ -178,7 +178,8 @@ struct Harness {
 
     // MARK: Workloads
 
-    func createDeployment(_ name: String, usingSecret secret: String?, replicas: Int = 2) async throws {
+    func createDeployment(_ name: String, usingSecret secret: String?, replicas: Int = 2,
+                          annotations: [String: String] = [:]) async throws {
         var container: JSONObject = ["name": "app", "image": "example/app:1"]
         if let secret { container["envFrom"] = [["secretRef": ["name": .string(secret)]]] }
         let spec: JSONValue = [
@@ -186,7 +187,8 @@ struct Harness {
             "selector": ["matchLabels": ["app": .string(name)]],
             "template": ["metadata": ["labels": ["app": .string(name)]], "spec": ["containers": [.object(container)]]],
         ]
-        _ = try await client.create(DeploymentManifest(metadata: ObjectMeta(name: name, namespace: namespace), spec: spec))
+        _ = try await client.create(DeploymentManifest(metadata: ObjectMeta(name: name, namespace: namespace, annotations: annotations),
+                                                       spec: spec))
         try await completeRollout(name)
     }
 

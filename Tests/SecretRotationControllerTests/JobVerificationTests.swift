@@ -101,6 +101,25 @@ struct JobVerificationTests {
         }
     }
 
+    /// Job and candidate names take the rotation name's first 40 characters; a cut just after a `.` would give
+    /// "….-verify-…", which the API server refuses, and the rotation would stay in Verifying.
+    @Test("a rotation name cut at a dot still gives valid Job and Secret names")
+    func nameCutAtADot() async throws {
+        try await Harness.with { h in
+            let name = String(repeating: "a", count: 39) + ".b"
+            try await h.create(name, Self.spec())
+            try await h.reconcile(name)
+            h.clock.advance(by: 3600)
+            try await h.reconcile(name)
+            let job = try #require(try await jobs(h).first)
+            #expect(job.metadata.name.hasPrefix(String(repeating: "a", count: 39) + "-verify-"))
+            let names = try await h.store.list(Secret.self, namespace: "default").map(\.metadata.name)
+            #expect(names.contains { $0.hasPrefix(String(repeating: "a", count: 39) + "-candidate-") })
+            #expect(JobVerification.nameBase("ab-.-" + String(repeating: "c", count: 40)) == "ab-.-" + String(repeating: "c", count: 35))
+            #expect(JobVerification.nameBase(String(repeating: "d", count: 38) + "-.e") == String(repeating: "d", count: 38))
+        }
+    }
+
     @Test("a failed Job, or one that does not finish in time, does not promote")
     func failedJobDoesNotPromote() async throws {
         try await Harness.with { h in

@@ -80,6 +80,39 @@ struct MigrationTests {
         }
     }
 
+    /// Naming a workload in spec.consumers.workloads restarts it only if its pod template references the Secret or
+    /// its owner consents: otherwise a tenant who may create SecretRotations could restart any workload of the
+    /// namespace every interval.
+    @Test("an explicit consumer that does not use the Secret is not restarted without the workload's consent")
+    func explicitConsumerNeedsTheSecretOrConsent() async throws {
+        try await Harness.with { h in
+            try await h.createDeployment("uses-db", usingSecret: "db")
+            try await h.createDeployment("payments", usingSecret: nil)
+            try await h.createDeployment("reads-via-api", usingSecret: nil,
+                                         annotations: [KeywardAnnotations.allowRollout: "Certificate/db, SecretRotation/db"])
+            try await h.createDeployment("other-consent", usingSecret: nil,
+                                         annotations: [KeywardAnnotations.allowRollout: "SecretRotation/not-db"])
+            try await h.create("db", .db(.staged, consumers: Self.consumers(["payments", "uses-db", "reads-via-api", "other-consent"],
+                                                                            max: 5)))
+            try await h.reconcile("db")
+            h.clock.advance(by: 3600)
+            try await h.reconcile("db")
+            #expect(try await h.status("db").consumers?.pending == ["Deployment/uses-db", "Deployment/reads-via-api"])
+            #expect(try await h.stamp("uses-db", secret: "db") != nil)
+            #expect(try await h.stamp("reads-via-api", secret: "db") != nil)
+            #expect(try await h.stamp("payments", secret: "db") == nil)
+            #expect(try await h.stamp("other-consent", secret: "db") == nil)
+            let refusals = await h.sink.events.filter { $0.reason == "ConsumerRefused" }
+            #expect(!refusals.isEmpty && refusals.allSatisfy { $0.type == .warning })
+            let message = refusals.first?.message ?? ""
+            #expect(message.contains("Deployment/payments, Deployment/other-consent")
+                && message.contains("keyward.dev/allow-rollout=SecretRotation/db"), "\(message)")
+            try await h.settle("db")
+            #expect(try await h.status("db").revision == 2)
+            #expect(try await h.stamp("payments", secret: "db") == nil)
+        }
+    }
+
     @Test("maxConcurrentRollouts stamps that many consumers at once")
     func concurrency() async throws {
         try await Harness.with { h in

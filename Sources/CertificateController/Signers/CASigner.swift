@@ -29,6 +29,8 @@ struct CASigner: CertificateSigner, CertificateRevoker {
         try await LocalSigning.sign(request, with: issuer, displayName: displayName)
     }
 
+    func mayRevoke(_ certificate: X509.Certificate) -> Bool { issuer.signed(certificate) }
+
     func revoke(_ certificate: X509.Certificate, reason: CRLReason, now: Date) async throws {
         try await crls.revoke(certificate, reason: reason, issuer: self, namespace: crlNamespace, now: now)
     }

@@ -41,6 +41,14 @@ extension CertificateSigner {
 protocol CertificateRevoker: Sendable {
     /// Revokes `certificate` (idempotent: revoking a revoked certificate completes what a crash interrupted).
     func revoke(_ certificate: X509.Certificate, reason: CRLReason, now: Date) async throws
+    /// Whether `certificate` is this revoker's to revoke. A tenant can put any certificate in their Secret, someone
+    /// else's included; a CA's CRL must list only what the CA signed.
+    func mayRevoke(_ certificate: X509.Certificate) -> Bool
+}
+
+extension CertificateRevoker {
+    /// By default the authority decides (an ACME CA refuses to revoke what the account may not revoke).
+    func mayRevoke(_ certificate: X509.Certificate) -> Bool { true }
 }
 
 /// A signer's renewal-time capability: the CA's own suggestion for one certificate.

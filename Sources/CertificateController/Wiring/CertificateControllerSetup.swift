@@ -61,11 +61,13 @@ public enum CertificateControllerSetup {
             guard let name = event.object.metadata.annotations[KeywardAnnotations.certificateName] else { return }
             await certificateQueue.add(ObjectKey(namespace: event.object.metadata.namespace, name: name))
         }
-        // A CRL ConfigMap edited or deleted behind our back brings its CA back to re-publish it.
+        // A CRL ConfigMap edited or deleted behind our back brings its CA back to re-publish it: by its owner, or by
+        // its name (`<ca>-crl`) when it is one a tenant made first, which keeps its own owners.
         await configMaps.addHandler { event in
-            for owner in event.object.metadata.ownerReferences where owner.kind == Certificate.kind {
-                await certificateQueue.add(ObjectKey(namespace: event.object.metadata.namespace, name: owner.name))
-            }
+            let meta = event.object.metadata
+            var cas = Set(meta.ownerReferences.filter { $0.kind == Certificate.kind }.map(\.name))
+            if meta.name.hasSuffix("-crl") { cas.insert(String(meta.name.dropLast(4))) }
+            for name in cas.sorted() { await certificateQueue.add(ObjectKey(namespace: meta.namespace, name: name)) }
         }
 
         var certificateOptions = CertificateReconciler.Options(volumeRoot: options.volumeRoot)

@@ -34,6 +34,9 @@ public struct InformerConfiguration: Sendable {
     /// Server-side watch timeout; the watch then resumes from the last resourceVersion without a relist.
     public var watchTimeoutSeconds: Int = 300
     public var errorBackoff = Backoff(base: 0.5, cap: 30, jitter: 0.5)
+    /// Consecutive 401/403 answers before the first sync that end the informer with
+    /// ``InformerStartupError/accessDenied(resource:scope:detail:)``.
+    public var deniedAttemptsBeforeFailure = 4
     public var pageSize = 500
 
     public init(scope: NamespaceSelector = .allNamespaces, namespaces: [String] = [], labelSelector: [String: String] = [:],
@@ -191,7 +194,8 @@ public actor Informer<T: KubernetesResource> {
         // The watch delivers versions in order: once it brought the written one, the cache holds that or newer, and
         // caching the response would put an older version back.
         let watchedAlready = version.map(seen.contains) ?? false
-        if let written, !watchedAlready { await observeWrite(written) }
+        let relisted = remaining > 0 ? relistedWhileWriting.contains(key) : relistedWhileWriting.remove(key) != nil
+        if let written, !watchedAlready, !relisted { await observeWrite(written) }
         guard remaining <= 0, let held = heldEvents.removeValue(forKey: key) else { return }
         if let version, seen == [version] {
             for handler in writeHandlers { await handler(held) }
@@ -273,6 +277,7 @@ public actor Informer<T: KubernetesResource> {
     private func syncLoop(_ index: Int) async {
         var needsList = true
         var failures = 0
+        var denials = 0
         while !Task.isCancelled {
             do {
                 if let poll = configuration.pollInterval {
@@ -294,11 +299,20 @@ public actor Informer<T: KubernetesResource> {
                 startupFailure = .resourceNotServed(resource: T.qualifiedPlural, detail: error.description)
                 logger.debug("the API server does not serve this resource; giving up", metadata: ["error": "\(error)"])
                 return
+            } catch let error as KubernetesError where error.isAccessDenied && !synced
+                        && denials + 1 >= configuration.deniedAttemptsBeforeFailure {
+                // Refused every time before the first sync: the RBAC is missing, which retrying at warning level
+                // would hide behind a pod that is never ready. A few attempts first: a fresh RoleBinding takes a moment.
+                startupFailure = .accessDenied(resource: T.qualifiedPlural, scope: configuration.scopes[index].name.map { "namespace \($0)" } ?? "all namespaces",
+                                               detail: error.description)
+                logger.debug("the API server refuses this resource; giving up", metadata: ["error": "\(error)"])
+                return
             } catch let error as KubernetesError where error.isGone {
                 logger.info("resourceVersion expired; relisting")
                 needsList = true
             } catch {
                 if Task.isCancelled { return }
+                if let error = error as? KubernetesError, error.isAccessDenied { denials += 1 } else { denials = 0 }
                 let delay = configuration.errorBackoff.delay(attempt: failures)
                 failures += 1
                 logger.warning("list/watch failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
@@ -312,6 +326,7 @@ public actor Informer<T: KubernetesResource> {
         let list = try await client.listAll(T.self, in: scope,
                                             options: ListOptions(labelSelector: selectorString, limit: configuration.pageSize))
         listCount += 1
+        for item in list.unreadable { reportUnreadable(item) }
         // Only this scope's part of the cache is replaced: other namespaces have their own loops.
         let inScope: (T) -> Bool = { object in scope.name.map { object.metadata.namespace == $0 } ?? true }
         var old = ObjectTable<T>()
@@ -325,6 +340,9 @@ public actor Informer<T: KubernetesResource> {
             let key = Self.key(item.metadata.namespace, item.metadata.name)
             store(item, at: key)
             fresh.append(key)
+            // A write of ours in flight may answer with an older version than this list's: its response must not
+            // be cached over it (the watch, resumed from the list, brings whatever is newer).
+            if writesInFlight[key] != nil { relistedWhileWriting.insert(key) }
         }
         lastResourceVersions[index] = list.metadata.resourceVersion
         for key in fresh {
@@ -367,6 +385,20 @@ public actor Informer<T: KubernetesResource> {
     private var writesInFlight: [String: Int] = [:]
     private var heldEvents: [String: InformerEvent<T>] = [:]
     private var versionsSeenWhileWriting: [String: Set<String>] = [:]
+    /// Keys a relist replaced while a write of ours was in flight.
+    private var relistedWhileWriting: Set<String> = []
+    /// Objects already reported unreadable, by key and reason: each is logged once, not at every relist.
+    private var reportedUnreadable: [String: String] = [:]
+
+    /// An object the server holds but nobody can decode: logged at error level once per object and reason, with
+    /// why. It is not in the cache, so no controller acts on it until it changes.
+    private func reportUnreadable(_ item: UnreadableItem) {
+        let key = item.name.map { Self.key(item.namespace, $0) } ?? "?"
+        guard reportedUnreadable[key] != item.reason else { return }
+        if reportedUnreadable.count >= 1024 { reportedUnreadable.removeAll() }
+        reportedUnreadable[key] = item.reason
+        logger.error("an object cannot be read and is ignored until it changes", metadata: ["object": "\(item)"])
+    }
 
     private func apply(_ event: WatchEvent<T>) {
         switch event {
@@ -393,6 +425,14 @@ public actor Informer<T: KubernetesResource> {
             if let held = heldEvents.removeValue(forKey: key) { pending.append(held) }
             let previous = remove(key)
             pending.append(.deleted(previous ?? policy.map { $0.admit(object).stored } ?? object))
+        case .unreadable(let item, _):
+            reportUnreadable(item)
+            // Acting on the last version read would act on a spec that no longer is: the object leaves the cache
+            // (handlers see it go) until a version that can be read arrives.
+            guard let name = item.name else { return }
+            let key = Self.key(item.namespace, name)
+            if let held = heldEvents.removeValue(forKey: key) { pending.append(held) }
+            if let previous = remove(key) { pending.append(.deleted(previous)) }
         }
     }
 

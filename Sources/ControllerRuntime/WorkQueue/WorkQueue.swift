@@ -80,8 +80,10 @@ public actor WorkQueue<Key: Hashable & Sendable> {
 
     public func failures(of key: Key) -> Int { limiter.retries(key) }
 
-    /// The next key to work on; `nil` once the queue is shut down.
+    /// The next key to work on; `nil` once the queue is shut down, even with keys still queued: a replica that lost
+    /// its Lease, or got SIGTERM, must not go on reconciling its backlog (a lost Lease means another leader acts).
     public func next() async -> Key? {
+        if shuttingDown { return nil }
         if head < queue.count {
             let key = queue[head]
             head += 1
@@ -93,7 +95,6 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             processing.insert(key)
             return key
         }
-        if shuttingDown { return nil }
         return await withCheckedContinuation { waiters.append($0) }
     }
 

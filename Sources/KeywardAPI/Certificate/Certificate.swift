@@ -54,6 +54,9 @@ extension Certificate {
         public static let renewing = "Renewing"
         public static let keyRotated = "KeyRotated"
         public static let revoked = "Revoked"
+        /// A revoke request found a certificate its issuer did not sign in the Secret: it is replaced, and its serial
+        /// is not put in the CA's CRL (that would revoke someone else's certificate).
+        public static let revokeRefused = "RevokeRefused"
         public static let issuanceFailed = "IssuanceFailed"
         public static let invalidSpec = "InvalidSpec"
         public static let issuerNotReady = "IssuerNotReady"

@@ -129,8 +129,10 @@ extension SecretRotation.Spec {
         if let symbols = p.symbols, symbols < 0 { v.add("\(field).symbols", "must not be negative") }
         let digits = max(p.effectiveDigits, 0)
         let symbols = max(p.effectiveSymbols, 0)
-        let letters = p.length - digits - symbols
-        if letters < 0 {
+        // Subtracted one at a time: digits + symbols may overflow where the CRD's bounds are not enforced.
+        let fits = digits <= p.length && symbols <= p.length - digits
+        let letters = fits ? p.length - digits - symbols : 0
+        if !fits {
             v.add("\(field).length", "\(p.length) is less than digits + symbols (\(digits) + \(symbols))")
         }
         if !p.symbolCharacters.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isLetter && !$0.isNumber }) {

@@ -11,7 +11,17 @@ import KubernetesResources
 public enum AdoptionConsent {
     /// Whether `secret` names `kind`/`name` in its ``KeywardAnnotations/allowAdoption`` annotation.
     public static func allows(_ secret: Secret, kind: String, name: String) -> Bool {
-        guard let value = secret.metadata.annotations[KeywardAnnotations.allowAdoption] else { return false }
+        names(secret.metadata.annotations[KeywardAnnotations.allowAdoption], kind: kind, name: name)
+    }
+
+    /// Whether a workload names `SecretRotation/<name>` in its ``KeywardAnnotations/allowRollout`` annotation.
+    public static func allowsRollout(_ workload: ObjectMeta, byRotation name: String) -> Bool {
+        names(workload.annotations[KeywardAnnotations.allowRollout], kind: SecretRotation.kind, name: name)
+    }
+
+    /// Whether a comma-separated list of `Kind/name` entries holds `kind`/`name` (kind case-insensitive).
+    private static func names(_ value: String?, kind: String, name: String) -> Bool {
+        guard let value else { return false }
         return value.split(separator: ",").contains { entry in
             let parts = entry.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false)
             return parts.count == 2 && parts[0].lowercased() == kind.lowercased() && parts[1] == name

@@ -164,6 +164,14 @@ public struct Issuer: Sendable {
         return IssuedCertificate(certificate: certificate, chain: path, caCertificate: root)
     }
 
+    /// Whether this CA signed `certificate`: issuer name, authority key identifier and signature, the checks the
+    /// reissue policy makes. A CA revokes only what it signed: a serial copied from someone else's certificate,
+    /// listed in its CRL, would revoke that certificate for everyone who trusts the CA.
+    public func signed(_ certificate: Certificate) -> Bool {
+        guard let ca = self.certificate else { return false }
+        return ReissuePolicy.issuerProblem(certificate, expectedIssuer: ca) == nil
+    }
+
     static func isSelfSigned(_ certificate: Certificate) -> Bool {
         certificate.issuer == certificate.subject
             && certificate.publicKey.isValidSignature(certificate.signature, for: certificate)

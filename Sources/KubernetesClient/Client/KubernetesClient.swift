@@ -68,8 +68,32 @@ public final class KubernetesClient: Sendable {
         if let c = options.continue { query.append(("continue", c)) }
         if let rv = options.resourceVersion { query.append(("resourceVersion", rv)) }
         let path = Self.path(T.self, namespace: namespace(for: T.self, scope))
-        return try await decode(ObjectList<T>.self, from: request(.get, path: path, query: query, verb: "list",
-                                                                  resource: T.plural))
+        return try decodeList(T.self, from: await request(.get, path: path, query: query, verb: "list", resource: T.plural))
+    }
+
+    /// A list page: read whole, and when that fails, item by item (``ListItemScan``), the items that cannot be read
+    /// reported in ``ObjectList/unreadable`` instead of failing the page.
+    private func decodeList<T: KubernetesResource>(_ type: T.Type, from response: HTTPResponse) throws -> ObjectList<T> {
+        let whole: any Error
+        do { return try KubeJSON.decode(ObjectList<T>.self, from: response.body) } catch { whole = error }
+        let fallback: ObjectList<T>? = response.body.withUnsafeBytes { bytes -> ObjectList<T>? in
+            guard let scan = ListItemScan.scan(bytes),
+                  var list = try? KubeJSON.decode(ObjectList<T>.self, from: scan.envelope) else { return nil }
+            for range in scan.items {
+                do {
+                    list.items.append(try KubeJSON.decode(T.self, from: UnsafeRawBufferPointer(rebasing: bytes[range])))
+                } catch {
+                    let identity = ListItemScan.identity(bytes, range)
+                    list.unreadable.append(UnreadableItem(namespace: identity?.namespace, name: identity?.name,
+                                                          reason: "\(error)"))
+                }
+            }
+            return list
+        }
+        guard let fallback else {
+            throw KubernetesError.decoding(type: String(describing: ObjectList<T>.self), detail: "\(whole)")
+        }
+        return fallback
     }
 
     /// Every page of a list, following `continue` tokens. The returned resourceVersion is the first page's, which
@@ -78,14 +102,18 @@ public final class KubernetesClient: Sendable {
                                                options: ListOptions = ListOptions(limit: 500)) async throws -> ObjectList<T> {
         var page = try await list(T.self, in: scope, options: options)
         var items = page.items
+        var unreadable = page.unreadable
         let version = page.metadata.resourceVersion
         while let token = page.metadata.continue, !token.isEmpty {
             var next = options
             next.continue = token
             page = try await list(T.self, in: scope, options: next)
             items.append(contentsOf: page.items)
+            unreadable.append(contentsOf: page.unreadable)
         }
-        return ObjectList(metadata: ListMeta(resourceVersion: version), items: items)
+        var all = ObjectList(metadata: ListMeta(resourceVersion: version), items: items)
+        all.unreadable = unreadable
+        return all
     }
 
     public func create<T: KubernetesResource>(_ object: T, namespace: String? = nil) async throws -> T {
@@ -235,7 +263,7 @@ public final class KubernetesClient: Sendable {
         var status = (try? JSONDecoder().decode(APIStatus.self, from: body)) ?? APIStatus(code: code)
         if status.code == nil { status.code = code }
         if status.message == nil, !body.isEmpty { status.message = String(decoding: body.prefix(512), as: UTF8.self) }
-        let retryAfter = headers["retry-after"].flatMap(TimeInterval.init)
+        let retryAfter = RetryAfterHeader.seconds(headers["retry-after"])
         return KubernetesError(code: code, status: status, retryAfter: retryAfter)
     }
 
@@ -284,7 +312,8 @@ public final class KubernetesClient: Sendable {
                 }
                 throw error
             case .tooManyRequests(_, let retryAfter):
-                let wait = min(retryAfter ?? retryPolicy.backoff.delay(attempt: attempt - 1), retryPolicy.maxRetryAfter)
+                let wait = RetryAfterHeader.boundedWait(retryAfter ?? retryPolicy.backoff.delay(attempt: attempt - 1),
+                                            atMost: retryPolicy.maxRetryAfter)
                 try await clock.sleep(for: .seconds(wait))
             case .server where idempotent:
                 try await clock.sleep(for: .seconds(retryPolicy.backoff.delay(attempt: attempt - 1)))

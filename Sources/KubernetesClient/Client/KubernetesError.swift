@@ -59,6 +59,13 @@ public enum KubernetesError: Error, Sendable, CustomStringConvertible {
     public var isConflict: Bool { if case .conflict = self { true } else { false } }
     public var isAlreadyExists: Bool { if case .alreadyExists = self { true } else { false } }
     public var isGone: Bool { if case .gone = self { true } else { false } }
+    /// 401 or 403: the credentials are refused, or they may not do this.
+    public var isAccessDenied: Bool {
+        switch self {
+        case .unauthorized, .forbidden: true
+        default: false
+        }
+    }
 
     public var description: String {
         switch self {

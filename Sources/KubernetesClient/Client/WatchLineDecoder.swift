@@ -103,6 +103,12 @@ public struct WatchLineDecoder<Object: KubernetesResource> {
             if echoes != nil, scanned == nil, let identity = WatchLineIdentity(parsed: value), let echo = echo(identity) { return echo }
             parsed = try KubeJSON.decode(WatchLine<Object>.self, from: value)
         } catch {
+            // One object nobody can read must not stop the watch of every other: when the scan can tell which object
+            // and version it was, the watch goes on past it.
+            if let identity = WatchLineIdentity.scan(line), ["ADDED", "MODIFIED", "DELETED"].contains(identity.type) {
+                return .unreadable(UnreadableItem(namespace: identity.namespace, name: identity.name, reason: "\(error)"),
+                                   resourceVersion: identity.resourceVersion)
+            }
             throw KubernetesError.decoding(type: "watch event of \(Object.kind)", detail: "\(error)")
         }
         switch parsed.decoded {

@@ -40,6 +40,8 @@ extension HasStatusSubresource {
 public struct ObjectList<Item: KubernetesResource>: Decodable, Sendable {
     public var metadata: ListMeta
     public var items: [Item]
+    /// Items the server sent that could not be read (see ``UnreadableItem``): left out of `items`.
+    public var unreadable: [UnreadableItem] = []
 
     public init(metadata: ListMeta = ListMeta(), items: [Item]) {
         self.metadata = metadata
@@ -53,6 +55,25 @@ public struct ObjectList<Item: KubernetesResource>: Decodable, Sendable {
         metadata = try c.decodeIfPresent(ListMeta.self, forKey: .metadata) ?? ListMeta()
         // A real server sends `items: null` for an empty list of some types.
         items = try c.decodeIfPresent([Item].self, forKey: .items) ?? []
+    }
+}
+
+/// An object in a list or watch that could not be decoded: who it is, as far as a scan of its bytes tells, and why.
+public struct UnreadableItem: Sendable, Hashable, CustomStringConvertible {
+    public var namespace: String?
+    /// Nil when even the name could not be read.
+    public var name: String?
+    public var reason: String
+
+    public init(namespace: String?, name: String?, reason: String) {
+        self.namespace = namespace
+        self.name = name
+        self.reason = reason
+    }
+
+    public var description: String {
+        let who = name.map { name in namespace.map { "\($0)/\(name)" } ?? name } ?? "an object whose name could not be read"
+        return "\(who): \(reason)"
     }
 }
 

@@ -8,18 +8,22 @@ public enum WatchEvent<Object: KubernetesResource>: Sendable {
     case deleted(Object)
     /// Progress marker: nothing changed up to `resourceVersion`.
     case bookmark(resourceVersion: String)
+    /// An ADDED, MODIFIED or DELETED event whose object could not be decoded (nested past the parser's depth limit,
+    /// or a shape the model refuses), told from a scan of its bytes: the object is no longer usable, and the watch
+    /// goes on past it instead of failing on it for ever.
+    case unreadable(UnreadableItem, resourceVersion: String)
 
     public var object: Object? {
         switch self {
         case .added(let o), .modified(let o), .deleted(let o): o
-        case .bookmark: nil
+        case .bookmark, .unreadable: nil
         }
     }
 
     public var resourceVersion: String? {
         switch self {
         case .added(let o), .modified(let o), .deleted(let o): o.metadata.resourceVersion
-        case .bookmark(let rv): rv
+        case .bookmark(let rv), .unreadable(_, let rv): rv
         }
     }
 }

@@ -1,4 +1,5 @@
 import ACME
+import Crypto
 import Foundation
 import KeywardCore
 
@@ -29,14 +30,32 @@ public actor ACMEClients {
         return client
     }
 
-    /// A cached ARI answer for `certID`, while its Retry-After (or the default recheck) has not passed.
-    func cachedRenewalInfo(_ certID: String, now: Date) -> (info: ACMERenewalInfo?, until: Date)? {
-        guard let entry = renewalInfo[certID], entry.until > now else { return nil }
+    /// A cached ARI answer for `certID` from the server `client` talks to, while its Retry-After (or the default
+    /// recheck) has not passed.
+    ///
+    /// Keyed by server as well: a CertID is the issuer's key identifier and the serial, both public, so a tenant's
+    /// own ACME server can issue a certificate with the CertID of another tenant's and answer for it with a window
+    /// already past; that answer must not reach the other tenant's Certificate.
+    func cachedRenewalInfo(_ certID: String, from client: ACMEClient, now: Date) -> (info: ACMERenewalInfo?, until: Date)? {
+        guard let entry = renewalInfo[Self.renewalInfoKey(certID, client)], entry.until > now else { return nil }
         return entry
     }
 
-    func storeRenewalInfo(_ info: ACMERenewalInfo?, certID: String, until: Date) {
-        if renewalInfo.count >= capacity * 4 { renewalInfo.removeAll() }
-        renewalInfo[certID] = (info, until)
+    /// Full, the entries past their Retry-After go first, then the soonest to expire: one tenant's many answers
+    /// do not flush everyone's at once.
+    func storeRenewalInfo(_ info: ACMERenewalInfo?, certID: String, from client: ACMEClient, until: Date, now: Date) {
+        let key = Self.renewalInfoKey(certID, client)
+        if renewalInfo[key] == nil, renewalInfo.count >= capacity * 4 {
+            renewalInfo = renewalInfo.filter { $0.value.until > now }
+            if renewalInfo.count >= capacity * 4, let soonest = renewalInfo.min(by: { $0.value.until < $1.value.until }) {
+                renewalInfo[soonest.key] = nil
+            }
+        }
+        renewalInfo[key] = (info, until)
+    }
+
+    private static func renewalInfoKey(_ certID: String, _ client: ACMEClient) -> String {
+        let trusted = client.configuration.caPEM.map { Data(SHA256.hash(data: $0)).base64EncodedString() } ?? ""
+        return "\(client.configuration.directoryURL.absoluteString)\n\(trusted)\n\(certID)"
     }
 }

@@ -21,7 +21,7 @@ struct ACMERenewalAdvisor: RenewalAdvisor {
         guard let certID = try? ARICertID(certificateDER: PEMBundle.derEncoded(leaf)) else { return nil }
         let info: ACMERenewalInfo?
         let until: Date
-        if let cached = await clients.cachedRenewalInfo(certID.string, now: now) {
+        if let cached = await clients.cachedRenewalInfo(certID.string, from: client, now: now) {
             (info, until) = cached
         } else {
             do {
@@ -32,7 +32,7 @@ struct ACMERenewalAdvisor: RenewalAdvisor {
                 info = nil
                 until = now.addingTimeInterval(Self.failureRecheck)
             }
-            await clients.storeRenewalInfo(info, certID: certID.string, until: until)
+            await clients.storeRenewalInfo(info, certID: certID.string, from: client, until: until, now: now)
         }
         guard let info else { return nil }
         return RenewalAdvice(renewalTime: Self.moment(in: info, seed: seed, now: now), recheckAfter: until)
