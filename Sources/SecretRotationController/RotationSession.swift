@@ -90,8 +90,13 @@ final class RotationSession: RotationEnvironment {
         guard let verify = spec.verify else { return .passed }
         let values = candidate.mapValues { String(decoding: $0, as: UTF8.self) }
         if let http = verify.http {
-            let outcome = await context.probe.check(try request(http, values: values))
-            if case .failed = outcome { return outcome }
+            // With a Job to wait for, a check this candidate passed is not run again at every pass.
+            let candidateKey = "\(rotation.metadata.uid ?? rotation.metadata.key)|\(machine.hasher.of(candidate))"
+            if verify.job == nil || !context.passedHTTPChecks.contains(candidateKey, now: now) {
+                let outcome = await context.probe.check(try request(http, values: values))
+                if case .failed = outcome { return outcome }
+                if verify.job != nil { context.passedHTTPChecks.insert(candidateKey, now: now) }
+            }
         }
         if let job = verify.job {
             return try await JobVerification(store: context.store,

@@ -39,6 +39,8 @@ public struct SecretRotationReconciler: Reconciler {
     let patcher: any WorkloadPatcher
     let metrics: SecretRotationMetrics?
     let logger: Logger
+    /// HTTP checks passed by candidates whose Job still runs (shared by every pass of this reconciler).
+    let passedHTTPChecks = PassedHTTPChecks()
 
     /// - Parameters:
     ///   - probe: runs `spec.verify.http` checks; default libcurl with the system trust store and the default

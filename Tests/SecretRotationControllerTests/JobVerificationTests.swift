@@ -101,6 +101,31 @@ struct JobVerificationTests {
         }
     }
 
+    /// A pending Job brings its rotation back every few seconds; the HTTP check the candidate already passed is not
+    /// run again each time (with a slow endpoint, a few rotations would otherwise hold every worker).
+    @Test("with verify.http and verify.job, the HTTP check runs once per candidate while the Job runs")
+    func httpCheckedOncePerCandidate() async throws {
+        try await Harness.with { h in
+            let service = try LoopbackHTTPServer { _ in 200 }
+            var spec = Self.spec()
+            spec.verify?.http = SecretRotation.HTTPCheck(url: service.url, timeout: "5s")
+            try await h.create("db", spec)
+            let reconciler = h.reconciler()  // one controller process
+            try await h.reconcile("db", with: reconciler)
+            h.clock.advance(by: 3600)
+            for _ in 0..<4 {
+                try await h.reconcile("db", with: reconciler)
+                h.clock.advance(by: 5)
+            }
+            #expect(service.received.count == 1, "\(service.received.count) HTTP checks for one candidate")
+            let job = try #require(try await jobs(h).first)
+            #expect(await h.server.finishJob(namespace: "default", name: job.metadata.name, succeeded: true))
+            try await h.reconcile("db", with: reconciler)
+            #expect(try await h.status("db").revision == 2)
+            #expect(service.received.count == 1)
+        }
+    }
+
     /// Job and candidate names take the rotation name's first 40 characters; a cut just after a `.` would give
     /// "….-verify-…", which the API server refuses, and the rotation would stay in Verifying.
     @Test("a rotation name cut at a dot still gives valid Job and Secret names")

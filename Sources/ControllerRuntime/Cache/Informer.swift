@@ -323,10 +323,38 @@ public actor Informer<T: KubernetesResource> {
 
     private func relist(_ index: Int) async throws {
         let scope = configuration.scopes[index]
-        let list = try await client.listAll(T.self, in: scope,
-                                            options: ListOptions(labelSelector: selectorString, limit: configuration.pageSize))
-        listCount += 1
-        for item in list.unreadable { reportUnreadable(item) }
+        // Page by page, each admitted by the cache policy before the next is read, into a table of its own: a relist
+        // holds one page of whole objects at a time (tenants can label large Secrets into this selection), and an
+        // object whose version did not change shares the cached one's box instead of being held twice. The cache is
+        // left as it is until the last page arrived, so readers never see a half-replaced scope, and a failed page
+        // changes nothing.
+        var incoming = ObjectTable<T>()
+        var incomingTruncated: Set<String> = []
+        var fresh: [String] = []
+        var options = ListOptions(labelSelector: selectorString, limit: configuration.pageSize)
+        var version: String?
+        repeat {
+            let page = try await client.list(T.self, in: scope, options: options)
+            if version == nil { version = page.metadata.resourceVersion ?? "" }
+            for item in page.unreadable { reportUnreadable(item) }
+            for item in page.items {
+                let key = Self.key(item.metadata.namespace, item.metadata.name)
+                guard incoming[key] == nil else { continue }  // listed twice: the first stands
+                fresh.append(key)
+                if let version = item.metadata.resourceVersion, cache[key]?.metadata.resourceVersion == version {
+                    incoming.share(key, from: cache)
+                    if truncated.contains(key) { incomingTruncated.insert(key) }
+                } else if let policy {
+                    let (kept, isTruncated) = policy.admit(item)
+                    incoming[key] = kept
+                    if isTruncated { incomingTruncated.insert(key) }
+                } else {
+                    incoming[key] = item
+                }
+            }
+            options.continue = page.metadata.continue
+        } while options.continue.map { !$0.isEmpty } ?? false
+
         // Only this scope's part of the cache is replaced: other namespaces have their own loops.
         let inScope: (T) -> Bool = { object in scope.name.map { object.metadata.namespace == $0 } ?? true }
         var old = ObjectTable<T>()
@@ -334,17 +362,15 @@ public actor Informer<T: KubernetesResource> {
             old.move(key, from: &cache)
             truncated.remove(key)
         }
-        var fresh: [String] = []
-        fresh.reserveCapacity(list.items.count)
-        for item in list.items {
-            let key = Self.key(item.metadata.namespace, item.metadata.name)
-            store(item, at: key)
-            fresh.append(key)
+        for key in fresh {
+            cache.move(key, from: &incoming)
+            if incomingTruncated.contains(key) { truncated.insert(key) }
             // A write of ours in flight may answer with an older version than this list's: its response must not
             // be cached over it (the watch, resumed from the list, brings whatever is newer).
             if writesInFlight[key] != nil { relistedWhileWriting.insert(key) }
         }
-        lastResourceVersions[index] = list.metadata.resourceVersion
+        listCount += 1
+        lastResourceVersions[index] = version
         for key in fresh {
             // What the cache holds now: the listed object, or a write of ours made while handlers ran.
             guard let item = cache[key] else { continue }

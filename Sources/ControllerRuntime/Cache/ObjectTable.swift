@@ -25,6 +25,11 @@ struct ObjectTable<T: Sendable>: Sendable {
         boxes[key] = other.boxes.removeValue(forKey: key)
     }
 
+    /// Puts `other`'s entry under `key` in this table as well: both hold the one box, the object is not copied.
+    mutating func share(_ key: String, from other: ObjectTable<T>) {
+        boxes[key] = other.boxes[key]
+    }
+
     var count: Int { boxes.count }
 
     /// The entries as they are now (later changes to the table do not show), read one at a time.
