@@ -7,11 +7,18 @@ import Synchronization
 /// this is a wall clock (`Date`), not a monotonic one.
 public protocol WallClock: Sendable {
     var now: Date { get }
+    /// Seconds on a clock that is never stepped, for measuring how long something took or has lasted (a Lease
+    /// observed unchanged, the time since the last renewal): a wall clock set forward or back must not make a
+    /// Lease look expired or a deadline look far. Only differences mean anything.
+    var uptime: TimeInterval { get }
     /// Suspends until `deadline` (or returns at once if it has passed). Throws `CancellationError` when cancelled.
     func sleep(until deadline: Date) async throws
 }
 
 extension WallClock {
+    /// For clocks that are never stepped (a test's manual clock only moves forward): the wall time itself.
+    public var uptime: TimeInterval { now.timeIntervalSince1970 }
+
     public func sleep(for duration: Duration) async throws {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         try await sleep(until: now.addingTimeInterval(seconds))
@@ -22,6 +29,12 @@ extension WallClock {
 public struct SystemClock: WallClock {
     public init() {}
     public var now: Date { Date() }
+    /// CLOCK_MONOTONIC: unaffected by settimeofday, NTP steps and leap-second smearing.
+    public var uptime: TimeInterval {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return TimeInterval(time.tv_sec) + TimeInterval(time.tv_nsec) / 1e9
+    }
     public func sleep(until deadline: Date) async throws {
         let interval = deadline.timeIntervalSinceNow
         if interval > 0 { try await Task.sleep(for: .seconds(interval)) } else { try Task.checkCancellation() }

@@ -29,8 +29,10 @@ public final class LeaderElector: Sendable {
         var isLeader = false
         /// The last Lease read or written, and when this process first saw that version of it.
         var observed: Lease?
-        var observedAt: Date?
-        var lastRenewal: Date?
+        /// When (``WallClock/uptime``) this process first saw the observed Lease version, and last renewed: intervals
+        /// on a clock nobody steps.
+        var observedAt: TimeInterval?
+        var lastRenewal: TimeInterval?
         var lastError: String?
     }
 
@@ -184,8 +186,9 @@ public final class LeaderElector: Sendable {
         do {
             while true {
                 try await clock.sleep(for: .seconds(configuration.retryPeriod))
-                let lastRenewal = state.withLock { $0.lastRenewal } ?? clock.now
-                let deadline = lastRenewal.addingTimeInterval(configuration.renewDeadline)
+                // The renew deadline counted on the uptime clock: a wall clock set back must not extend it.
+                let sinceRenewal = clock.uptime - (state.withLock { $0.lastRenewal } ?? clock.uptime)
+                let deadline = clock.now.addingTimeInterval(max(0, configuration.renewDeadline - sinceRenewal))
                 let result = try await Self.race(until: deadline, on: clock) { [self] in
                     while true {
                         switch await attempt(.renew) {
@@ -243,7 +246,7 @@ public final class LeaderElector: Sendable {
             } catch {
                 return failed(error)
             }
-            observe(current, at: now)
+            observe(current)
             let holder = current.spec.holderIdentity ?? ""
             if holder != configuration.identity {
                 if mode == .renew, !holder.isEmpty { return .heldBy(holder) }
@@ -259,7 +262,7 @@ public final class LeaderElector: Sendable {
             next.spec.renewTime = MicroTime(now)
             do {
                 let written = try await client.update(next)
-                recordWrite(written, at: now, acquired: holder != configuration.identity)
+                recordWrite(written, acquired: holder != configuration.identity)
                 return .holding
             } catch let error as KubernetesError where error.isConflict {
                 logger.debug("the leader Lease changed while writing it; reading it again")
@@ -279,7 +282,7 @@ public final class LeaderElector: Sendable {
                              acquireTime: MicroTime(now), renewTime: MicroTime(now), leaseTransitions: 0))
         do {
             let created = try await client.create(lease)
-            recordWrite(created, at: now, acquired: true)
+            recordWrite(created, acquired: true)
             return .holding
         } catch let error as KubernetesError where Self.isUnusable(error) || error.isNotFound {
             // 404 on create: the Lease's namespace does not exist.
@@ -303,21 +306,24 @@ public final class LeaderElector: Sendable {
         return .unusable(error.description)
     }
 
-    /// Expired by both the holder's clock (renewTime) and ours (how long this process has seen the same version):
-    /// the second guards against a holder whose clock runs behind, as client-go's observedTime does.
+    /// Expired by both the holder's clock (renewTime) and ours (how long this process has seen the same version,
+    /// on the uptime clock): the second guards against a holder whose clock runs behind, and against our own wall
+    /// clock set forward, as client-go's monotonic observedTime does.
     private func isExpired(_ lease: Lease, now: Date) -> Bool {
         let duration = TimeInterval(lease.spec.leaseDurationSeconds ?? Int(configuration.leaseDuration))
         let renewed = lease.spec.renewTime?.date ?? .distantPast
-        let observedAt = state.withLock { $0.observedAt } ?? now
-        return renewed.addingTimeInterval(duration) < now && observedAt.addingTimeInterval(duration) < now
+        let uptime = clock.uptime
+        let observedAt = state.withLock { $0.observedAt } ?? uptime
+        return renewed.addingTimeInterval(duration) < now && observedAt + duration < uptime
     }
 
-    private func observe(_ lease: Lease, at now: Date) {
+    private func observe(_ lease: Lease) {
+        let uptime = clock.uptime
         let changedHolder: String?? = state.withLock { s in
             let previous = s.observed
             if previous?.metadata.resourceVersion != lease.metadata.resourceVersion {
                 s.observed = lease
-                s.observedAt = now
+                s.observedAt = uptime
             }
             let before = previous?.spec.holderIdentity
             return before == lease.spec.holderIdentity && previous != nil ? .none : .some(lease.spec.holderIdentity)
@@ -328,10 +334,11 @@ public final class LeaderElector: Sendable {
         }
     }
 
-    private func recordWrite(_ lease: Lease, at now: Date, acquired: Bool) {
-        observe(lease, at: now)
+    private func recordWrite(_ lease: Lease, acquired: Bool) {
+        observe(lease)
+        let uptime = clock.uptime
         state.withLock { s in
-            s.lastRenewal = now
+            s.lastRenewal = uptime
             s.lastError = nil
         }
         if acquired {
@@ -404,7 +411,7 @@ public final class LeaderElector: Sendable {
                 next.spec.renewTime = MicroTime(now)
                 next.spec.acquireTime = MicroTime(now)
                 do {
-                    observe(try await client.update(next), at: now)
+                    observe(try await client.update(next))
                     return true
                 } catch let error as KubernetesError where error.isConflict {
                     continue
