@@ -105,12 +105,21 @@ extension CurlTransport {
                 failing.fail(error)
                 return
             }
-            let accepted = queue.withLock { q -> Bool in
-                guard !q.stopped else { return false }
+            // The cancellation flag is read under the lock the cancel command is queued with: a task cancelled
+            // before this point queued its `.cancel` ahead of the `.add` (where it finds nothing to cancel), so the
+            // transfer must not start at all; one cancelled after it queues the `.cancel` behind the `.add`.
+            enum Outcome { case accepted, stopped, cancelled }
+            let outcome = queue.withLock { q -> Outcome in
+                guard !q.stopped else { return .stopped }
+                if Task.isCancelled { return .cancelled }
                 q.commands.append(.add(transfer))
-                return true
+                return .accepted
             }
-            if accepted { wake() } else { transfer.fail(TransportError.shutdown) }
+            switch outcome {
+            case .accepted: wake()
+            case .stopped: transfer.fail(TransportError.shutdown)
+            case .cancelled: transfer.fail(CancellationError())
+            }
         }
 
         func cancel(id: Int) {
