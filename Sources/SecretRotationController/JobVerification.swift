@@ -79,11 +79,7 @@ struct JobVerification {
             return .failed(reason: "spec.verify.job.serviceAccountName: \"\(account)\" is not allowed for verification "
                            + "Jobs in \(namespace) (the operator's --verify-job-service-accounts)")
         }
-        // From the keyed hash's stamp: Job names are visible to more people than Secrets.
-        let suffix = String(ValuesHash.revisionStamp(valuesHash: hasher.of(candidate)).prefix(10))
-        let base = Self.nameBase(rotation.metadata.name)
-        let jobName = "\(base)-verify-\(suffix)"
-        let secretName = "\(base)-candidate-\(suffix)"
+        let (jobName, secretName) = Self.names(rotation: rotation.metadata.name, valuesHash: hasher.of(candidate))
         let owner = rotation.metadata.uid.map { _ in [OwnerReference(controlledBy: rotation)] } ?? []
         let timeout = check.timeout.duration?.timeInterval ?? 300
 
@@ -121,6 +117,21 @@ struct JobVerification {
         }
         try await cleanUp(job: jobName, secret: secretName, namespace: namespace)
         return outcome
+    }
+
+    /// The Job's and the candidate Secret's names for a candidate, from the keyed hash's stamp: Job names are
+    /// visible to more people than Secrets.
+    static func names(rotation: String, valuesHash: String) -> (job: String, secret: String) {
+        let suffix = String(ValuesHash.revisionStamp(valuesHash: valuesHash).prefix(10))
+        let base = nameBase(rotation)
+        return ("\(base)-verify-\(suffix)", "\(base)-candidate-\(suffix)")
+    }
+
+    /// Deletes the Job and candidate Secret of the candidate `valuesHash` names, if they exist: a candidate dropped
+    /// before its Job decided (rolled back, replaced, its check removed) must not leave its copy of the values.
+    func discard(valuesHash: String, rotation: SecretRotation) async throws {
+        let (job, secret) = Self.names(rotation: rotation.metadata.name, valuesHash: valuesHash)
+        try await cleanUp(job: job, secret: secret, namespace: rotation.metadata.namespace ?? "default")
     }
 
     private func cleanUp(job: String, secret: String, namespace: String) async throws {

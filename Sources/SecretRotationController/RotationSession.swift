@@ -65,6 +65,7 @@ final class RotationSession: RotationEnvironment {
             if case .rotationStarted = event { rotateHandled = true }
         }
         var status = rotation.status ?? SecretRotation.Status()
+        let previousCandidate = status.candidateHash
         RotationStatus.apply(state, to: &status)
         status.observedGeneration = rotation.metadata.generation
         if rotateHandled, let rotateRequest { status.lastRotateRequest = rotateRequest }
@@ -81,6 +82,13 @@ final class RotationSession: RotationEnvironment {
             var updated = rotation
             updated.status = status
             rotation = try await context.store.updateStatus(updated)
+        }
+        // A candidate that is no longer the one in flight (promoted, rolled back, replaced) keeps no Job or copy of
+        // its values: when its Job decided, it cleaned up; otherwise this does. Only where a Job can have run.
+        if let previousCandidate, previousCandidate != status.candidateHash,
+           spec.verify?.job != nil || rotation.status?.observedGeneration != rotation.metadata.generation {
+            try await JobVerification(store: context.store, allowedServiceAccounts: [], hasher: machine.hasher)
+                .discard(valuesHash: previousCandidate, rotation: rotation)
         }
         for event in events { await record(event, state: state, now: now) }
         if context.options.runChangeHooks, events.contains(where: Self.changesValues) { await runHooks() }

@@ -126,6 +126,29 @@ struct JobVerificationTests {
         }
     }
 
+    /// A candidate dropped while its Job still runs (here: a manual rollback during Verifying) must not leave the
+    /// Job, or the Secret holding a copy of its values, behind. (The schedule, still due, then starts a new candidate
+    /// with a Job of its own: at most that one remains.)
+    @Test("a candidate rolled back while its Job runs leaves no Job and no candidate Secret")
+    func rollbackDuringVerificationCleansUp() async throws {
+        try await Harness.with { h in
+            try await h.create("db", Self.spec())
+            try await h.reconcile("db")
+            h.clock.advance(by: 3600)
+            try await h.reconcile("db")
+            let firstJob = try #require(try await jobs(h).first).metadata.name
+            let firstCandidate = try #require(try await h.store.list(Secret.self, namespace: "default")
+                .map(\.metadata.name).first { $0.contains("-candidate-") })
+            try await h.edit("db") { $0.metadata.annotations[KeywardAnnotations.rollback] = "now" }
+            try await h.reconcile("db")
+            #expect(await h.sink.events.contains { $0.reason == "RolledBack" })
+            #expect(try await h.store.get(VerificationJob.self, namespace: "default", name: firstJob) == nil)
+            #expect(try await h.store.get(Secret.self, namespace: "default", name: firstCandidate) == nil)
+            #expect(try await jobs(h).count <= 1)
+            #expect(try await h.store.list(Secret.self, namespace: "default").filter { $0.metadata.name.contains("-candidate-") }.count <= 1)
+        }
+    }
+
     /// Job and candidate names take the rotation name's first 40 characters; a cut just after a `.` would give
     /// "….-verify-…", which the API server refuses, and the rotation would stay in Verifying.
     @Test("a rotation name cut at a dot still gives valid Job and Secret names")
