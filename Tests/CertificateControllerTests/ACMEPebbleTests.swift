@@ -337,6 +337,26 @@ struct ACMEPebbleTests {
         }
     }
 
+    /// Self-checks are bounded per pass (real time): what the budget does not reach waits for the next pass, and is
+    /// neither submitted to the CA unchecked nor held against the self-check timeout.
+    @Test("a pass whose self-check budget is spent leaves the challenges for the next pass, then the same order completes")
+    func selfCheckBudgetDefersToTheNextPass() async throws {
+        try await Self.with { s in
+            try await s.readyIssuer(s.acmeOptions())
+            try await s.createCertificate("budget", dnsNames: ["budget.acme.test", "also.budget.acme.test"])
+            var spent = s.acmeOptions()
+            spent.selfCheckPassBudget = .zero
+            for _ in 0..<3 { _ = try await s.pass(s.certificateReconciler(spent), "budget") }
+            let status = try #require(try await s.h.certificate("budget").status)
+            let issuing = try #require(status.conditions[type: KeywardAPI.Certificate.ConditionType.issuing])
+            #expect(issuing.message.contains("budget.acme.test: checked in the next pass"), "\(issuing.message)")
+            #expect(status.pendingRequest != nil)
+            let (ready, _) = try await s.driveToReady(s.certificateReconciler(s.acmeOptions()), "budget")
+            #expect(ready)
+            #expect(s.pebble.ordersCreated == 1)
+        }
+    }
+
     @Test("a controller restarted while the order is pending finishes the same order (exactly one order)")
     func restartResumesTheOrder() async throws {
         try await Self.with { s in

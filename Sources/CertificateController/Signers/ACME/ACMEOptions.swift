@@ -10,6 +10,9 @@ public struct ACMEOptions: Sendable {
     /// How long a presented challenge may fail its self-check before the order is given up (a clear condition
     /// instead of a failed validation that counts against the CA's limits).
     public var selfCheckTimeout: TimeInterval = 300
+    /// How long one pass spends self-checking challenges (real time); the rest wait for the next pass. A tenant's
+    /// Certificate with a hundred names whose checks each take their full timeout must not hold a worker for hours.
+    public var selfCheckPassBudget: Duration = .seconds(30)
     /// How soon a pending order is looked at again when the server says nothing (no Retry-After).
     public var pollInterval: TimeInterval = 2
     /// Upper bound on a server's Retry-After for a pending order, so a hostile server cannot park a Certificate.

@@ -186,7 +186,12 @@ extension ACMESigner {
     private func validate(request: SigningRequest, state: inout ACMEPendingState) async throws -> SigningOutcome? {
         var records = state.authorizations
         var waitingFor: [String] = []
+        let started = ContinuousClock.now
         for record in records where record.step == .presented {
+            guard ContinuousClock.now - started < options.selfCheckPassBudget else {
+                waitingFor.append("\(record.dnsName): checked in the next pass")
+                continue
+            }
             if case .notReady(let why) = try await solver(for: record).selfCheck(record.task, context: context(record, request: request)) {
                 let since = record.selfCheckSince ?? request.now
                 if request.now.timeIntervalSince(since) >= options.selfCheckTimeout {
