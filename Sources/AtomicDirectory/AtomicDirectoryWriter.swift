@@ -70,6 +70,10 @@ public struct AtomicDirectoryWriter: Sendable {
     public static let dataLinkName = "..data"
     /// Who claimed the directory (``write(_:owner:replacing:)``); hidden, so readers and links never see it.
     public static let ownerFileName = "..owner"
+    /// Reads of what a consumer may have replaced are bounded: an owner is `namespace/name` (under 320 bytes), and a
+    /// version file something this writer wrote, well under a Kubernetes Secret's 1 MiB.
+    static let ownerFileLimit = 4096
+    static let versionFileLimit = 4 * 1024 * 1024
     static let dataTempName = "..data_tmp"
     static let linkTempName = "..link_tmp"
     static let ownerTempName = "..owner_tmp"
@@ -188,7 +192,7 @@ public struct AtomicDirectoryWriter: Sendable {
 
     private func claimant(in dir: DirectoryHandle) throws(AtomicDirectoryError) -> String? {
         guard try dir.lstatus(Self.ownerFileName).kind != .missing else { return nil }
-        return String(decoding: try dir.readFile(Self.ownerFileName), as: UTF8.self)
+        return String(decoding: try dir.readFile(Self.ownerFileName, limit: Self.ownerFileLimit), as: UTF8.self)
     }
 
     /// Claims the directory for `owner`; true when the claim changed (the caller's next directory sync makes it
@@ -359,7 +363,7 @@ public struct AtomicDirectoryWriter: Sendable {
             let status = try versionDir.lstatus(name)
             switch status.kind {
             case .file:
-                let contents = try versionDir.readFile(name)
+                let contents = try versionDir.readFile(name, limit: Self.versionFileLimit)
                 files.append(FileSpec(name: name, contents: contents, mode: status.mode, groupID: status.groupID))
             case .missing:
                 throw POSIX.failure("lstat", file, ENOENT)

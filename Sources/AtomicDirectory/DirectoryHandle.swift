@@ -145,12 +145,23 @@ final class DirectoryHandle {
         try POSIX.fill(fd, path: path, contents: contents, mode: mode, groupID: groupID, sync: sync)
     }
 
-    /// A regular file's bytes, refusing a symlink.
-    func readFile(_ name: String) throws(AtomicDirectoryError) -> Data {
-        let fd = POSIX.retrying { openat(self.fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+    /// A regular file's bytes, at most `limit` of them. A consumer who may write the folder can put anything under a
+    /// name the writer reads: a symlink is refused by the open, a FIFO or device (which would block the open or
+    /// never end) by its type, and a huge or sparse file by its size, so none can hold a file I/O thread or fill
+    /// the controller's memory.
+    func readFile(_ name: String, limit: Int) throws(AtomicDirectoryError) -> Data {
+        let fd = POSIX.retrying { openat(self.fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         if fd < 0 { throw POSIX.failure("open", child(name)) }
         defer { close(fd) }
-        return try POSIX.readAll(fd, path: child(name))
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw POSIX.failure("fstat", child(name)) }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw .unexpectedLayout(path: child(name), reason: "not a regular file")
+        }
+        guard st.st_size <= limit else {
+            throw .unexpectedLayout(path: child(name), reason: "larger than \(limit) bytes")
+        }
+        return try POSIX.readAll(fd, path: child(name), limit: limit)
     }
 
     /// Makes a rename/symlink/unlink in this directory durable (with ``Durability/grouped(_:)``, everything written
@@ -167,13 +178,21 @@ final class DirectoryHandle {
         if renameat(fd, from, fd, to) != 0 { throw POSIX.failure("rename \(child(from)) →", child(to)) }
     }
 
-    /// Removes a file, symlink or directory tree (never following links); a missing name is not an error.
-    func removeTree(_ name: String) throws(AtomicDirectoryError) {
+    /// How deep ``removeTree(_:)`` goes. What the writer makes is one level deep (a version folder of files); a
+    /// deeper tree is a consumer's, and removing it level by level would hold a descriptor and a stack frame each.
+    static let removableDepth = 8
+
+    /// Removes a file, symlink or directory tree (never following links); a missing name is not an error. A tree
+    /// deeper than ``removableDepth`` is refused, not removed.
+    func removeTree(_ name: String, depth: Int = 0) throws(AtomicDirectoryError) {
         switch try lstatus(name).kind {
         case .missing: return
         case .directory:
+            guard depth < Self.removableDepth else {
+                throw .unexpectedLayout(path: child(name), reason: "a directory tree deeper than \(Self.removableDepth) levels")
+            }
             let sub = try openChild(name, create: false)
-            for entry in try sub.list() { try sub.removeTree(entry) }
+            for entry in try sub.list() { try sub.removeTree(entry, depth: depth + 1) }
             if unlinkat(fd, name, AT_REMOVEDIR) != 0 && errno != ENOENT { throw POSIX.failure("rmdir", child(name)) }
         default:
             if unlinkat(fd, name, 0) != 0 && errno != ENOENT { throw POSIX.failure("unlink", child(name)) }

@@ -81,6 +81,16 @@ public final class GroupCommit: @unchecked Sendable {
         let round = filesystems[device, default: Filesystem()].next ?? Round()
         filesystems[device, default: Filesystem()].next = round
         while !round.done {
+            // A round that failed while this one waited may have lost its writers' data as well (it flushed
+            // everything dirty), and a new flush would not say so: this round fails without flushing.
+            if let code = failed[device] {
+                round.done = true
+                round.errorCode = code
+                if filesystems[device]?.next === round { filesystems[device]?.next = nil }
+                if filesystems[device]?.running == nil, filesystems[device]?.next == nil { filesystems[device] = nil }
+                condition.broadcast()
+                break
+            }
             // Not done and nothing running means nobody has started `round` yet, so it is still `next`: lead it.
             if filesystems[device]?.running == nil {
                 filesystems[device]?.running = round

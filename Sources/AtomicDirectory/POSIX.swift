@@ -109,8 +109,8 @@ enum POSIX {
         if sync, retrying({ fsync(fd) }) != 0 { throw failure("fsync", path) }
     }
 
-    /// Everything left to read from `fd`.
-    static func readAll(_ fd: Int32, path: String) throws(AtomicDirectoryError) -> Data {
+    /// Everything left to read from `fd`; more than `limit` bytes is an error (a file growing while it is read).
+    static func readAll(_ fd: Int32, path: String, limit: Int) throws(AtomicDirectoryError) -> Data {
         var data = Data()
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -120,6 +120,9 @@ enum POSIX {
                 throw failure("read", path)
             }
             if n == 0 { return data }
+            guard data.count + n <= limit else {
+                throw .unexpectedLayout(path: path, reason: "larger than \(limit) bytes")
+            }
             data.append(contentsOf: chunk[0..<n])
         }
     }

@@ -29,13 +29,19 @@ public enum FileProbe {
     public static let maximumSize = 16 << 20
 
     public static func read(_ path: String) -> Outcome {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Symlinks are followed (the files are links into `..data`), but never into something that blocks: a FIFO
+        // or device planted by whoever shares the volume would hold the open, or the read, past `--timeout`.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             let code = errno
             // A dangling symlink (e.g. `cert.pem -> ..data/cert.pem` before the first swap) is "not there yet".
             return code == ENOENT || code == ENOTDIR ? .missing : .unreadable(String(cString: strerror(code)))
         }
         defer { close(fd) }
+        var status = stat()
+        if fstat(fd, &status) != 0 { return .unreadable(String(cString: strerror(errno))) }
+        guard status.st_mode & S_IFMT == S_IFREG else { return .unreadable("not a regular file") }
+        if status.st_size > maximumSize { return .unreadable("larger than \(maximumSize >> 20) MiB") }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

@@ -269,6 +269,46 @@ private struct Crash: Error {}
         #expect(try dir.hiddenEntries() == ["..data", try #require(try writer.currentVersion())].sorted())
     }
 
+    /// Whoever may write the folder (a consumer) can replace what the writer reads. A FIFO as the owner claim would
+    /// block the open for ever, a sparse file of gigabytes would be read whole, a deep tree would be removed one
+    /// stack frame and descriptor per level: each is refused with the path named, and the next write still works
+    /// once it is gone.
+    @Test func hostileEntriesAreRefusedNotFollowed() throws {
+        let dir = try TestDirectory()
+        defer { dir.remove() }
+        let writer = AtomicDirectoryWriter(directory: dir.target)
+        _ = try writer.write(pair("v1"), owner: "shop/web")
+
+        let owner = dir.path(AtomicDirectoryWriter.ownerFileName)
+        try FileManager.default.removeItem(atPath: owner)
+        #expect(mkfifo(owner, 0o644) == 0)
+        #expect(throws: AtomicDirectoryError.unexpectedLayout(path: owner, reason: "not a regular file")) {
+            try writer.write(pair("v2"), owner: "shop/web")
+        }
+        try FileManager.default.removeItem(atPath: owner)
+
+        // A sparse file far over the bound, in the current version: refused by its size, not read.
+        let version = try #require(try writer.currentVersion())
+        let big = dir.path(version) + "/cert.pem"
+        try FileManager.default.removeItem(atPath: big)
+        #expect(FileManager.default.createFile(atPath: big, contents: nil))
+        #expect(truncate(big, 64 * 1024 * 1024 * 1024) == 0)
+        #expect(throws: AtomicDirectoryError.unexpectedLayout(path: big, reason: "larger than \(AtomicDirectoryWriter.versionFileLimit) bytes")) {
+            _ = try writer.read()
+        }
+        try FileManager.default.removeItem(atPath: big)
+        #expect(FileManager.default.createFile(atPath: big, contents: Data("certificate v1\n".utf8)))
+
+        // A debris tree 50 levels deep: refused past the bound, never recursed into.
+        var path = dir.path("..junk")
+        for _ in 0..<50 { path += "/d" }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        #expect(throws: AtomicDirectoryError.self) { try writer.write(pair("v2"), owner: "shop/web") }
+        try FileManager.default.removeItem(atPath: dir.path("..junk"))
+        #expect(try writer.write(pair("v2"), owner: "shop/web") != .unchanged)
+        #expect(dir.contents("cert.pem") == "certificate v2\n")
+    }
+
     @Test func descriptionsNeverShowContents() throws {
         let secret = "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBg"
         let spec = FileSpec(name: "tls.key", contents: Data(secret.utf8), mode: 0o640, groupID: 7)

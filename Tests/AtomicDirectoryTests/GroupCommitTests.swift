@@ -176,6 +176,27 @@ private func eventually(_ condition: () -> Bool) -> Bool {
         #expect(commit.statistics.rounds == 2)
     }
 
+    /// Writers queued behind a round that fails must fail too: that round flushed everything dirty, theirs
+    /// included, and a round of their own would report success for data the failure may have lost.
+    @Test func writersQueuedBehindAFailedRoundFailWithoutAnotherFlush() throws {
+        let flush = ScriptedFlush(holding: [1], failing: [1])
+        let commit = GroupCommit(flush: { flush($0) })
+        try withDescriptor { fd in
+            let (leader, queued) = queueBehindHeldRound(commit, flush, fd: fd, count: 3)
+            flush.release(1)
+            #expect(eventually { ([leader] + queued).allSatisfy { $0.isDone } })
+            for writer in [leader] + queued {
+                guard case .systemCall(_, _, let code)? = writer.error else {
+                    Issue.record("expected a failed syncfs, got \(String(describing: writer.error))")
+                    continue
+                }
+                #expect(code == EIO)
+            }
+        }
+        #expect(flush.rounds == 1)
+        #expect(commit.statistics.rounds == 1)
+    }
+
     /// The order that makes a grouped write crash-safe: the round before the swap sees the old version still
     /// published (the new files are flushed before anyone can be pointed at them), the round after it sees the new one.
     @Test func aGroupedWriteFlushesBeforeItPublishesAndAfter() throws {

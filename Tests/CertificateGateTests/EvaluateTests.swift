@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CertificateGate
 import Foundation
 import KeywardCore
@@ -28,6 +31,21 @@ struct EvaluateTests {
         // A dangling symlink, as the atomic layout has before its first ..data swap.
         try FileManager.default.createSymbolicLink(atPath: dir.file("cert.pem"), withDestinationPath: "..data/cert.pem")
         #expect(await CertificateGate.evaluate(options(dir), at: now) == .waiting(.missingFile(path: dir.file("cert.pem"))))
+    }
+
+    /// Whoever shares the volume may put a FIFO (or a link to one) where cert.pem goes: opening it would block
+    /// past --timeout. It is an unreadable file, reported at once, and the gate keeps waiting.
+    @Test func aFIFOIsUnreadableNotABlockedOpen() async throws {
+        let dir = try TemporaryDirectory()
+        #expect(mkfifo(dir.file("cert.pem"), 0o644) == 0)
+        #expect(FileProbe.read(dir.file("cert.pem")) == .unreadable("not a regular file"))
+        try FileManager.default.createSymbolicLink(atPath: dir.file("key.pem"), withDestinationPath: "cert.pem")
+        #expect(FileProbe.read(dir.file("key.pem")) == .unreadable("not a regular file"))
+        let verdict = await CertificateGate.evaluate(options(dir), at: now)
+        guard case .waiting = verdict else {
+            Issue.record("expected to wait, got \(verdict)")
+            return
+        }
     }
 
     @Test func partialFilesAreAReasonToWait() async throws {

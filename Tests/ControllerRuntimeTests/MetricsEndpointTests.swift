@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ControllerRuntime
 import Foundation
 import KeywardCore
@@ -46,6 +49,38 @@ struct MetricsEndpointTests {
             await services.triggerGracefulShutdown()
             try await group.next()  // the server returns after a graceful shutdown rather than throwing
             return result
+        }
+    }
+
+    /// Anyone on the pod network can open connections and send nothing: the server closes each after its idle
+    /// timeout instead of holding a descriptor for ever.
+    @Test func anIdleConnectionIsClosedByTheServer() async throws {
+        let server = OperatorHTTPServer(address: MetricsAddress(host: "127.0.0.1", port: 0), metrics: KeywardMetrics(),
+                                        health: HealthState(), logger: Self.quietLogger, idleTimeout: .milliseconds(200))
+        let services = ServiceGroup(configuration: .init(services: [server], logger: Self.quietLogger))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            let port = try #require(await server.boundPort())
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(connected == 0)
+            _ = "GET /metr".withCString { send(fd, $0, 9, 0) }  // and nothing more
+            // Bounded so a regression fails instead of hanging: the close arrives as end-of-file.
+            var timeout = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var buffer = [UInt8](repeating: 0, count: 512)
+            var received = -1
+            repeat { received = recv(fd, &buffer, buffer.count, 0) } while received > 0
+            #expect(received == 0, "the idle connection was not closed (recv \(received), errno \(errno))")
+            await services.triggerGracefulShutdown()
+            try await group.next()
         }
     }
 

@@ -7,7 +7,11 @@ import Synchronization
 /// A one-shot value: the bound port, or `nil` when the server stopped without listening. Public for listeners of
 /// other modules (the ACME HTTP-01 challenge server).
 public final class ListeningPort: Sendable {
-    public init() {}
+    /// How long a connection may stay without a request before the server closes it (a scrape, a probe or a
+    /// challenge fetch takes milliseconds; keep-alive between Prometheus scrapes is re-established cheaply).
+    public let idleTimeout: Duration
+
+    public init(idleTimeout: Duration = .seconds(30)) { self.idleTimeout = idleTimeout }
 
     private struct State {
         var resolved = false
@@ -59,6 +63,9 @@ extension ListeningPort {
         if logger.logLevel > .debug { frameworkLogger.logLevel = .critical }
         let application = Application(
             router: router,
+            // Anyone on the pod network can connect: a connection that sends nothing, or stops halfway through its
+            // headers, is closed after the idle timeout instead of holding a descriptor for ever.
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(idleTimeout / .nanoseconds(1))))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { [self, logger] channel in
                 let bound = channel.localAddress?.port ?? port

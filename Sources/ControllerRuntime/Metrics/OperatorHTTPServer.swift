@@ -15,10 +15,13 @@ public struct OperatorHTTPServer: Service {
     private let health: HealthState
     private let routes: [OperatorHTTPRoute]
     private let logger: Logger
-    private let listening = ListeningPort()
+    private let listening: ListeningPort
 
+    /// - Parameter idleTimeout: how long a connection may stay without a request (``ListeningPort/idleTimeout``).
     public init(address: MetricsAddress, metrics: KeywardMetrics, health: HealthState,
-                routes: [OperatorHTTPRoute] = [], logger: Logger = Logger(label: "keyward.http")) {
+                routes: [OperatorHTTPRoute] = [], logger: Logger = Logger(label: "keyward.http"),
+                idleTimeout: Duration = .seconds(30)) {
+        self.listening = ListeningPort(idleTimeout: idleTimeout)
         self.address = address
         self.metrics = metrics
         self.health = health
