@@ -1,8 +1,37 @@
 import Foundation
 
 /// A notification that exhausted its attempts at one target, kept (bounded) until `keyward notify replay` delivers it.
+///
+/// The target is kept redacted (``Target``): the state lives in a ConfigMap, and a webhook URL may carry a token in
+/// its user information or query. Replay sends only to a target configured now whose redacted form matches, so
+/// whoever may edit that ConfigMap can neither read a token there nor have signed payloads sent elsewhere.
 public struct DeadLetter: Sendable, Hashable, Codable {
-    public var target: NotificationTarget
+    /// A target as logs show it: its kind and its URL without user information, query or fragment.
+    public struct Target: Sendable, Hashable, Codable, CustomStringConvertible {
+        public var kind: NotificationTarget.Kind
+        public var url: String
+
+        public init(_ target: NotificationTarget) {
+            kind = target.kind
+            url = target.description
+        }
+
+        private enum CodingKeys: String, CodingKey { case kind, url }
+
+        /// Letters written before targets were redacted held the whole URL: it is redacted as it is read.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try c.decode(NotificationTarget.Kind.self, forKey: .kind)
+            url = NotificationTarget.redacted(try c.decode(String.self, forKey: .url))
+        }
+
+        /// Whether `target` is the one this names.
+        public func names(_ target: NotificationTarget) -> Bool { kind == target.kind && url == target.description }
+
+        public var description: String { url }
+    }
+
+    public var target: Target
     public var payload: NotificationPayload
     public var attempts: Int
     /// A class of failure (`HTTP 503`, `connection failed`, `egress denied`), never a response body.
@@ -10,7 +39,7 @@ public struct DeadLetter: Sendable, Hashable, Codable {
     public var failedAt: Date
 
     public init(target: NotificationTarget, payload: NotificationPayload, attempts: Int, lastError: String, failedAt: Date) {
-        self.target = target
+        self.target = Target(target)
         self.payload = payload
         self.attempts = attempts
         self.lastError = lastError

@@ -32,7 +32,7 @@ public struct NotificationTarget: Sendable, Hashable, Codable, CustomStringConve
     /// The URL without user information or query (either may carry a token), for logs, errors and dead letters.
     public var description: String { Self.redacted(url.absoluteString) }
 
-    static func redacted(_ text: String) -> String {
+    public static func redacted(_ text: String) -> String {
         guard var parts = URLComponents(string: text) else { return "<unparsable URL>" }
         parts.user = nil
         parts.password = nil

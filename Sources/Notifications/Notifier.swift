@@ -33,6 +33,8 @@ public actor Notifier {
     public struct ReplayReport: Sendable, Hashable {
         public var delivered = 0
         public var stillFailing = 0
+        /// Letters for a target not configured now (kept, not sent: only configured targets receive).
+        public var notConfigured = 0
         public init() {}
     }
 
@@ -78,7 +80,11 @@ public actor Notifier {
         let letters = try await store.read().deadLetters
         var report = ReplayReport()
         for letter in letters {
-            let delivered = await attempt(letter.payload, to: letter.target, attempts: configuration.delivery.attempts)
+            guard let target = configuration.targets.first(where: letter.target.names) else {
+                report.notConfigured += 1
+                continue
+            }
+            let delivered = await attempt(letter.payload, to: target, attempts: configuration.delivery.attempts)
             switch delivered {
             case .success:
                 report.delivered += 1

@@ -91,7 +91,7 @@ struct ClusterNotificationTests {
         receiver.respond(with: 200)
         let replay = try ChildProcess(try keywardExecutable(), [
             "notify", "replay", "--kubeconfig", kubeconfig, "-n", "default", "--notify-signing-key-file", keyFile,
-            "--egress-allow-cidr", "127.0.0.0/8"])
+            "--notify-url", receiver.url, "--egress-allow-cidr", "127.0.0.0/8"])
         #expect(await replay.exitStatus(within: 120) == 0, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("1 delivered, 0 still failing"), "\(replay.stdout)")
         #expect(try firings(for: "db").count == 1)

@@ -68,9 +68,15 @@ struct StandaloneNotificationTests {
         #expect(list.stdout.contains("Certificate/default/web  IssuanceFailing firing") && list.stdout.contains("HTTP 503")
                     && list.stdout.contains("1 dead letter"), "\(list.stdout)")
 
+        // Without the target given, nothing is sent: the letter names its target only redacted.
+        let untargeted = try ChildProcess(try keywardExecutable(), ["notify", "replay", "--state", state,
+                                                                    "--notify-signing-key-file", keyFile])
+        #expect(await untargeted.exitStatus(within: 120) == 1, "\(untargeted.stdout)\(untargeted.stderr)")
+        #expect(untargeted.stdout.contains("0 delivered, 0 still failing, 1 for a target not given"), "\(untargeted.stdout)")
+
         // Still failing: replay says so (exit 1) and keeps it.
         let replayArguments = ["notify", "replay", "--state", state, "--notify-signing-key-file", keyFile,
-                               "--egress-allow-cidr", "127.0.0.0/8"]
+                               "--notify-url", receiver.url, "--egress-allow-cidr", "127.0.0.0/8"]
         let failing = try ChildProcess(try keywardExecutable(), replayArguments)
         #expect(await failing.exitStatus(within: 120) == 1, "\(failing.stdout)\(failing.stderr)")
         receiver.respond(with: 200)

@@ -54,6 +54,15 @@ struct NotifyReplayCommand: AsyncParsableCommand {
                                valueName: "path"))
     var notifySigningKeyFile: String?
 
+    @Option(name: .customLong("notify-url"), help: ArgumentHelp(
+        "A webhook dead letters may be replayed to, as the controller has it (repeatable). Letters keep their target "
+            + "redacted, so only a configured target whose redacted URL matches receives its letters.", valueName: "url"))
+    var notifyURLs: [String] = []
+
+    @Option(help: ArgumentHelp("The Alertmanager base URL dead letters may be replayed to, as the controller has it.",
+                               valueName: "url"))
+    var alertmanagerURL: String?
+
     @OptionGroup var egress: EgressOptions
 
     func run() async throws {
@@ -64,6 +73,10 @@ struct NotifyReplayCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         configuration.egress = try egress.policy(environment: ProcessInfo.processInfo.environment)
+        do {
+            configuration.webhooks = try notifyURLs.map { try NotificationTarget(kind: .webhook, parsing: $0) }
+            configuration.alertmanager = try alertmanagerURL.map { try NotificationTarget(kind: .alertmanager, parsing: $0) }
+        } catch { throw ValidationError("\(error)") }
         let letters = try await store.read().deadLetters
         if letters.contains(where: { $0.target.kind == .webhook }), configuration.signingKey == nil {
             throw ValidationError("dead letters for webhooks need --notify-signing-key-file to be signed")
@@ -72,8 +85,10 @@ struct NotifyReplayCommand: AsyncParsableCommand {
         defer { transport.shutdown() }
         let notifier = Notifier(configuration: configuration, store: store, transport: transport)
         let report = try await notifier.replay()
-        print("\(report.delivered) delivered, \(report.stillFailing) still failing (\(store.location))")
-        if report.stillFailing > 0 { throw ExitCode(1) }
+        print("\(report.delivered) delivered, \(report.stillFailing) still failing"
+            + (report.notConfigured > 0 ? ", \(report.notConfigured) for a target not given (--notify-url, --alertmanager-url)" : "")
+            + " (\(store.location))")
+        if report.stillFailing > 0 || report.notConfigured > 0 { throw ExitCode(1) }
     }
 }
 
