@@ -25,8 +25,14 @@ public struct NotificationState: Sendable, Hashable, Codable {
 
     /// Records kept at most; the oldest inactive go first (an active one is dropped only if all are active).
     public static let maximumRecords = 5000
+    /// And their size at most, as stored: a record is its key (object and class, up to ~330 bytes with the longest
+    /// names) and about 110 bytes of JSON. The state is one ConfigMap (1 MiB, with the dead letters): tenants with
+    /// long names must not be able to grow it past what the API server accepts, which would stop every notification.
+    public static let maximumRecordBytes = 720 * 1024
     /// Dead letters kept at most; the oldest go first (counted in ``droppedDeadLetters``).
     public static let maximumDeadLetters = 100
+    /// And their size at most (a letter carries its payload's message).
+    public static let maximumDeadLetterBytes = 192 * 1024
 
     /// Keyed by ``key(_:_:)``.
     public var records: [String: Record] = [:]
@@ -82,24 +88,40 @@ public struct NotificationState: Sendable, Hashable, Codable {
     public mutating func addDeadLetter(_ letter: DeadLetter) {
         deadLetters.removeAll { $0.payload.id == letter.payload.id && $0.target == letter.target }
         deadLetters.append(letter)
-        let excess = deadLetters.count - Self.maximumDeadLetters
+        var excess = max(0, deadLetters.count - Self.maximumDeadLetters)
+        var bytes = deadLetters.dropFirst(excess).reduce(0) { $0 + Self.storedBytes($1) }
+        while bytes > Self.maximumDeadLetterBytes, excess < deadLetters.count - 1 {
+            bytes -= Self.storedBytes(deadLetters[excess])
+            excess += 1
+        }
         if excess > 0 {
             deadLetters.removeFirst(excess)
             droppedDeadLetters = droppedDeadLetters.addingReportingOverflow(excess).partialValue
         }
     }
 
+    static func storedBytes(_ letter: DeadLetter) -> Int {
+        (try? JSONEncoder().encode(letter).count) ?? maximumDeadLetterBytes
+    }
+
+    /// A record's size as stored, near enough: its key and its fields' JSON.
+    static func storedBytes(key: String) -> Int { key.utf8.count + 112 }
+
     /// Inactive records whose cooldown is over carry no information any more; past the bound the oldest go.
     private mutating func prune(now: Date, cooldown: TimeInterval) {
         records = records.filter { _, record in
             record.active || record.lastFired.map { now.timeIntervalSince($0) < cooldown } ?? false
         }
-        guard records.count > Self.maximumRecords else { return }
+        var bytes = records.keys.reduce(0) { $0 + Self.storedBytes(key: $1) }
+        guard records.count > Self.maximumRecords || bytes > Self.maximumRecordBytes else { return }
         let ordered = records.sorted { a, b in
             if a.value.active != b.value.active { return !a.value.active }
             return (a.value.lastFired ?? a.value.activeSince ?? .distantPast) < (b.value.lastFired ?? b.value.activeSince ?? .distantPast)
         }
-        for (key, _) in ordered.prefix(records.count - Self.maximumRecords) { records[key] = nil }
+        for (key, _) in ordered where records.count > Self.maximumRecords || bytes > Self.maximumRecordBytes {
+            records[key] = nil
+            bytes -= Self.storedBytes(key: key)
+        }
     }
 
     /// JSON as stored (RFC 3339 times).

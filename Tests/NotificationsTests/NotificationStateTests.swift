@@ -42,7 +42,7 @@ struct NotificationStateTests {
     }
 
     @Test("dead letters and records are bounded; the oldest go first and are counted")
-    func bounds() {
+    func bounds() throws {
         var state = NotificationState()
         let target = try! NotificationTarget(kind: .webhook, parsing: "http://127.0.0.1:9/hook")
         for index in 0..<(NotificationState.maximumDeadLetters + 7) {
@@ -57,6 +57,30 @@ struct NotificationStateTests {
             _ = state.transitions(for: object, active: [.revoked: "r"], classes: [.revoked], now: start, cooldown: 3600)
         }
         #expect(state.records.count == NotificationState.maximumRecords)
+        #expect(try state.encoded().count < 1024 * 1024)
+    }
+
+    /// Tenants choose the names records are keyed by: 2,300 Certificates with 253-character names would pass the
+    /// ConfigMap's 1 MiB long before 5,000 records, and a state the API server refuses stops every notification.
+    @Test("records and dead letters are bounded by size too, so the state always fits its ConfigMap")
+    func boundsBySize() throws {
+        var state = NotificationState()
+        for index in 0..<3000 {
+            let name = String(repeating: "n", count: 245) + String(format: "%08d", index)
+            let object = NotificationObject(kind: "Certificate", namespace: String(repeating: "s", count: 63), name: name)
+            _ = state.transitions(for: object, active: [.issuanceFailing: "issuer not ready"], classes: [.issuanceFailing],
+                                  now: start, cooldown: 3600)
+        }
+        #expect(state.records.count < 3000)
+        let target = try NotificationTarget(kind: .webhook, parsing: "http://127.0.0.1:9/hook")
+        for index in 0..<100 {
+            let payload = NotificationPayload(id: "big-\(index)", state: .firing, alertClass: .revoked, object: web,
+                                              message: String(repeating: "m", count: 16 * 1024), occurredAt: start)
+            state.addDeadLetter(DeadLetter(target: target, payload: payload, attempts: 5, lastError: "HTTP 503", failedAt: start))
+        }
+        #expect(state.deadLetters.count < 100 && state.deadLetters.last?.payload.id == "big-99")
+        #expect(state.droppedDeadLetters == 100 - state.deadLetters.count)
+        #expect(try state.encoded().count < 1024 * 1024, "the state no longer fits a ConfigMap")
     }
 
     @Test("a URL's credentials and query never show in its description or errors")
