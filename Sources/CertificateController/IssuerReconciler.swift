@@ -58,7 +58,12 @@ public struct IssuerReconciler<Resource: IssuerObject>: Reconciler {
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
         guard let issuer = try await store.get(Resource.self, namespace: key.namespace, name: key.name),
             !issuer.metadata.isBeingDeleted
-        else { return .done }
+        else {
+            // Gone: its ACME step counters go too (tenants churning Issuers must not grow /metrics for ever).
+            options.acme.metrics?.removeIssuer(ACMEMetrics.issuerLabel(
+                kind: Resource.kind, namespace: Resource.isNamespaced ? key.namespace : nil, name: key.name))
+            return .done
+        }
         let now = clock.now
         let verdict = try await assess(issuer, now: now)
         try await write(issuer, verdict, now: now)

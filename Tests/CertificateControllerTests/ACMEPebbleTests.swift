@@ -315,9 +315,9 @@ struct ACMEPebbleTests {
             var exposition: [UInt8] = []
             registry.emit(into: &exposition)
             let text = String(decoding: exposition, as: UTF8.self)
-            for line in [#"keyward_acme_steps_total{issuer="Issuer/pebble",step="order_created"} 1"#,
-                         #"keyward_acme_steps_total{issuer="Issuer/pebble",step="challenge_valid"} 2"#,
-                         #"keyward_acme_steps_total{issuer="Issuer/pebble",step="issued"} 1"#] {
+            for line in [#"keyward_acme_steps_total{issuer="Issuer/default/pebble",step="order_created"} 1"#,
+                         #"keyward_acme_steps_total{issuer="Issuer/default/pebble",step="challenge_valid"} 2"#,
+                         #"keyward_acme_steps_total{issuer="Issuer/default/pebble",step="issued"} 1"#] {
                 #expect(text.contains(line), "\(text)")
             }
             // Pebble has no renewalInfo: the renewal time is renewBefore's (a third of the lifetime before the end).
@@ -334,6 +334,13 @@ struct ACMEPebbleTests {
             let messages = await s.sink.events.filter { $0.involvedObject.name == "web" }.map { "\($0.reason ?? ""): \($0.message ?? "")" }
             #expect(await s.h.writeCount() == writes, "\(messages)")
             #expect(s.pebble.ordersCreated == 1)
+
+            // The issuer deleted: its series go with it (tenants churning Issuers must not grow /metrics).
+            try await s.h.store.delete(IssuerResource.self, namespace: Setup.namespace, name: Setup.issuerName)
+            _ = try await s.issuerReconciler(acme).reconcile(ObjectKey(namespace: Setup.namespace, name: Setup.issuerName))
+            var after: [UInt8] = []
+            registry.emit(into: &after)
+            #expect(!String(decoding: after, as: UTF8.self).contains(#"issuer="Issuer/default/pebble""#))
         }
     }
 

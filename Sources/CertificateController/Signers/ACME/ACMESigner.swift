@@ -17,6 +17,13 @@ import X509
 /// (``renewalAdvisor``) when its directory offers renewalInfo.
 struct ACMESigner: CertificateSigner, CertificateRevoker {
     let displayName: String
+    /// The issuer as ``ACMEMetrics`` labels it: an Issuer with its namespace (the Certificate's), a ClusterIssuer by name.
+    var metricsLabel: String {
+        let prefix = "\(IssuerResource.kind)/"
+        guard displayName.hasPrefix(prefix) else { return displayName }
+        return ACMEMetrics.issuerLabel(kind: IssuerResource.kind, namespace: certificate.metadata.namespace ?? "default",
+                                       name: String(displayName.dropFirst(prefix.count)))
+    }
     let spec: IssuerSpec.ACME
     let client: ACMEClient
     let accountKey: ACMEAccountKey
@@ -58,7 +65,7 @@ struct ACMESigner: CertificateSigner, CertificateRevoker {
 
     /// An Event on the Certificate and the step's counter.
     func record(_ type: Event.EventType, reason: String, message: String) async {
-        if let step = ACMEEventReason.metricStep[reason] { options.metrics?.step(step, issuer: displayName) }
+        if let step = ACMEEventReason.metricStep[reason] { options.metrics?.step(step, issuer: metricsLabel) }
         await events?.record(type, reason: reason, message: message, regarding: certificate)
     }
 }
