@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 @testable import KeywardCommands
 import KeywardCore
@@ -100,6 +103,24 @@ struct ManifestCorpusTests {
         #expect(message.contains(file), "names the file: \(message.prefix(300))")
         #expect(message.contains(row.expected), "\(message.prefix(300)) should say \(row.expected)")
         #expect(!message.contains(plantedValue) && message.count < 500, "\(message.prefix(300))")
+    }
+
+    /// The size check must judge what is read: a link to a huge (sparse) file, or a FIFO that would block the read.
+    @Test("a manifest that is a link to a huge file, or a FIFO, is refused without being read")
+    func linksAndFIFOsAreRefused() throws {
+        let directory = try TemporaryDirectory(prefix: "keyward-manifest-corpus")
+        let huge = directory.path("huge.bin")
+        #expect(FileManager.default.createFile(atPath: huge, contents: nil))
+        #expect(truncate(huge, 8 * 1024 * 1024 * 1024) == 0)
+        let manifests = directory.path("manifests")
+        try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: manifests + "/big.yaml", withDestinationPath: huge)
+        var error = #expect(throws: StandaloneStoreError.self) { try ManifestDirectory.load(manifests) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("the limit is \(YAMLValue.maximumBytes)"))
+        try FileManager.default.removeItem(atPath: manifests + "/big.yaml")
+        #expect(mkfifo(manifests + "/pipe.yaml", 0o644) == 0)
+        error = #expect(throws: StandaloneStoreError.self) { try ManifestDirectory.load(manifests) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("not a regular file"))
     }
 
     @Test("a hostile manifest added next to good ones stops the run before anything is written: the state is untouched")

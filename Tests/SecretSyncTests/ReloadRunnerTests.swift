@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import KeywardTestSupport
 import SecretSync
@@ -32,6 +35,15 @@ struct ReloadRunnerTests {
         try "not a pid".write(toFile: scratch.file("bad.pid"), atomically: true, encoding: .utf8)
         await #expect(throws: ReloadError.pidFileUnreadable(path: scratch.file("bad.pid"), reason: "does not hold a process id")) {
             try await ReloadRunner().run(.signal(SIGHUP, pidFile: scratch.file("bad.pid")))
+        }
+        // The pid file sits where the consumer writes: a FIFO must not block the sidecar, a huge file not be read.
+        #expect(mkfifo(scratch.file("fifo.pid"), 0o644) == 0)
+        await #expect(throws: ReloadError.pidFileUnreadable(path: scratch.file("fifo.pid"), reason: "not a regular file")) {
+            try await ReloadRunner().run(.signal(SIGHUP, pidFile: scratch.file("fifo.pid")))
+        }
+        try String(repeating: "1", count: 100).write(toFile: scratch.file("long.pid"), atomically: true, encoding: .utf8)
+        await #expect(throws: ReloadError.pidFileUnreadable(path: scratch.file("long.pid"), reason: "longer than a process id")) {
+            try await ReloadRunner().run(.signal(SIGHUP, pidFile: scratch.file("long.pid")))
         }
     }
 

@@ -154,7 +154,10 @@ struct VerifyCommand: AsyncParsableCommand {
         defer { transport.shutdown() }
         let response: HTTPResponse
         do {
-            response = try await transport.send(HTTPRequest(method: .get, url: parsed, timeout: .seconds(30)))
+            // Bounded as it arrives (after decompression), not once it is all in memory.
+            var request = HTTPRequest(method: .get, url: parsed, timeout: .seconds(30))
+            request.maxBodyBytes = FileProbe.maximumSize
+            response = try await transport.send(request)
         } catch {
             throw Failure(description: "CRL unusable, failing closed: fetching \(url) failed: \(error)")
         }
