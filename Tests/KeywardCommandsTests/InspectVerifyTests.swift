@@ -162,6 +162,22 @@ struct InspectVerifyTests {
         #expect(bad.status == 1 && bad.stdout.contains("unreadable #1 (CERTIFICATE)"), "\(bad)")
     }
 
+    /// A certificate's subject may carry terminal control sequences (here OSC 52, which sets the clipboard): printed
+    /// as they are, they would act on the terminal of whoever inspects or verifies it.
+    @Test func controlCharactersInACertificateArePrintedEscaped() async throws {
+        let directory = try TemporaryDirectory(prefix: "keyward-escape")
+        let key = directory.path("key.pem"), certificate = directory.path("cert.pem")
+        let made = try await ExternalTool.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                                  "-keyout", key, "-out", certificate, "-days", "1", "-utf8",
+                                                  "-subj", "/CN=evil\u{1B}]52;c;cHduZWQ=\u{07}name")
+        #expect(made.status == 0, "\(made)")
+        for command in [["inspect", certificate], ["verify", certificate, "--ca", certificate]] {
+            let result = try await ExternalTool.run(try keywardExecutable(), command, timeout: 60)
+            #expect(!result.stdout.contains("\u{1B}") && !result.stdout.contains("\u{07}"), "\(command[0]) printed a control character")
+            #expect(result.stdout.contains("evil\\u{1B}]52"), "\(result.stdout)")
+        }
+    }
+
     @Test func badOptionsExitTwoAndMissingFilesFailClosed() async throws {
         let m = try Material()
         let both = try await keyward("verify", "--ca", m.ca, "--crl", m.crl, "--crl-url", "http://127.0.0.1:9/x.crl", m.leaf)

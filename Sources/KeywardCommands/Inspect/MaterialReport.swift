@@ -141,11 +141,13 @@ struct MaterialReport: Codable, Sendable {
     func rendered(style: TerminalStyle) -> String {
         var lines = [style.bold(source)]
         func row(_ label: String, _ value: String) { lines.append("    " + (label + ":").padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+        // What the inspected material says (names, subjects) is shown with its control characters escaped.
+        let safe = TerminalText.printable
         for certificate in certificates {
             let role = certificate.isCA ? (certificate.selfSigned ? "root CA" : "CA") : (certificate.selfSigned ? "self-signed" : "leaf")
             lines.append("  certificate #\(certificate.position) (\(role))")
-            row("subject", certificate.subject)
-            row("issuer", certificate.issuer)
+            row("subject", safe(certificate.subject))
+            row("issuer", safe(certificate.issuer))
             row("serial", certificate.serialNumber)
             let days = certificate.daysLeft >= 0 ? "\(certificate.daysLeft) days left" : "\(-certificate.daysLeft) days ago"
             let state = certificate.validity == "valid" ? style.good("valid") : style.bad(certificate.validity)
@@ -153,11 +155,11 @@ struct MaterialReport: Codable, Sendable {
             row("key", certificate.keyAlgorithm + (certificate.matchingKey.map { ", private key \($0)" } ?? ""))
             row("CA", certificate.isCA ? "yes" + (certificate.maxPathLength.map { " (path length \($0))" } ?? "") : "no")
             if !certificate.usages.isEmpty { row("usages", certificate.usages.joined(separator: ", ")) }
-            if !certificate.dnsNames.isEmpty { row("DNS names", certificate.dnsNames.joined(separator: ", ")) }
+            if !certificate.dnsNames.isEmpty { row("DNS names", safe(certificate.dnsNames.joined(separator: ", "))) }
             if !certificate.ipAddresses.isEmpty { row("IP addresses", certificate.ipAddresses.joined(separator: ", ")) }
-            if !certificate.uris.isEmpty { row("URIs", certificate.uris.joined(separator: ", ")) }
-            if !certificate.emailAddresses.isEmpty { row("emails", certificate.emailAddresses.joined(separator: ", ")) }
-            if !certificate.crlDistributionPoints.isEmpty { row("CRL DPs", certificate.crlDistributionPoints.joined(separator: ", ")) }
+            if !certificate.uris.isEmpty { row("URIs", safe(certificate.uris.joined(separator: ", "))) }
+            if !certificate.emailAddresses.isEmpty { row("emails", safe(certificate.emailAddresses.joined(separator: ", "))) }
+            if !certificate.crlDistributionPoints.isEmpty { row("CRL DPs", safe(certificate.crlDistributionPoints.joined(separator: ", "))) }
             row("SHA-256", certificate.sha256Fingerprint)
             if let issuedByNext = certificate.issuedByNext {
                 row("chain", issuedByNext ? "issued by the next certificate"
@@ -171,7 +173,7 @@ struct MaterialReport: Codable, Sendable {
         }
         for crl in crls {
             lines.append("  CRL #\(crl.position)")
-            row("issuer", crl.issuer)
+            row("issuer", safe(crl.issuer))
             row("number", crl.crlNumber)
             row("updated", "\(iso(crl.thisUpdate)), next update \(iso(crl.nextUpdate))"
                 + (crl.current ? "" : " " + style.bad("(stale)")))

@@ -69,10 +69,11 @@ struct ProbeReport {
             let left = seconds < 0 ? style.bad("expired \(-days) day(s) ago") : "\(days) day(s) left"
             let sans = info.dnsNames.map { "DNS:\($0)" } + info.ipAddresses.map { "IP:\($0)" } + info.uris.map { "URI:\($0)" }
                 + info.emailAddresses.map { "email:\($0)" }
+            let safe = TerminalText.printable
             lines += [
-                "[\(index)] subject:  \(info.subjectDN)",
-                "    SANs:     \(sans.isEmpty ? "none" : sans.joined(separator: ", "))",
-                "    issuer:   \(info.issuerDN)",
+                "[\(index)] subject:  \(safe(info.subjectDN))",
+                "    SANs:     \(sans.isEmpty ? "none" : safe(sans.joined(separator: ", ")))",
+                "    issuer:   \(safe(info.issuerDN))",
                 "    serial:   \(info.serialHex.uppercased())",
                 "    notAfter: \(info.notAfter.formatted(.iso8601)) (\(left))",
             ]

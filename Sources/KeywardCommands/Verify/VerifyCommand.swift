@@ -57,11 +57,11 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         do {
             let leaf = try await verify(at: time)
-            let name = leaf.commonName ?? leaf.dnsNames.first ?? leaf.subjectDN
+            let name = TerminalText.printable(leaf.commonName ?? leaf.dnsNames.first ?? leaf.subjectDN)
             print(TerminalStyle.standardOutput.good("valid") + ": \(certificate) (\(name), serial \(leaf.serialHex.uppercased()), valid until "
                   + "\(leaf.notAfter.formatted(.iso8601)))")
         } catch let failure as Failure {
-            print(TerminalStyle.standardOutput.bad("invalid") + ": \(certificate): \(failure)")
+            print(TerminalStyle.standardOutput.bad("invalid") + ": \(certificate): " + TerminalText.printable("\(failure)"))
             throw ExitCode(1)
         }
     }
