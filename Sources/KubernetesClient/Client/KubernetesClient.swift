@@ -180,7 +180,7 @@ public final class KubernetesClient: Sendable {
         // The server ends the stream after timeoutSeconds; a dead connection is cut a minute later.
         request.timeout = .seconds(options.timeoutSeconds + 60)
         let head: HTTPStreamHead
-        let body: AsyncThrowingStream<Data, any Error>
+        let body: HTTPBodyStream
         do {
             (head, body) = try await transport.stream(request)
         } catch let error as TransportError {

@@ -8,11 +8,11 @@ import Foundation
 /// resourceVersion it saw.
 public struct WatchStream<Object: KubernetesResource>: AsyncSequence, Sendable {
     public typealias Element = WatchEvent<Object>
-    let body: AsyncThrowingStream<Data, any Error>
+    let body: HTTPBodyStream
     var echoes: WatchEchoFilter? = nil
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var chunks: AsyncThrowingStream<Data, any Error>.AsyncIterator
+        var chunks: HTTPBodyStream.AsyncIterator
         var lines: WatchLineDecoder<Object>
 
         public mutating func next() async throws -> WatchEvent<Object>? {

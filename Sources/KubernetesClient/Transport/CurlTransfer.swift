@@ -43,7 +43,12 @@ final class CurlTransfer: @unchecked Sendable {
     /// Response headers kept at most for an egress-checked transfer (libcurl bounds each line, not their number).
     static let egressHeaderLimit = 64 * 1024
 
-    init(id: Int, request: HTTPRequest, tls: TLSSettings, http2: Bool, completion: Completion) throws {
+    /// Bounds how far a streamed body runs ahead of its reader; nil for buffered transfers.
+    private let credit: StreamCredit?
+
+    init(id: Int, request: HTTPRequest, tls: TLSSettings, http2: Bool, completion: Completion,
+         credit: StreamCredit? = nil) throws {
+        self.credit = credit
         // A CR or LF in a header would start another header (or the body) in the request libcurl writes.
         if let bad = request.headers.first(where: { HTTPFieldValue.hasControlCharacter($0.name + $0.value) }) {
             throw TransportError.other(url: request.url.absoluteString, curlCode: -1,
@@ -186,22 +191,32 @@ final class CurlTransfer: @unchecked Sendable {
         return Substring(utf8[first...last])
     }
 
-    /// Whether the transfer goes on (false aborts it: the discard limit was reached).
-    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// What the write callback tells libcurl about a piece of the body.
+    fileprivate enum BodyVerdict {
+        case taken
+        /// Ends the transfer (the discard or size limit was reached).
+        case abort
+        /// Keep it for later: the reader is behind (``StreamCredit``); libcurl delivers it again on resume.
+        case pause
+    }
+
+    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> BodyVerdict {
         if let limit = discardBodyAfter {
             bodyBytes += bytes.count
             if bodyBytes > limit { bodyTruncated = true }
-            return !bodyTruncated
+            return bodyTruncated ? .abort : .taken
         }
         if let limit = maxBodyBytes, body.count + bytes.count > limit {
             bodyOverLimit = true
-            return false
+            return .abort
         }
         switch completion {
         case .buffered: body.append(contentsOf: bytes)
-        case .streaming(_, let continuation): continuation.yield(Data(bytes))
+        case .streaming(_, let continuation):
+            if let credit, !credit.admit(bytes.count) { return .pause }
+            continuation.yield(Data(bytes))
         }
-        return true
+        return .taken
     }
 
     /// Opens a socket only to an address the egress policy allows.
@@ -274,7 +289,11 @@ private let curlWriteCallback: ccurl_data_callback = { data, size, count, contex
     let length = size * count
     guard let context else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-    return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+    switch transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length)) {
+    case .taken: return length
+    case .abort: return 0
+    case .pause: return ccurl_writefunc_pause()
+    }
 }
 
 private let curlOpenSocketCallback: ccurl_opensocket_callback = { context, _, address in

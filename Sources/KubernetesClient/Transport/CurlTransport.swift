@@ -35,20 +35,22 @@ public final class CurlTransport: Sendable {
 
     /// Starts a streamed request: returns once the response headers arrived; the body arrives as chunks.
     /// Ending iteration of `body` (or cancelling the task) aborts the transfer.
-    public func stream(_ request: HTTPRequest) async throws -> (head: HTTPStreamHead, body: AsyncThrowingStream<Data, any Error>) {
+    public func stream(_ request: HTTPRequest) async throws -> (head: HTTPStreamHead, body: HTTPBodyStream) {
         let id = engine.nextID()
         let (body, bodyContinuation) = AsyncThrowingStream<Data, any Error>.makeStream()
         bodyContinuation.onTermination = { [engine] termination in
             if case .cancelled = termination { engine.cancel(id: id) }
         }
+        let credit = StreamCredit(limit: request.streamBufferLimit)
         let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPStreamHead, any Error>) in
-                engine.submit(id: id, request: request, completion: .streaming(head: continuation, body: bodyContinuation))
+                engine.submit(id: id, request: request, completion: .streaming(head: continuation, body: bodyContinuation),
+                              credit: credit)
             }
         } onCancel: {
             engine.cancel(id: id)
         }
-        return (head, body)
+        return (head, HTTPBodyStream(chunks: body, credit: credit, resume: { [engine] in engine.resume(id: id) }))
     }
 
     /// Fails every in-flight transfer and stops the curl thread.
@@ -63,6 +65,8 @@ extension CurlTransport {
         private enum Command {
             case add(CurlTransfer)
             case cancel(Int)
+            /// Unpause a streamed transfer whose reader caught up (``StreamCredit``).
+            case resume(Int)
         }
         private struct Queue {
             var commands: [Command] = []
@@ -94,12 +98,13 @@ extension CurlTransport {
 
         func nextID() -> Int { queue.withLock { q in q.nextID += 1; return q.nextID } }
 
-        func submit(id: Int, request: HTTPRequest, completion: CurlTransfer.Completion) {
+        func submit(id: Int, request: HTTPRequest, completion: CurlTransfer.Completion, credit: StreamCredit? = nil) {
             let transfer: CurlTransfer
             var tls = self.tls
             if let caBundle { tls.caPEM = caBundle.current() }
             do {
-                transfer = try CurlTransfer(id: id, request: request, tls: tls, http2: http2, completion: completion)
+                transfer = try CurlTransfer(id: id, request: request, tls: tls, http2: http2, completion: completion,
+                                            credit: credit)
             } catch {
                 let failing = FailingCompletion(completion: completion)
                 failing.fail(error)
@@ -126,6 +131,14 @@ extension CurlTransport {
             queue.withLock { q in
                 guard !q.stopped else { return }
                 q.commands.append(.cancel(id))
+                curl_multi_wakeup(multi)
+            }
+        }
+
+        func resume(id: Int) {
+            queue.withLock { q in
+                guard !q.stopped else { return }
+                q.commands.append(.resume(id))
                 curl_multi_wakeup(multi)
             }
         }
@@ -159,6 +172,9 @@ extension CurlTransport {
                             curl_multi_remove_handle(multi, transfer.easy)
                             transfer.fail(CancellationError())
                         }
+                    case .resume(let id):
+                        // On this thread, after the write callback that paused it returned: never before the pause.
+                        if let transfer = active[id] { _ = curl_easy_pause(transfer.easy, CURLPAUSE_CONT) }
                     }
                 }
                 if stopped {

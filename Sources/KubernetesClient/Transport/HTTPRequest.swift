@@ -23,6 +23,8 @@ public struct HTTPRequest: Sendable {
     /// once the limit is passed: no more than this many bytes are ever buffered (a bounded read of an object a
     /// tenant can inflate).
     public var maxBodyBytes: Int?
+    /// A streamed body's bytes received and not yet read, at most (``StreamCredit``): past it the transfer pauses.
+    public var streamBufferLimit = StreamCredit.defaultLimit
 
     public init(method: Method, url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil,
                 timeout: Duration? = .seconds(30), egress: EgressPolicy? = nil, discardBodyAfter: Int? = nil) {
