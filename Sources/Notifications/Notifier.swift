@@ -80,7 +80,7 @@ public actor Notifier {
         let letters = try await store.read().deadLetters
         var report = ReplayReport()
         for letter in letters {
-            guard let target = configuration.targets.first(where: letter.target.names) else {
+            guard let target = configuration.targets.first(where: { letter.target.names($0, signingKey: configuration.signingKey) }) else {
                 report.notConfigured += 1
                 continue
             }
@@ -107,7 +107,7 @@ public actor Notifier {
             logger.warning("notification not delivered; kept as a dead letter for `keyward notify replay`",
                            metadata: ["target": "\(target)", "class": "\(payload.alertClass.rawValue)", "error": "\(failure.reason)"])
             let letter = DeadLetter(target: target, payload: payload, attempts: failure.attempts, lastError: failure.reason,
-                                    failedAt: clock.now)
+                                    failedAt: clock.now, signingKey: target.kind == .webhook ? configuration.signingKey : nil)
             let count = try await store.modify { state in
                 state.addDeadLetter(letter)
                 return state.deadLetters.count

@@ -84,11 +84,17 @@ final class RotationSession: RotationEnvironment {
             rotation = try await context.store.updateStatus(updated)
         }
         // A candidate that is no longer the one in flight (promoted, rolled back, replaced) keeps no Job or copy of
-        // its values: when its Job decided, it cleaned up; otherwise this does. Only where a Job can have run.
-        if let previousCandidate, previousCandidate != status.candidateHash,
-           spec.verify?.job != nil || rotation.status?.observedGeneration != rotation.metadata.generation {
-            try await JobVerification(store: context.store, allowedServiceAccounts: [], hasher: machine.hasher)
-                .discard(valuesHash: previousCandidate, rotation: rotation)
+        // its values: when its Job decided, it cleaned up; otherwise this does. Whatever the spec says now: the check
+        // may have been removed while its Job ran. Two deletes per change of candidate, a few per rotation.
+        if let previousCandidate, previousCandidate != status.candidateHash {
+            // Best effort: the state is written, and its Events and hooks below must follow whatever this does.
+            do {
+                try await JobVerification(store: context.store, allowedServiceAccounts: [], hasher: machine.hasher)
+                    .discard(valuesHash: previousCandidate, rotation: rotation)
+            } catch {
+                context.logger.warning("could not remove a dropped verification candidate's Job or Secret; they go with the SecretRotation",
+                                       metadata: ["object": "\(rotation.metadata.key)", "error": "\(error)"])
+            }
         }
         for event in events { await record(event, state: state, now: now) }
         if context.options.runChangeHooks, events.contains(where: Self.changesValues) { await runHooks() }

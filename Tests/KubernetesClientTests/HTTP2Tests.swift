@@ -64,6 +64,42 @@ import Testing
         }
     }
 
+    /// A watch whose reader falls behind is paused (StreamCredit). Over HTTP/2 it shares its connection with every
+    /// other request of the client: the pause must hold back only its own stream, and reading on must resume it.
+    @Test func aPausedWatchHoldsUpNothingElseOnItsConnection() async throws {
+        try await withCluster(configure: { $0.http2 = true }) { cluster in
+            let version = try await cluster.client.list(ConfigMap.self, in: .namespace("default")).metadata.resourceVersion
+            let stream = try await cluster.client.watch(ConfigMap.self, in: .namespace("default"),
+                                                        options: WatchOptions(resourceVersion: version))
+            // 8 MiB of events while nobody reads the watch: past its 4 MiB bound, so it pauses. Every create goes over
+            // the same connection and must still be answered.
+            let value = String(repeating: "v", count: 200 * 1024)
+            let names = (0..<40).map { "big-\($0)" }
+            let client = cluster.client
+            let done = Mutex(false)
+            let creates = Task {
+                for name in names {
+                    _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: name, namespace: "default"), data: ["v": value]))
+                }
+                done.withLock { $0 = true }
+            }
+            let created = await within(120) { done.withLock { $0 } }
+            if !created { creates.cancel() }
+            try await creates.value
+            #expect(created, "requests on the paused watch's connection were held up")
+            #expect(try await cluster.client.get(ConfigMap.self, name: "big-39", namespace: "default").data?["v"]?.count == value.count)
+
+            var seen: [String] = []
+            for try await event in stream {
+                if case .added(let object) = event { seen.append(object.metadata.name) }
+                if seen.count == names.count { break }
+            }
+            #expect(seen == names)
+            let requests = await cluster.server.requestLog()
+            #expect(requests.allSatisfy { $0.httpVersion == 2 }, "\(Set(requests.map(\.httpVersion)))")
+        }
+    }
+
     /// A graceful shutdown waits for every connection to end, and libcurl never ends an idle pooled HTTP/2
     /// connection (it does not read idle ones): the server closes them itself once no request is in flight.
     @Test func aServerWithAnIdleHTTP2ClientStillShutsDown() async throws {

@@ -98,37 +98,43 @@ struct NotifierDeliveryTests {
     }
 
     /// The state lives in a ConfigMap: a letter keeps its target redacted, and replay sends only to a target
-    /// configured now (an edited letter cannot send signed payloads elsewhere).
-    @Test("a dead letter keeps no token of its target's URL, and replay sends only to configured targets")
+    /// configured now (an edited letter cannot send signed payloads elsewhere). Two webhooks that differ only in
+    /// their token redact alike: a keyed fingerprint keeps their letters apart.
+    @Test("a dead letter keeps no token of its target's URL, and replay sends each only to its own configured target")
     func deadLetterTargetsAreRedacted() async throws {
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
         receiver.respond(with: 503)
         let directory = try TemporaryDirectory(prefix: "keyward-notify")
         var configuration = Notifier.Configuration()
-        configuration.webhooks = [try NotificationTarget(kind: .webhook, parsing: receiver.url + "?token=s3cr3t-t0ken")]
+        configuration.webhooks = try ["s3cr3t-A", "s3cr3t-B"].map {
+            try NotificationTarget(kind: .webhook, parsing: receiver.url + "?token=" + $0)
+        }
         configuration.signingKey = try SigningKey(bytes: Self.rawKey)
         configuration.delivery = DeliveryPolicy(attempts: 1, backoff: Backoff(base: 0.01, cap: 0.05))
         configuration.egress = EgressPolicy(allow: [try CIDR(parsing: "127.0.0.0/8")])
         let store = FileNotificationStateStore(stateDirectory: directory.path("state"))
         let notifier = Notifier(configuration: configuration, store: store, transport: CurlNotificationTransport())
         try await notifier.observe(web, active: [.issuanceFailing: "issuer not ready"], classes: classes)
-        let letter = try #require(try await notifier.deadLetters().first)
-        #expect(!letter.target.url.contains("s3cr3t") && letter.target.url.hasSuffix("?…"), "\(letter.target)")
+        let letters = try await notifier.deadLetters()
+        #expect(letters.count == 2, "one letter per target")
+        for letter in letters { #expect(!letter.target.url.contains("s3cr3t") && letter.target.url.hasSuffix("?…"), "\(letter.target)") }
         let stored = try FileManager.default.subpathsOfDirectory(atPath: directory.path("state")).compactMap {
             try? String(contentsOfFile: directory.path("state") + "/" + $0, encoding: .utf8)
         }.joined()
         #expect(!stored.isEmpty && !stored.contains("s3cr3t"))
 
-        // Replayed by a process that has no such target: nothing is sent, the letter stays.
+        // Replayed by a process that has no such target: nothing is sent, the letters stay.
         var other = configuration
         other.webhooks = [try NotificationTarget(kind: .webhook, parsing: receiver.url + "other")]
         receiver.respond(with: 200)
         let elsewhere = try await Notifier(configuration: other, store: store, transport: CurlNotificationTransport()).replay()
-        #expect(elsewhere.notConfigured == 1 && elsewhere.delivered == 0)
+        #expect(elsewhere.notConfigured == 2 && elsewhere.delivered == 0)
         let sentBefore = receiver.received.count
         let report = try await notifier.replay()
-        #expect(report.delivered == 1 && receiver.received.count == sentBefore + 1)
+        #expect(report.delivered == 2)
+        let replayed = receiver.received.dropFirst(sentBefore).map(\.path).sorted()
+        #expect(replayed == ["/hook?token=s3cr3t-A", "/hook?token=s3cr3t-B"], "\(replayed)")
     }
 
     @Test("a receiver failing every attempt leaves one dead letter; replay delivers it once the receiver recovers")

@@ -149,6 +149,26 @@ struct JobVerificationTests {
         }
     }
 
+    /// The check removed while its Job runs: the candidate is promoted without it, and its Job and candidate Secret
+    /// (by then a copy of the live values) go.
+    @Test("verify.job removed while its Job runs leaves no Job and no candidate Secret")
+    func removedCheckCleansUp() async throws {
+        try await Harness.with { h in
+            try await h.create("db", Self.spec())
+            try await h.reconcile("db")
+            h.clock.advance(by: 3600)
+            try await h.reconcile("db")
+            let firstJob = try #require(try await jobs(h).first).metadata.name
+            let firstCandidate = try #require(try await h.store.list(Secret.self, namespace: "default")
+                .map(\.metadata.name).first { $0.contains("-candidate-") })
+            try await h.edit("db") { $0.spec.verify = nil }
+            for _ in 0..<3 { try await h.reconcile("db") }
+            #expect(try await h.status("db").revision == 2)
+            #expect(try await h.store.get(VerificationJob.self, namespace: "default", name: firstJob) == nil)
+            #expect(try await h.store.get(Secret.self, namespace: "default", name: firstCandidate) == nil)
+        }
+    }
+
     /// Job and candidate names take the rotation name's first 40 characters; a cut just after a `.` would give
     /// "….-verify-…", which the API server refuses, and the rotation would stay in Verifying.
     @Test("a rotation name cut at a dot still gives valid Job and Secret names")

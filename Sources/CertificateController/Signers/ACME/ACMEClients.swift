@@ -15,6 +15,9 @@ public actor ACMEClients {
     private var clients: [Key: ACMEClient] = [:]
     private var order: [Key] = []
     private var renewalInfo: [String: (info: ACMERenewalInfo?, until: Date)] = [:]
+    /// Challenges whose self-check passed, until when that counts: a pass spends its self-check budget on the
+    /// others, so an order with many names makes progress instead of re-checking the first ones every pass.
+    private var selfChecked: [String: Date] = [:]
     private let capacity: Int
 
     public init(capacity: Int = 256) { self.capacity = max(1, capacity) }
@@ -28,6 +31,18 @@ public actor ACMEClients {
         order.append(key)
         if order.count > capacity { clients[order.removeFirst()] = nil }
         return client
+    }
+
+    func selfCheckPassed(_ challenge: String, now: Date) -> Bool {
+        guard let until = selfChecked[challenge] else { return false }
+        if until <= now { selfChecked[challenge] = nil }
+        return until > now
+    }
+
+    func recordSelfCheckPassed(_ challenge: String, until: Date, now: Date) {
+        if selfChecked.count >= capacity * 16 { selfChecked = selfChecked.filter { $0.value > now } }
+        if selfChecked.count >= capacity * 16 { selfChecked.removeAll() }
+        selfChecked[challenge] = until
     }
 
     /// A cached ARI answer for `certID` from the server `client` talks to, while its Retry-After (or the default
