@@ -126,24 +126,35 @@ struct JobVerificationTests {
         }
     }
 
+    /// A rotation "db" in Verifying, its Job running: the Job's and the candidate Secret's names.
+    private func verifyingCandidate(_ h: Harness) async throws -> (job: String, candidate: String) {
+        try await h.create("db", Self.spec())
+        try await h.reconcile("db")
+        h.clock.advance(by: 3600)
+        try await h.reconcile("db")
+        let job = try #require(try await jobs(h).first).metadata.name
+        let candidate = try #require(try await h.store.list(Secret.self, namespace: "default")
+            .map(\.metadata.name).first { $0.contains("-candidate-") })
+        return (job, candidate)
+    }
+
+    /// Neither the Job nor the Secret holding a copy of the candidate's values is left.
+    private func expectGone(_ h: Harness, _ names: (job: String, candidate: String)) async throws {
+        #expect(try await h.store.get(VerificationJob.self, namespace: "default", name: names.job) == nil)
+        #expect(try await h.store.get(Secret.self, namespace: "default", name: names.candidate) == nil)
+    }
+
     /// A candidate dropped while its Job still runs (here: a manual rollback during Verifying) must not leave the
     /// Job, or the Secret holding a copy of its values, behind. (The schedule, still due, then starts a new candidate
     /// with a Job of its own: at most that one remains.)
     @Test("a candidate rolled back while its Job runs leaves no Job and no candidate Secret")
     func rollbackDuringVerificationCleansUp() async throws {
         try await Harness.with { h in
-            try await h.create("db", Self.spec())
-            try await h.reconcile("db")
-            h.clock.advance(by: 3600)
-            try await h.reconcile("db")
-            let firstJob = try #require(try await jobs(h).first).metadata.name
-            let firstCandidate = try #require(try await h.store.list(Secret.self, namespace: "default")
-                .map(\.metadata.name).first { $0.contains("-candidate-") })
+            let first = try await verifyingCandidate(h)
             try await h.edit("db") { $0.metadata.annotations[KeywardAnnotations.rollback] = "now" }
             try await h.reconcile("db")
             #expect(await h.sink.events.contains { $0.reason == "RolledBack" })
-            #expect(try await h.store.get(VerificationJob.self, namespace: "default", name: firstJob) == nil)
-            #expect(try await h.store.get(Secret.self, namespace: "default", name: firstCandidate) == nil)
+            try await expectGone(h, first)
             #expect(try await jobs(h).count <= 1)
             #expect(try await h.store.list(Secret.self, namespace: "default").filter { $0.metadata.name.contains("-candidate-") }.count <= 1)
         }
@@ -154,18 +165,11 @@ struct JobVerificationTests {
     @Test("verify.job removed while its Job runs leaves no Job and no candidate Secret")
     func removedCheckCleansUp() async throws {
         try await Harness.with { h in
-            try await h.create("db", Self.spec())
-            try await h.reconcile("db")
-            h.clock.advance(by: 3600)
-            try await h.reconcile("db")
-            let firstJob = try #require(try await jobs(h).first).metadata.name
-            let firstCandidate = try #require(try await h.store.list(Secret.self, namespace: "default")
-                .map(\.metadata.name).first { $0.contains("-candidate-") })
+            let first = try await verifyingCandidate(h)
             try await h.edit("db") { $0.spec.verify = nil }
             for _ in 0..<3 { try await h.reconcile("db") }
             #expect(try await h.status("db").revision == 2)
-            #expect(try await h.store.get(VerificationJob.self, namespace: "default", name: firstJob) == nil)
-            #expect(try await h.store.get(Secret.self, namespace: "default", name: firstCandidate) == nil)
+            try await expectGone(h, first)
         }
     }
 
