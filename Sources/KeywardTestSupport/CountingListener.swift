@@ -38,6 +38,7 @@ public final class CountingListener: Sendable {
     private func acceptLoop() {
         while !stopped.withLock({ $0 }) {
             let connection = accept(descriptor, nil, nil)
+            if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }  // not inherited by processes tests start
             if connection < 0 { if stopped.withLock({ $0 }) { return } else { continue } }
             accepted.withLock { $0 += 1 }
             let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)

@@ -18,7 +18,7 @@ public final class HTTP01TestResponder: Sendable {
     public struct Failure: Error, CustomStringConvertible { public var description: String }
 
     public init(port: Int) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -57,6 +57,7 @@ public final class HTTP01TestResponder: Sendable {
     private func acceptLoop() {
         while !stopped.withLock({ $0 }) {
             let connection = accept(descriptor, nil, nil)
+            if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }  // not inherited by processes tests start
             if connection < 0 { if stopped.withLock({ $0 }) { return } else { continue } }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -26,7 +26,7 @@ public final class SilentListener: Sendable {
     /// ``CountingListener`` and ``ClosedPort``).
     static func bindLoopback(listening: Bool = true) throws -> (descriptor: Int32, port: Int) {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif

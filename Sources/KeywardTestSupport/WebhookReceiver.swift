@@ -55,6 +55,7 @@ public final class WebhookReceiver: Sendable {
     private func acceptLoop() {
         while !stopped.withLock({ $0 }) {
             let connection = accept(descriptor, nil, nil)
+            if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }  // not inherited by processes tests start
             if connection < 0 { if stopped.withLock({ $0 }) { return } else { continue } }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -22,7 +22,7 @@ import Testing
 
         init(total: Int) throws {
             self.total = total
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -41,6 +41,7 @@ import Testing
 
         private func serve() {
             let connection = accept(listener, nil, nil)
+            if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }  // not inherited by processes tests start
             guard connection >= 0 else { return }
             defer { close(connection) }
             var request = [UInt8](repeating: 0, count: 4096)

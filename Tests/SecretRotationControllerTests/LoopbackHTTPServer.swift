@@ -44,7 +44,7 @@ final class LoopbackHTTPServer: Sendable {
     init(answer: @escaping @Sendable (Request) -> Answer) throws {
         self.answer = answer
         signal(SIGPIPE, SIG_IGN)  // a client hanging up mid-body must fail the write, not end the test process
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -78,6 +78,7 @@ final class LoopbackHTTPServer: Sendable {
     private func acceptLoop() {
         while !stopped.withLock({ $0 }) {
             let connection = accept(listener, nil, nil)
+            if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }  // not inherited by processes tests start
             if connection < 0 { if stopped.withLock({ $0 }) { return } else { continue } }
             accepted.withLock { $0 += 1 }
             serve(connection)

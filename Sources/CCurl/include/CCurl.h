@@ -61,7 +61,8 @@ static inline size_t ccurl_sockaddr_ip(const struct curl_sockaddr *address, unsi
 
 /// What libcurl would have done without an open-socket callback.
 static inline curl_socket_t ccurl_open_socket(const struct curl_sockaddr *address) {
-    return socket(address->family, address->socktype, address->protocol);
+    /* Close-on-exec: a hook or reload command the controller starts must not inherit its API connections. */
+    return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 /// CURL_SOCKET_BAD is a macro; returned from the open-socket callback it refuses the connection.
