@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import KeywardCore
 
 /// An open directory that every operation addresses by a single name relative to it (`openat`, `mkdirat`,
 /// `renameat`, …), so once it is open nothing done inside it re-resolves the path above it: a symlink swapped into
@@ -153,15 +154,15 @@ final class DirectoryHandle {
         let fd = POSIX.retrying { openat(self.fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         if fd < 0 { throw POSIX.failure("open", child(name)) }
         defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) != 0 { throw POSIX.failure("fstat", child(name)) }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            throw .unexpectedLayout(path: child(name), reason: "not a regular file")
+        do {
+            return try RegularFile.read(descriptor: fd, limit: limit)
+        } catch {
+            switch error {
+            case .system(let code): throw POSIX.failure("read", child(name), code)
+            case .tooLarge: throw .unexpectedLayout(path: child(name), reason: "larger than \(limit) bytes")
+            case .notRegular, .missing: throw .unexpectedLayout(path: child(name), reason: error.description)
+            }
         }
-        guard st.st_size <= limit else {
-            throw .unexpectedLayout(path: child(name), reason: "larger than \(limit) bytes")
-        }
-        return try POSIX.readAll(fd, path: child(name), limit: limit)
     }
 
     /// Makes a rename/symlink/unlink in this directory durable (with ``Durability/grouped(_:)``, everything written

@@ -108,22 +108,4 @@ enum POSIX {
         if let code { throw failure("write", path, code) }
         if sync, retrying({ fsync(fd) }) != 0 { throw failure("fsync", path) }
     }
-
-    /// Everything left to read from `fd`; more than `limit` bytes is an error (a file growing while it is read).
-    static func readAll(_ fd: Int32, path: String, limit: Int) throws(AtomicDirectoryError) -> Data {
-        var data = Data()
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("read", path)
-            }
-            if n == 0 { return data }
-            guard data.count + n <= limit else {
-                throw .unexpectedLayout(path: path, reason: "larger than \(limit) bytes")
-            }
-            data.append(contentsOf: chunk[0..<n])
-        }
-    }
 }

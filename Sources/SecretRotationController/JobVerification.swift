@@ -115,7 +115,7 @@ struct JobVerification {
                 return .pending(until: min(deadline, now.addingTimeInterval(5)))
             }
         }
-        try await cleanUp(job: jobName, secret: secretName, namespace: namespace)
+        try await Self.cleanUp(job: jobName, secret: secretName, namespace: namespace, store: store)
         return outcome
     }
 
@@ -129,12 +129,12 @@ struct JobVerification {
 
     /// Deletes the Job and candidate Secret of the candidate `valuesHash` names, if they exist: a candidate dropped
     /// before its Job decided (rolled back, replaced, its check removed) must not leave its copy of the values.
-    func discard(valuesHash: String, rotation: SecretRotation) async throws {
+    static func discard(valuesHash: String, rotation: SecretRotation, store: any ResourceStore) async throws {
         let (job, secret) = Self.names(rotation: rotation.metadata.name, valuesHash: valuesHash)
-        try await cleanUp(job: job, secret: secret, namespace: rotation.metadata.namespace ?? "default")
+        try await cleanUp(job: job, secret: secret, namespace: rotation.metadata.namespace ?? "default", store: store)
     }
 
-    private func cleanUp(job: String, secret: String, namespace: String) async throws {
+    private static func cleanUp(job: String, secret: String, namespace: String, store: any ResourceStore) async throws {
         if let kubernetes = store as? KubernetesStore {
             // The API's default for Jobs orphans their pods; background propagation removes them too.
             do {

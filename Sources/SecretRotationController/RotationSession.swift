@@ -89,8 +89,7 @@ final class RotationSession: RotationEnvironment {
         if let previousCandidate, previousCandidate != status.candidateHash {
             // Best effort: the state is written, and its Events and hooks below must follow whatever this does.
             do {
-                try await JobVerification(store: context.store, allowedServiceAccounts: [], hasher: machine.hasher)
-                    .discard(valuesHash: previousCandidate, rotation: rotation)
+                try await JobVerification.discard(valuesHash: previousCandidate, rotation: rotation, store: context.store)
             } catch {
                 context.logger.warning("could not remove a dropped verification candidate's Job or Secret; they go with the SecretRotation",
                                        metadata: ["object": "\(rotation.metadata.key)", "error": "\(error)"])

@@ -25,18 +25,12 @@ public final class ReloadRunner: Sendable {
     /// The pid file's text: a regular file of at most 64 bytes. It sits where the consumer writes, so a FIFO there
     /// would block the sidecar for ever and a huge file fill its memory.
     static func readPID(_ path: String) throws(ReloadError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd < 0 { throw .pidFileUnreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            throw .pidFileUnreadable(path: path, reason: "not a regular file")
+        do {
+            return String(decoding: try RegularFile.read(path, limit: 64), as: UTF8.self)
+        } catch {
+            if case .tooLarge = error { throw .pidFileUnreadable(path: path, reason: "longer than a process id") }
+            throw .pidFileUnreadable(path: path, reason: error.description)
         }
-        var buffer = [UInt8](repeating: 0, count: 65)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count >= 0 else { throw .pidFileUnreadable(path: path, reason: String(cString: strerror(errno))) }
-        guard count <= 64 else { throw .pidFileUnreadable(path: path, reason: "longer than a process id") }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 
     public func run(_ action: ReloadAction) async throws(ReloadError) {

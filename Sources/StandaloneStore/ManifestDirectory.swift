@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import KeywardAPI
 import KeywardCore
@@ -45,32 +42,11 @@ public enum ManifestDirectory {
     }
 
     static func parse(file: String) throws(StandaloneStoreError) -> [Manifest] {
-        // One descriptor, checked before reading: a huge file is refused without being loaded, and a symlink to
-        // one (or to a FIFO, which would block) is judged by what it points at, not by the link.
-        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd < 0 { throw .unreadableManifest(file: file, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        // The size from the end offset: a FIFO or socket has none (ESPIPE), a device reads past the limit below.
-        let size = lseek(fd, 0, SEEK_END)
-        guard size >= 0, lseek(fd, 0, SEEK_SET) == 0 else {
-            throw .unreadableManifest(file: file, reason: "not a regular file")
-        }
-        guard size <= YAMLValue.maximumBytes else {
-            throw .unreadableManifest(file: file, reason: "file is \(size) bytes; the limit is \(YAMLValue.maximumBytes)")
-        }
-        var bytes = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadableManifest(file: file, reason: String(cString: strerror(errno)))
-            }
-            if count == 0 { break }
-            guard bytes.count + count <= YAMLValue.maximumBytes else {
-                throw .unreadableManifest(file: file, reason: "file grew past the limit of \(YAMLValue.maximumBytes) bytes")
-            }
-            bytes.append(contentsOf: chunk[0..<count])
+        // Checked on the open file before reading: a huge file is refused without being loaded, and a symlink to one
+        // (or to a FIFO, which would block) is judged by what it points at.
+        let bytes: Data
+        do { bytes = try RegularFile.read(file, limit: YAMLValue.maximumBytes) } catch {
+            throw .unreadableManifest(file: file, reason: error.description)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .unreadableManifest(file: file, reason: "not UTF-8 text")

@@ -138,11 +138,7 @@ extension InformerOwnWritesTests {
     @Test func aRelistDuringOurWriteIsNotUndoneByOurResponse() async throws {
         let (server, client) = try await startCluster()
         let clock = ManualClock()
-        var configuration = InformerConfiguration(scope: .namespace("default"), pollInterval: 30)
-        configuration.resyncInterval = 3600
-        let informer = Informer<ConfigMap>(client: client, configuration: configuration, clock: clock)
-        let running = Task { await informer.run() }
-        await informer.waitForSync()
+        let (informer, running) = await startPollingInformer(client, clock: clock)
         var object = try await client.create(ConfigMap(metadata: ObjectMeta(name: "state", namespace: "default"), data: ["v": "0"]))
         #expect(await eventually { clock.sleeperCount >= 2 })
         clock.advance(by: 30)

@@ -28,6 +28,18 @@ func eventually(attempts: Int = 500, _ condition: () async throws -> Bool) async
     return try await condition()
 }
 
+/// A ConfigMap informer in poll mode (every 30 s on `clock`), started and synced; cancel `running` to stop it.
+func startPollingInformer(_ client: KubernetesClient, clock: ManualClock) async -> (informer: Informer<ConfigMap>, running: Task<Void, Never>) {
+    var configuration = InformerConfiguration(scope: .namespace("default"), pollInterval: 30)
+    // Resync far beyond the 30 s the tests advance. (resyncInterval = 0 would be the natural choice, but
+    // Informer.run() then ends as soon as its resync task returns, cancelling the sync loop: reported.)
+    configuration.resyncInterval = 3600
+    let informer = Informer<ConfigMap>(client: client, configuration: configuration, clock: clock)
+    let running = Task { await informer.run() }
+    await informer.waitForSync()
+    return (informer, running)
+}
+
 @Suite struct InformerTests {
     @Test func cacheFollowsChangesThroughCutWatchesAndExpiredVersions() async throws {
         let (server, client) = try await startCluster()
@@ -141,13 +153,7 @@ func eventually(attempts: Int = 500, _ condition: () async throws -> Bool) async
     @Test func pollModeListsOnTheClock() async throws {
         let (server, client) = try await startCluster()
         let clock = ManualClock()
-        var configuration = InformerConfiguration(scope: .namespace("default"), pollInterval: 30)
-        // Resync far beyond the 30 s advanced below. (resyncInterval = 0 would be the natural choice, but
-        // Informer.run() then ends as soon as its resync task returns, cancelling the sync loop: reported.)
-        configuration.resyncInterval = 3600
-        let informer = Informer<ConfigMap>(client: client, configuration: configuration, clock: clock)
-        let running = Task { await informer.run() }
-        await informer.waitForSync()
+        let (informer, running) = await startPollingInformer(client, clock: clock)
         _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "polled", namespace: "default")))
         #expect(await informer.cached(namespace: "default", name: "polled") == nil)
         // Both loops parked on the clock: the poll (30 s) and the resync (3600 s).

@@ -108,3 +108,30 @@ struct KeywardLabelsTests {
         #expect(!Certificate.RevocationReason("certificateHold").isKnown)
     }
 }
+
+/// `keyward.dev/allow-rollout` is read from workloads anyone who may edit them can annotate: only an exact
+/// `SecretRotation/<name>` entry consents, and no value, however malformed or large, does more than refuse.
+@Suite("Rollout consent")
+struct RolloutConsentTests {
+    private func meta(_ value: String?) -> ObjectMeta {
+        ObjectMeta(name: "api", namespace: "shop", annotations: value.map { [KeywardAnnotations.allowRollout: $0] } ?? [:])
+    }
+
+    @Test("exact entries consent, case-insensitively by kind only", arguments: [
+        ("SecretRotation/db", true), ("secretrotation/db", true), (" Certificate/db , SecretRotation/db ", true),
+        ("SecretRotation/DB", false), ("SecretRotation/db/x", false), ("SecretRotation/", false), ("/db", false),
+        ("SecretRotation", false), ("db", false), ("*", false), ("SecretRotation/*", false), ("", false),
+        ("SecretRotation/db\u{0}", false), (",,,,", false),
+    ])
+    func entries(value: String, consents: Bool) {
+        #expect(AdoptionConsent.allowsRollout(meta(value), byRotation: "db") == consents)
+    }
+
+    @Test("no annotation, or a huge one without the entry, is no consent")
+    func hostileValues() {
+        #expect(!AdoptionConsent.allowsRollout(meta(nil), byRotation: "db"))
+        let huge = Array(repeating: "SecretRotation/other", count: 20_000).joined(separator: ",")
+        #expect(!AdoptionConsent.allowsRollout(meta(huge), byRotation: "db"))
+        #expect(AdoptionConsent.allowsRollout(meta(huge + ",SecretRotation/db"), byRotation: "db"))
+    }
+}
